@@ -1,0 +1,17 @@
+using Proxy.Hosting;
+
+namespace Proxy.Admin;
+
+internal static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/admin/v1")
+            .WithMetadata(ListenerScope.Admin)
+            .AddEndpointFilter<AdminAuthorizationFilter>()
+            .MapCustomerEndpoints()
+            .MapSessionEndpoints()
+            .MapInstanceEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization;
+
+namespace Proxy.Admin;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(CustomerUpsertBody))]
+[JsonSerializable(typeof(IssueKeyBody))]
+[JsonSerializable(typeof(UpstreamKeyBody))]
+[JsonSerializable(typeof(CustomerView))]
+[JsonSerializable(typeof(CustomerList))]
+[JsonSerializable(typeof(KeyView))]
+[JsonSerializable(typeof(KeyList))]
+[JsonSerializable(typeof(IssuedKeyView))]
+[JsonSerializable(typeof(SessionList))]
+[JsonSerializable(typeof(Metering.SessionRecord))]
+[JsonSerializable(typeof(InstanceInfo))]
+internal sealed partial class AdminJsonContext : JsonSerializerContext;

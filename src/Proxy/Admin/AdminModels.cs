@@ -1,0 +1,26 @@
+namespace Proxy.Admin;
+
+// Admin API bodies. JSON names are the snake_case of the property names (see AdminJsonContext).
+
+internal sealed record ErrorBody(string Error, string Message);
+
+internal sealed record CustomerUpsertBody(string? Name, string? Plan, bool? Disabled);
+
+internal sealed record IssueKeyBody(System.Text.Json.JsonElement? ExpiresAt);
+
+internal sealed record UpstreamKeyBody(string? ApiKey);
+
+internal sealed record CustomerView(string CustomerId, string? Name, string? Plan, bool Disabled, long CreatedAtMs, bool HasUpstreamKey);
+
+internal sealed record CustomerList(IReadOnlyList<CustomerView> Customers);
+
+internal sealed record KeyView(string KeyId, string CustomerId, string Prefix, string Status, long CreatedAtMs, long? ExpiresAtMs, long? RevokedAtMs);
+
+internal sealed record KeyList(IReadOnlyList<KeyView> Keys);
+
+/// <summary>The only response that ever carries a proxy key's secret.</summary>
+internal sealed record IssuedKeyView(string KeyId, string Key, string CustomerId, string Prefix, long CreatedAtMs, long? ExpiresAtMs);
+
+internal sealed record SessionList(IReadOnlyList<Metering.SessionRecord> Sessions);
+
+internal sealed record InstanceInfo(string InstanceId, string Environment, string UpstreamUrl, IReadOnlyList<string> ConfigFiles, int LiveSessions);

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Options;
+
+namespace Proxy.Admin;
+
+internal static class AdminServiceCollectionExtensions
+{
+    public static IServiceCollection AddAdminApi(this IServiceCollection services)
+    {
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
+        services.AddSingleton<AdminTokenVerifier>();
+        return services;
+    }
+}

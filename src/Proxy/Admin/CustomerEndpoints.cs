@@ -1,0 +1,184 @@
+using Proxy.Customers;
+
+namespace Proxy.Admin;
+
+/// <summary>Customers, their proxy keys and their Deepgram keys.</summary>
+internal static class CustomerEndpoints
+{
+    private const int MaxNameLength = 200;
+    private const int MaxUpstreamKeyLength = 512;
+
+    public static RouteGroupBuilder MapCustomerEndpoints(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/customers", ListCustomersAsync);
+        admin.MapPut("/customers/{customerId}", UpsertCustomerAsync);
+        admin.MapGet("/customers/{customerId}", GetCustomerAsync);
+        admin.MapPost("/customers/{customerId}/keys", IssueKeyAsync);
+        admin.MapGet("/customers/{customerId}/keys", ListKeysAsync);
+        admin.MapDelete("/keys/{keyId}", RevokeKeyAsync);
+        admin.MapPut("/customers/{customerId}/upstream-key", SetUpstreamKeyAsync);
+        admin.MapDelete("/customers/{customerId}/upstream-key", ClearUpstreamKeyAsync);
+        return admin;
+    }
+
+    private static async Task<IResult> ListCustomersAsync(CustomerStore store)
+    {
+        var customers = await store.ListAsync().ConfigureAwait(false);
+        return AdminResults.Json(new CustomerList([.. customers.Select(View)]), AdminJsonContext.Default.CustomerList);
+    }
+
+    private static async Task<IResult> UpsertCustomerAsync(string customerId, HttpRequest request, CustomerStore store)
+    {
+        if (InvalidCustomerId(customerId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var (body, error) = await AdminResults.ReadBodyAsync(request, AdminJsonContext.Default.CustomerUpsertBody, new CustomerUpsertBody(null, null, null)).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (body!.Name is { Length: > MaxNameLength } || body.Plan is { Length: > MaxNameLength })
+        {
+            return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_body", $"name and plan are at most {MaxNameLength} characters.");
+        }
+
+        var (customer, created) = await store.UpsertAsync(customerId, body.Name, body.Plan, body.Disabled).ConfigureAwait(false);
+        return AdminResults.Json(View(customer), AdminJsonContext.Default.CustomerView, created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    private static async Task<IResult> GetCustomerAsync(string customerId, CustomerStore store)
+    {
+        if (InvalidCustomerId(customerId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var customer = await store.GetAsync(customerId).ConfigureAwait(false);
+        return customer is null
+            ? AdminResults.NotFound($"No customer '{customerId}'.")
+            : AdminResults.Json(View(customer), AdminJsonContext.Default.CustomerView);
+    }
+
+    private static async Task<IResult> IssueKeyAsync(string customerId, HttpRequest request, CustomerStore store, TimeProvider time)
+    {
+        if (InvalidCustomerId(customerId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var (body, error) = await AdminResults.ReadBodyAsync(request, AdminJsonContext.Default.IssueKeyBody, new IssueKeyBody(null)).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        long? expiresAtMs = null;
+        if (body!.ExpiresAt is { ValueKind: not System.Text.Json.JsonValueKind.Null } expires)
+        {
+            if (!AdminTime.TryParse(expires, out var parsed))
+            {
+                return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_body",
+                    "expires_at must be Unix milliseconds or an ISO-8601 instant such as \"2026-12-31T23:59:59Z\".");
+            }
+
+            if (parsed <= time.GetUtcNow().ToUnixTimeMilliseconds())
+            {
+                return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_body", "expires_at must be in the future.");
+            }
+
+            expiresAtMs = parsed;
+        }
+
+        if (await store.GetAsync(customerId).ConfigureAwait(false) is null)
+        {
+            return AdminResults.NotFound($"No customer '{customerId}': create it with PUT /admin/v1/customers/{customerId} first.");
+        }
+
+        var (key, secret) = await store.IssueKeyAsync(customerId, expiresAtMs).ConfigureAwait(false);
+        var view = new IssuedKeyView(key.KeyId, secret, key.CustomerId, key.Prefix, key.CreatedAtMs, key.ExpiresAtMs);
+        return AdminResults.Json(view, AdminJsonContext.Default.IssuedKeyView, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListKeysAsync(string customerId, CustomerStore store, TimeProvider time)
+    {
+        if (InvalidCustomerId(customerId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (await store.GetAsync(customerId).ConfigureAwait(false) is null)
+        {
+            return AdminResults.NotFound($"No customer '{customerId}'.");
+        }
+
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var keys = await store.ListKeysAsync(customerId).ConfigureAwait(false);
+        return AdminResults.Json(new KeyList([.. keys.Select(k => View(k, now))]), AdminJsonContext.Default.KeyList);
+    }
+
+    private static async Task<IResult> RevokeKeyAsync(string keyId, CustomerStore store, TimeProvider time)
+    {
+        var key = await store.RevokeKeyAsync(keyId).ConfigureAwait(false);
+        return key is null
+            ? AdminResults.NotFound($"No key '{keyId}'.")
+            : AdminResults.Json(View(key, time.GetUtcNow().ToUnixTimeMilliseconds()), AdminJsonContext.Default.KeyView);
+    }
+
+    private static async Task<IResult> SetUpstreamKeyAsync(string customerId, HttpRequest request, CustomerStore store, UpstreamKeyProtector protector)
+    {
+        if (InvalidCustomerId(customerId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var (body, error) = await AdminResults.ReadBodyAsync(request, AdminJsonContext.Default.UpstreamKeyBody, new UpstreamKeyBody(null)).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var apiKey = body!.ApiKey?.Trim();
+        if (string.IsNullOrEmpty(apiKey) || apiKey.Length > MaxUpstreamKeyLength || apiKey.Any(char.IsWhiteSpace))
+        {
+            return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_body",
+                $"api_key is required: the customer's Deepgram API key, one token of at most {MaxUpstreamKeyLength} characters.");
+        }
+
+        if (await store.GetAsync(customerId).ConfigureAwait(false) is null)
+        {
+            return AdminResults.NotFound($"No customer '{customerId}'.");
+        }
+
+        await store.SetUpstreamKeyAsync(customerId, protector.Protect(customerId, apiKey)).ConfigureAwait(false);
+        return AdminResults.Json(View((await store.GetAsync(customerId).ConfigureAwait(false))!), AdminJsonContext.Default.CustomerView);
+    }
+
+    private static async Task<IResult> ClearUpstreamKeyAsync(string customerId, CustomerStore store)
+    {
+        if (InvalidCustomerId(customerId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (await store.GetAsync(customerId).ConfigureAwait(false) is null)
+        {
+            return AdminResults.NotFound($"No customer '{customerId}'.");
+        }
+
+        await store.ClearUpstreamKeyAsync(customerId).ConfigureAwait(false);
+        return AdminResults.Json(View((await store.GetAsync(customerId).ConfigureAwait(false))!), AdminJsonContext.Default.CustomerView);
+    }
+
+    internal static IResult? InvalidCustomerId(string customerId) =>
+        CustomerIds.IsValid(customerId)
+            ? null
+            : AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_customer_id", $"A customer id is {CustomerIds.Rule}.");
+
+    private static CustomerView View(Customer c) => new(c.CustomerId, c.Name, c.Plan, c.Disabled, c.CreatedAtMs, c.HasUpstreamKey);
+
+    private static KeyView View(ProxyKey k, long nowMs) =>
+        new(k.KeyId, k.CustomerId, k.Prefix, k.StatusAt(nowMs), k.CreatedAtMs, k.ExpiresAtMs, k.RevokedAtMs);
+}

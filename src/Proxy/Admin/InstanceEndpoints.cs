@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using Proxy.Forwarding;
+using Proxy.Hosting;
+using Proxy.Sessions;
+
+namespace Proxy.Admin;
+
+/// <summary>What this instance is and which configuration files it actually read.</summary>
+internal static class InstanceEndpoints
+{
+    public static RouteGroupBuilder MapInstanceEndpoints(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/instance", (ProxyInstance instance, IHostEnvironment environment, IConfiguration configuration, IOptions<UpstreamOptions> upstream, SessionRegistry registry) =>
+            AdminResults.Json(
+                new InstanceInfo(instance.Id, environment.EnvironmentName, upstream.Value.Url, ConfigFiles(configuration), registry.Count),
+                AdminJsonContext.Default.InstanceInfo));
+        return admin;
+    }
+
+    private static List<string> ConfigFiles(IConfiguration configuration)
+    {
+        var files = new List<string>();
+        if (configuration is not IConfigurationRoot root)
+        {
+            return files;
+        }
+
+        foreach (var provider in root.Providers.OfType<JsonConfigurationProvider>())
+        {
+            var source = provider.Source;
+            if (source.Path is null || source.FileProvider?.GetFileInfo(source.Path) is not { Exists: true } file)
+            {
+                continue;
+            }
+
+            files.Add(file.PhysicalPath ?? source.Path);
+        }
+
+        return files;
+    }
+}

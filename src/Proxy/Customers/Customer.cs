@@ -1,0 +1,17 @@
+namespace Proxy.Customers;
+
+/// <summary>A customer of the operator: the unit usage is billed to.</summary>
+internal sealed record Customer
+{
+    public required string CustomerId { get; init; }
+
+    public string? Name { get; init; }
+
+    public string? Plan { get; init; }
+
+    public bool Disabled { get; init; }
+
+    public long CreatedAtMs { get; init; }
+
+    public bool HasUpstreamKey { get; init; }
+}

@@ -1,0 +1,227 @@
+using System.Globalization;
+using Proxy.Storage;
+using StackExchange.Redis;
+
+namespace Proxy.Customers;
+
+/// <summary>Customers, their proxy keys and their encrypted Deepgram keys, in Redis.</summary>
+internal sealed class CustomerStore
+{
+    // Creates the customer hash when missing and applies the given field updates, atomically.
+    // KEYS: customer hash. ARGV: customer id, created_at_ms, then field/value pairs. Returns 1 when created.
+    private const string UpsertScript = """
+        local created = redis.call('HSETNX', KEYS[1], 'customer_id', ARGV[1])
+        if created == 1 then redis.call('HSET', KEYS[1], 'created_at_ms', ARGV[2]) end
+        if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
+        return created
+        """;
+
+    private const string UpstreamKeyField = "upstream_key";
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisKeys _keys;
+    private readonly TimeProvider _time;
+
+    public CustomerStore(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time)
+    {
+        _redis = redis;
+        _keys = keys;
+        _time = time;
+    }
+
+    private IDatabase Database => _redis.GetDatabase();
+
+    public async Task<(Customer Customer, bool Created)> UpsertAsync(string customerId, string? name, string? plan, bool? disabled)
+    {
+        var args = new List<RedisValue> { customerId, NowMs() };
+        AddPair(args, "name", name);
+        AddPair(args, "plan", plan);
+        if (disabled is { } flag)
+        {
+            AddPair(args, "disabled", flag ? "1" : "0");
+        }
+
+        var db = Database;
+        var addTask = db.SetAddAsync(_keys.Customers, customerId);
+        var created = (int)await db.ScriptEvaluateAsync(UpsertScript, [_keys.Customer(customerId)], [.. args]).ConfigureAwait(false);
+        await addTask.ConfigureAwait(false);
+        var customer = await GetAsync(customerId).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Customer {customerId} vanished right after it was written.");
+        return (customer, created == 1);
+    }
+
+    public async Task<Customer?> GetAsync(string customerId)
+    {
+        var (customer, _) = await GetWithUpstreamKeyAsync(customerId).ConfigureAwait(false);
+        return customer;
+    }
+
+    /// <summary>The customer and the ciphertext of its Deepgram key (null when none is set).</summary>
+    public async Task<(Customer? Customer, string? ProtectedUpstreamKey)> GetWithUpstreamKeyAsync(string customerId)
+    {
+        var hash = await Database.HashGetAllAsync(_keys.Customer(customerId)).ConfigureAwait(false);
+        if (hash.Length == 0)
+        {
+            return (null, null);
+        }
+
+        var fields = hash.ToStringDictionary();
+        fields.TryGetValue(UpstreamKeyField, out var upstreamKey);
+        var customer = new Customer
+        {
+            CustomerId = customerId,
+            Name = fields.GetValueOrDefault("name"),
+            Plan = fields.GetValueOrDefault("plan"),
+            Disabled = fields.GetValueOrDefault("disabled") == "1",
+            CreatedAtMs = ParseLong(fields.GetValueOrDefault("created_at_ms")) ?? 0,
+            HasUpstreamKey = !string.IsNullOrEmpty(upstreamKey),
+        };
+        return (customer, string.IsNullOrEmpty(upstreamKey) ? null : upstreamKey);
+    }
+
+    public async Task<IReadOnlyList<Customer>> ListAsync()
+    {
+        var ids = await Database.SetMembersAsync(_keys.Customers).ConfigureAwait(false);
+        var reads = ids.Select(id => GetAsync(id!)).ToArray();
+        var customers = new List<Customer>(reads.Length);
+        foreach (var read in reads)
+        {
+            if (await read.ConfigureAwait(false) is { } customer)
+            {
+                customers.Add(customer);
+            }
+        }
+
+        customers.Sort((a, b) => string.CompareOrdinal(a.CustomerId, b.CustomerId));
+        return customers;
+    }
+
+    public async Task<IReadOnlyList<string>> ListIdsAsync()
+    {
+        var ids = await Database.SetMembersAsync(_keys.Customers).ConfigureAwait(false);
+        return [.. ids.Select(id => (string)id!)];
+    }
+
+    /// <summary>Issues a new key. The secret is returned to the caller once and never stored.</summary>
+    public async Task<(ProxyKey Key, string Secret)> IssueKeyAsync(string customerId, long? expiresAtMs)
+    {
+        var secret = ProxyKeySecrets.NewSecret();
+        var hashHex = ProxyKeySecrets.HashHex(secret);
+        var key = new ProxyKey
+        {
+            KeyId = ProxyKeySecrets.NewKeyId(),
+            CustomerId = customerId,
+            Prefix = ProxyKeySecrets.DisplayPrefix(secret),
+            CreatedAtMs = NowMs(),
+            ExpiresAtMs = expiresAtMs,
+        };
+
+        var fields = new List<HashEntry>
+        {
+            new("key_id", key.KeyId),
+            new("customer_id", customerId),
+            new("prefix", key.Prefix),
+            new("hash", hashHex),
+            new("created_at_ms", key.CreatedAtMs),
+        };
+        if (expiresAtMs is { } expires)
+        {
+            fields.Add(new HashEntry("expires_at_ms", expires));
+        }
+
+        var db = Database;
+        await Task.WhenAll(
+            db.HashSetAsync(_keys.KeyByHash(hashHex), [.. fields]),
+            db.StringSetAsync(_keys.Key(key.KeyId), hashHex),
+            db.SetAddAsync(_keys.CustomerKeys(customerId), key.KeyId)).ConfigureAwait(false);
+        return (key, secret);
+    }
+
+    public async Task<IReadOnlyList<ProxyKey>> ListKeysAsync(string customerId)
+    {
+        var db = Database;
+        var ids = await db.SetMembersAsync(_keys.CustomerKeys(customerId)).ConfigureAwait(false);
+        var reads = ids.Select(id => GetKeyAsync(id!)).ToArray();
+        var keys = new List<ProxyKey>(reads.Length);
+        foreach (var read in reads)
+        {
+            if (await read.ConfigureAwait(false) is { } key)
+            {
+                keys.Add(key);
+            }
+        }
+
+        keys.Sort((a, b) => a.CreatedAtMs.CompareTo(b.CreatedAtMs));
+        return keys;
+    }
+
+    public async Task<ProxyKey?> GetKeyAsync(string keyId)
+    {
+        var db = Database;
+        var hashHex = await db.StringGetAsync(_keys.Key(keyId)).ConfigureAwait(false);
+        if (hashHex.IsNullOrEmpty)
+        {
+            return null;
+        }
+
+        var record = await FindByHashAsync(hashHex!).ConfigureAwait(false);
+        return record?.Key;
+    }
+
+    /// <summary>Revokes a key; revoking twice keeps the first revocation time. Null when the key is unknown.</summary>
+    public async Task<ProxyKey?> RevokeKeyAsync(string keyId)
+    {
+        var db = Database;
+        var hashHex = await db.StringGetAsync(_keys.Key(keyId)).ConfigureAwait(false);
+        if (hashHex.IsNullOrEmpty)
+        {
+            return null;
+        }
+
+        await db.HashSetAsync(_keys.KeyByHash(hashHex!), "revoked_at_ms", NowMs(), When.NotExists).ConfigureAwait(false);
+        return (await FindByHashAsync(hashHex!).ConfigureAwait(false))?.Key;
+    }
+
+    /// <summary>The key whose secret hashes to <paramref name="hashHex"/>, with the stored hash for the final
+    /// constant-time comparison.</summary>
+    public async Task<(ProxyKey Key, string StoredHashHex)?> FindByHashAsync(string hashHex)
+    {
+        var hash = await Database.HashGetAllAsync(_keys.KeyByHash(hashHex)).ConfigureAwait(false);
+        if (hash.Length == 0)
+        {
+            return null;
+        }
+
+        var fields = hash.ToStringDictionary();
+        var key = new ProxyKey
+        {
+            KeyId = fields.GetValueOrDefault("key_id") ?? string.Empty,
+            CustomerId = fields.GetValueOrDefault("customer_id") ?? string.Empty,
+            Prefix = fields.GetValueOrDefault("prefix") ?? string.Empty,
+            CreatedAtMs = ParseLong(fields.GetValueOrDefault("created_at_ms")) ?? 0,
+            ExpiresAtMs = ParseLong(fields.GetValueOrDefault("expires_at_ms")),
+            RevokedAtMs = ParseLong(fields.GetValueOrDefault("revoked_at_ms")),
+        };
+        return (key, fields.GetValueOrDefault("hash") ?? string.Empty);
+    }
+
+    public Task SetUpstreamKeyAsync(string customerId, string protectedKey) =>
+        Database.HashSetAsync(_keys.Customer(customerId), UpstreamKeyField, protectedKey);
+
+    public Task ClearUpstreamKeyAsync(string customerId) =>
+        Database.HashDeleteAsync(_keys.Customer(customerId), UpstreamKeyField);
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static void AddPair(List<RedisValue> args, string field, string? value)
+    {
+        if (value is not null)
+        {
+            args.Add(field);
+            args.Add(value);
+        }
+    }
+
+    private static long? ParseLong(string? value) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : null;
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Options;
+
+namespace Proxy.Customers;
+
+internal static class CustomersServiceCollectionExtensions
+{
+    public static IServiceCollection AddProxyCustomers(this IServiceCollection services)
+    {
+        services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SecretsOptions>, SecretsOptionsValidator>();
+        services.AddSingleton<UpstreamKeyProtector>();
+        services.AddSingleton<CustomerStore>();
+        services.AddSingleton<ProxyKeyAuthenticator>();
+        return services;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Proxy.Customers;
+
+internal enum KeyAuthenticationOutcome
+{
+    Accepted,
+    UnknownKey,
+    RevokedKey,
+    ExpiredKey,
+    UnknownCustomer,
+    CustomerDisabled,
+}

@@ -1,0 +1,23 @@
+namespace Proxy.Customers;
+
+/// <summary>A proxy key issued to a customer, without its secret (only its SHA-256 is ever stored).</summary>
+internal sealed record ProxyKey
+{
+    public required string KeyId { get; init; }
+
+    public required string CustomerId { get; init; }
+
+    /// <summary>The first characters of the secret, so a customer can tell keys apart.</summary>
+    public required string Prefix { get; init; }
+
+    public long CreatedAtMs { get; init; }
+
+    public long? ExpiresAtMs { get; init; }
+
+    public long? RevokedAtMs { get; init; }
+
+    public string StatusAt(long nowMs) =>
+        RevokedAtMs is not null ? ProxyKeyStatus.Revoked
+        : ExpiresAtMs is { } expires && expires <= nowMs ? ProxyKeyStatus.Expired
+        : ProxyKeyStatus.Active;
+}

@@ -1,0 +1,273 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Proxy.Customers;
+using Proxy.Hosting;
+using Proxy.Metering;
+using Proxy.Sessions;
+using StackExchange.Redis;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Proxy.Forwarding;
+
+/// <summary>
+/// The agent endpoint: admits a client (WebSocket handshake, readiness, proxy key, customer), opens the upstream
+/// session with the customer's Deepgram key through YARP's forwarder, and records the session when the tunnel ends.
+/// Every refusal happens before anything is sent upstream.
+/// </summary>
+internal sealed class AgentSessionHandler
+{
+    private readonly IHttpForwarder _forwarder;
+    private readonly UpstreamClient _upstream;
+    private readonly AgentUpstreamTransformer _transformer;
+    private readonly ProxyKeyAuthenticator _authenticator;
+    private readonly UpstreamKeyProtector _protector;
+    private readonly SessionRegistry _registry;
+    private readonly SessionRecorder _recorder;
+    private readonly ProxyReadiness _readiness;
+    private readonly ProxyInstance _instance;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AgentSessionHandler> _logger;
+    private readonly UpstreamOptions _options;
+    private readonly int _settingsCaptureLimit;
+    private readonly ForwarderRequestConfig _requestConfig;
+
+    public AgentSessionHandler(
+        IHttpForwarder forwarder,
+        UpstreamClient upstream,
+        AgentUpstreamTransformer transformer,
+        ProxyKeyAuthenticator authenticator,
+        UpstreamKeyProtector protector,
+        SessionRegistry registry,
+        SessionRecorder recorder,
+        ProxyReadiness readiness,
+        ProxyInstance instance,
+        TimeProvider time,
+        IOptions<UpstreamOptions> options,
+        IOptions<MeteringOptions> metering,
+        ILogger<AgentSessionHandler> logger)
+    {
+        _forwarder = forwarder;
+        _upstream = upstream;
+        _transformer = transformer;
+        _authenticator = authenticator;
+        _protector = protector;
+        _registry = registry;
+        _recorder = recorder;
+        _readiness = readiness;
+        _instance = instance;
+        _time = time;
+        _logger = logger;
+        _options = options.Value;
+        _settingsCaptureLimit = metering.Value.MaxInspectedSettingsBytes;
+        _requestConfig = new ForwarderRequestConfig
+        {
+            ActivityTimeout = _options.ActivityTimeout,
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        if (!await CheckHandshakeAsync(context, upgrade).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        if (!_readiness.IsReady)
+        {
+            await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, "not_ready",
+                _readiness.IsStopping ? "This proxy instance is shutting down; reconnect." : "The proxy cannot reach its storage yet; retry shortly.").ConfigureAwait(false);
+            return;
+        }
+
+        var request = context.Request;
+        var parsed = ClientCredentialParser.Parse(
+            request.Headers.Authorization,
+            request.Headers.SecWebSocketProtocol,
+            request.Headers["X-Client-Session-Id"],
+            request.Query[AgentUpstreamTransformer.ClientSessionIdQueryParameter]);
+        if (parsed.Credentials is not { } credentials)
+        {
+            await RejectAsync(context, StatusCodes.Status401Unauthorized, "missing_key", parsed.Error!).ConfigureAwait(false);
+            return;
+        }
+
+        KeyAuthenticationResult auth;
+        try
+        {
+            auth = await _authenticator.AuthenticateAsync(credentials.Secret).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            ForwardingLog.KeyLookupFailed(_logger, ex);
+            await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage; retry shortly.").ConfigureAwait(false);
+            return;
+        }
+
+        if (auth.Outcome != KeyAuthenticationOutcome.Accepted)
+        {
+            var (status, error, message) = auth.Outcome switch
+            {
+                KeyAuthenticationOutcome.RevokedKey => (StatusCodes.Status401Unauthorized, "key_revoked", "The proxy key has been revoked."),
+                KeyAuthenticationOutcome.ExpiredKey => (StatusCodes.Status401Unauthorized, "key_expired", "The proxy key has expired."),
+                KeyAuthenticationOutcome.CustomerDisabled => (StatusCodes.Status403Forbidden, "customer_disabled", "The customer of this key is disabled."),
+                _ => (StatusCodes.Status401Unauthorized, "invalid_key", "The proxy key is not valid."),
+            };
+            await RejectAsync(context, status, error, message, auth.Key?.KeyId).ConfigureAwait(false);
+            return;
+        }
+
+        var customer = auth.Customer!;
+        var upstreamKey = _options.ApiKey;
+        if (auth.ProtectedUpstreamKey is { } protectedKey)
+        {
+            upstreamKey = _protector.Unprotect(customer.CustomerId, protectedKey);
+            if (upstreamKey is null)
+            {
+                ForwardingLog.UpstreamKeyUnreadable(_logger, customer.CustomerId);
+                await RejectAsync(context, StatusCodes.Status502BadGateway, "upstream_key_unreadable",
+                    "The customer's Deepgram key cannot be used; the operator has been alerted.", auth.Key!.KeyId).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        if (string.IsNullOrEmpty(upstreamKey))
+        {
+            await RejectAsync(context, StatusCodes.Status502BadGateway, "upstream_key_missing",
+                "No Deepgram key is configured for this customer and there is no default (Upstream:ApiKey).", auth.Key!.KeyId).ConfigureAwait(false);
+            return;
+        }
+
+        await ForwardAsync(context, upgrade!, credentials, auth.Key!, customer, upstreamKey).ConfigureAwait(false);
+    }
+
+    private async Task ForwardAsync(HttpContext context, IHttpUpgradeFeature upgrade, ClientCredentials credentials, ProxyKey key, Customer customer, string upstreamKey)
+    {
+        var identity = new SessionIdentity(
+            Guid.CreateVersion7(_time.GetUtcNow()).ToString(),
+            customer.CustomerId,
+            key.KeyId,
+            customer.Plan,
+            _instance.Id,
+            credentials.ClientSessionId);
+        using var session = new AgentSession(identity, _time, _settingsCaptureLimit);
+        session.AttachAbort(context.Abort);
+        context.Features.Set(new AgentSessionFeature(session, credentials, upstreamKey));
+        context.Features.Set<IHttpUpgradeFeature>(new MeteredUpgradeFeature(upgrade, session));
+        _registry.Add(session);
+        ForwarderError error;
+        try
+        {
+            error = await _forwarder.SendAsync(context, _upstream.BaseUrl, _upstream.Invoker, _requestConfig, _transformer).ConfigureAwait(false);
+        }
+        finally
+        {
+            _registry.Remove(session);
+            context.Features.Set(upgrade);
+        }
+
+        if (!session.UpstreamOpened)
+        {
+            await ReportUpstreamFailureAsync(context, session, error).ConfigureAwait(false);
+        }
+
+        await _recorder.RecordFinalAsync(session).ConfigureAwait(false);
+    }
+
+    private async Task ReportUpstreamFailureAsync(HttpContext context, AgentSession session, ForwarderError error)
+    {
+        var identity = session.Identity;
+        if (session.UpstreamStatus is { } refusedWith)
+        {
+            // The transformer has already answered 502 with the upstream's status.
+            ForwardingLog.UpstreamRefused(_logger, identity.SessionId, identity.CustomerId, refusedWith);
+            return;
+        }
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        ForwardingLog.UpstreamUnreachable(_logger, identity.SessionId, identity.CustomerId, error.ToString(), exception);
+        if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        context.Response.Clear();
+        var message = DescribeConnectFailure(exception);
+        await ProxyErrors.WriteAsync(context, StatusCodes.Status502BadGateway, "upstream_unreachable", message).ConfigureAwait(false);
+    }
+
+    private static string DescribeConnectFailure(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
+                    return "The agent API refused the connection.";
+                case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData }:
+                    return "The agent API's host name could not be resolved.";
+                case System.Security.Authentication.AuthenticationException:
+                    return "The TLS handshake with the agent API failed.";
+                case TimeoutException or TaskCanceledException or OperationCanceledException:
+                    return "The agent API did not answer in time.";
+            }
+        }
+
+        return "The agent API could not be reached.";
+    }
+
+    private async Task<bool> CheckHandshakeAsync(HttpContext context, IHttpUpgradeFeature? upgrade)
+    {
+        var request = context.Request;
+        var headers = request.Headers;
+        if (!HttpMethods.IsGet(request.Method)
+            || !string.Equals(headers.Upgrade.ToString(), "websocket", StringComparison.OrdinalIgnoreCase)
+            || upgrade is not { IsUpgradableRequest: true })
+        {
+            context.Response.Headers.Upgrade = "websocket";
+            context.Response.Headers.Connection = "Upgrade";
+            await RejectAsync(context, StatusCodes.Status426UpgradeRequired, "websocket_required",
+                "This endpoint only accepts WebSocket upgrade requests (GET with Connection: Upgrade, Upgrade: websocket).").ConfigureAwait(false);
+            return false;
+        }
+
+        if (headers.SecWebSocketVersion.ToString() != "13")
+        {
+            context.Response.Headers.SecWebSocketVersion = "13";
+            await RejectAsync(context, StatusCodes.Status426UpgradeRequired, "unsupported_websocket_version",
+                "Only WebSocket version 13 is supported.").ConfigureAwait(false);
+            return false;
+        }
+
+        if (!IsValidWebSocketKey(headers.SecWebSocketKey.ToString()))
+        {
+            await RejectAsync(context, StatusCodes.Status400BadRequest, "invalid_websocket_key",
+                "Sec-WebSocket-Key must be the base64 of 16 bytes.").ConfigureAwait(false);
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool IsValidWebSocketKey(string key)
+    {
+        Span<byte> decoded = stackalloc byte[18];
+        return key.Length == 24 && Convert.TryFromBase64String(key, decoded, out var written) && written == 16;
+    }
+
+    private Task RejectAsync(HttpContext context, int status, string error, string message, string? keyId = null)
+    {
+        ForwardingLog.Rejected(_logger, context.Connection.RemoteIpAddress, status, error, keyId);
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Token";
+        }
+
+        return ProxyErrors.WriteAsync(context, status, error, message);
+    }
+}

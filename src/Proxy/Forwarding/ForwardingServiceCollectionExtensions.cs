@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Options;
+using Proxy.Hosting;
+
+namespace Proxy.Forwarding;
+
+internal static class ForwardingServiceCollectionExtensions
+{
+    /// <summary>Deepgram's own paths, so an SDK only changes its base URL.</summary>
+    public static readonly string[] AgentPaths = ["/v1/agent/converse", "/agent"];
+
+    public static IServiceCollection AddAgentForwarding(this IServiceCollection services)
+    {
+        services.AddHttpForwarder();
+        services.AddOptions<UpstreamOptions>()
+            .BindConfiguration(UpstreamOptions.SectionName)
+            .PostConfigure<IConfiguration>((options, configuration) =>
+            {
+                if (string.IsNullOrWhiteSpace(options.ApiKey))
+                {
+                    options.ApiKey = configuration["DEEPGRAM_API_KEY"] is { Length: > 0 } key ? key.Trim() : null;
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>();
+        services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<AgentUpstreamTransformer>();
+        services.AddSingleton<AgentSessionHandler>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
+    {
+        var handler = app.ServiceProvider.GetRequiredService<AgentSessionHandler>();
+        foreach (var path in AgentPaths)
+        {
+            app.Map(path, handler.HandleAsync).WithMetadata(ListenerScope.Proxy);
+        }
+
+        return app;
+    }
+}

@@ -1,0 +1,22 @@
+namespace Proxy.Forwarding;
+
+/// <summary>Why a byte stream stopped being a valid RFC 6455 frame sequence.</summary>
+internal enum FrameProtocolError
+{
+    None,
+
+    /// <summary>RSV1–3 set: no extension is ever negotiated, because the proxy strips Sec-WebSocket-Extensions.</summary>
+    ReservedBitsSet,
+    ReservedOpcode,
+    FragmentedControlFrame,
+    ControlFrameTooLong,
+    UnexpectedContinuation,
+    ExpectedContinuation,
+
+    /// <summary>A client frame without a mask, or a server frame with one (RFC 6455 §5.1).</summary>
+    MaskMismatch,
+
+    /// <summary>A 64-bit payload length with the most significant bit set.</summary>
+    InvalidPayloadLength,
+    DataAfterClose,
+}

@@ -1,0 +1,40 @@
+using System.Net;
+
+namespace Proxy.Forwarding;
+
+/// <summary>Hands the forwarder the metered upstream stream of a 101 response in place of the raw one.</summary>
+internal sealed class UpgradedTunnelContent : HttpContent
+{
+    private readonly Stream _stream;
+    private readonly HttpContent _original;
+
+    public UpgradedTunnelContent(Stream stream, HttpContent original)
+    {
+        _stream = stream;
+        _original = original;
+    }
+
+    protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult(_stream);
+
+    protected override Stream CreateContentReadStream(CancellationToken cancellationToken) => _stream;
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        throw new NotSupportedException("An upgraded connection is a duplex stream, not a body.");
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _stream.Dispose();
+            _original.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,399 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace Proxy.Forwarding;
+
+/// <summary>
+/// Incremental RFC 6455 frame parser for one direction of a tunnel. It sees the bytes as the copy loop moves them,
+/// in reads of any size, keeps at most one split frame header (14 bytes) and skips payloads by count. Only text
+/// messages the observer asks for and Close payloads are copied (unmasked), into a bounded buffer; binary audio is
+/// never copied. After the first protocol error it stops interpreting and the tunnel just counts bytes.
+/// </summary>
+internal sealed class WebSocketFrameParser : IDisposable
+{
+    private const int MaxHeaderLength = 14;
+    private const int MaxControlPayload = 125;
+
+    private readonly IWebSocketFrameObserver _observer;
+    private readonly bool _expectMasked;
+
+    private HeaderBytes _header;
+    private int _headerCount;
+    private int _headerNeeded = 2;
+
+    private bool _inPayload;
+    private long _payloadRemaining;
+    private MaskKey _mask;
+    private bool _masked;
+    private int _maskOffset;
+    private WebSocketOpcode _frameOpcode;
+    private bool _frameFin;
+
+    // The data message in progress (Text/Binary), or Continuation when none is.
+    private WebSocketOpcode _messageOpcode;
+
+    private ControlBytes _control;
+    private int _controlCount;
+
+    private byte[]? _text;
+    private int _textCount;
+    private int _textLimit;
+    private long _textLength;
+
+    private bool _closeSeen;
+
+    public WebSocketFrameParser(IWebSocketFrameObserver observer, bool expectMasked)
+    {
+        _observer = observer;
+        _expectMasked = expectMasked;
+    }
+
+    public FrameProtocolError Error { get; private set; }
+
+    public bool IsFaulted => Error != FrameProtocolError.None;
+
+    /// <summary>True while a frame has been started but not finished: injecting a frame now would corrupt it.</summary>
+    public bool IsInsideFrame => _inPayload || _headerCount > 0;
+
+    /// <summary>True while a fragmented data message is open: only control frames may be injected.</summary>
+    public bool IsInsideMessage => _messageOpcode != WebSocketOpcode.Continuation;
+
+    public void Parse(ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty && !IsFaulted)
+        {
+            if (_inPayload)
+            {
+                var take = (int)Math.Min(_payloadRemaining, data.Length);
+                if (take > 0)
+                {
+                    CapturePayload(data[..take]);
+                    data = data[take..];
+                    _payloadRemaining -= take;
+                }
+
+                if (_payloadRemaining == 0)
+                {
+                    CompleteFrame();
+                }
+
+                continue;
+            }
+
+            if (_closeSeen)
+            {
+                Fail(FrameProtocolError.DataAfterClose);
+                return;
+            }
+
+            var copy = Math.Min(_headerNeeded - _headerCount, data.Length);
+            data[..copy].CopyTo(((Span<byte>)_header)[_headerCount..]);
+            _headerCount += copy;
+            data = data[copy..];
+            if (_headerCount < _headerNeeded)
+            {
+                continue;
+            }
+
+            if (_headerNeeded == 2)
+            {
+                _headerNeeded = HeaderLength(_header[0], _header[1]);
+                if (_headerCount < _headerNeeded)
+                {
+                    continue;
+                }
+            }
+
+            StartFrame();
+        }
+    }
+
+    public void Dispose()
+    {
+        ReleaseText();
+    }
+
+    private static int HeaderLength(byte b0, byte b1)
+    {
+        var length = 2;
+        var len7 = b1 & 0x7F;
+        if (len7 == 126)
+        {
+            length += 2;
+        }
+        else if (len7 == 127)
+        {
+            length += 8;
+        }
+
+        if ((b1 & 0x80) != 0)
+        {
+            length += 4;
+        }
+
+        return length;
+    }
+
+    private void StartFrame()
+    {
+        ReadOnlySpan<byte> h = _header;
+        var fin = (h[0] & 0x80) != 0;
+        var opcode = (WebSocketOpcode)(h[0] & 0x0F);
+        var masked = (h[1] & 0x80) != 0;
+        var len7 = h[1] & 0x7F;
+        var offset = 2;
+        long length = len7;
+        if (len7 == 126)
+        {
+            length = BinaryPrimitives.ReadUInt16BigEndian(h[2..]);
+            offset = 4;
+        }
+        else if (len7 == 127)
+        {
+            var raw = BinaryPrimitives.ReadUInt64BigEndian(h[2..]);
+            if (raw > long.MaxValue)
+            {
+                Fail(FrameProtocolError.InvalidPayloadLength);
+                return;
+            }
+
+            length = (long)raw;
+            offset = 10;
+        }
+
+        var error = Validate(h[0], opcode, fin, masked, length);
+        if (error != FrameProtocolError.None)
+        {
+            Fail(error);
+            return;
+        }
+
+        if (masked)
+        {
+            h.Slice(offset, 4).CopyTo(_mask);
+        }
+
+        _masked = masked;
+        _maskOffset = 0;
+        _frameOpcode = opcode;
+        _frameFin = fin;
+        _headerCount = 0;
+        _headerNeeded = 2;
+        _payloadRemaining = length;
+        _inPayload = true;
+
+        var isControl = ((byte)opcode & 0x08) != 0;
+        if (isControl)
+        {
+            _controlCount = 0;
+            _observer.OnFrame(opcode, opcode, fin, length);
+        }
+        else
+        {
+            if (opcode != WebSocketOpcode.Continuation)
+            {
+                _messageOpcode = opcode;
+                if (opcode == WebSocketOpcode.Text)
+                {
+                    BeginText();
+                }
+            }
+
+            _observer.OnFrame(opcode, _messageOpcode, fin, length);
+        }
+
+        if (length == 0)
+        {
+            CompleteFrame();
+        }
+    }
+
+    private FrameProtocolError Validate(byte b0, WebSocketOpcode opcode, bool fin, bool masked, long length)
+    {
+        if ((b0 & 0x70) != 0)
+        {
+            return FrameProtocolError.ReservedBitsSet;
+        }
+
+        if (masked != _expectMasked)
+        {
+            return FrameProtocolError.MaskMismatch;
+        }
+
+        switch (opcode)
+        {
+            case WebSocketOpcode.Close:
+            case WebSocketOpcode.Ping:
+            case WebSocketOpcode.Pong:
+                if (!fin)
+                {
+                    return FrameProtocolError.FragmentedControlFrame;
+                }
+
+                return length > MaxControlPayload ? FrameProtocolError.ControlFrameTooLong : FrameProtocolError.None;
+            case WebSocketOpcode.Continuation:
+                return _messageOpcode == WebSocketOpcode.Continuation
+                    ? FrameProtocolError.UnexpectedContinuation
+                    : FrameProtocolError.None;
+            case WebSocketOpcode.Text:
+            case WebSocketOpcode.Binary:
+                return _messageOpcode != WebSocketOpcode.Continuation
+                    ? FrameProtocolError.ExpectedContinuation
+                    : FrameProtocolError.None;
+            default:
+                return FrameProtocolError.ReservedOpcode;
+        }
+    }
+
+    private void BeginText()
+    {
+        _textCount = 0;
+        _textLength = 0;
+        _textLimit = Math.Max(0, _observer.GetTextCaptureLimit());
+    }
+
+    private void CapturePayload(ReadOnlySpan<byte> chunk)
+    {
+        if (((byte)_frameOpcode & 0x08) != 0)
+        {
+            if (_frameOpcode == WebSocketOpcode.Close)
+            {
+                Span<byte> target = _control;
+                Unmask(chunk, target.Slice(_controlCount, chunk.Length));
+                _controlCount += chunk.Length;
+            }
+            else
+            {
+                _maskOffset += chunk.Length;
+            }
+
+            return;
+        }
+
+        if (_messageOpcode != WebSocketOpcode.Text)
+        {
+            // Binary payloads are counted from the header and never copied.
+            _maskOffset += chunk.Length;
+            return;
+        }
+
+        _textLength += chunk.Length;
+        var room = _textLimit - _textCount;
+        if (room <= 0)
+        {
+            _maskOffset += chunk.Length;
+            return;
+        }
+
+        var take = Math.Min(room, chunk.Length);
+        EnsureTextCapacity(_textCount + take);
+        Unmask(chunk[..take], _text.AsSpan(_textCount, take));
+        _textCount += take;
+        _maskOffset += chunk.Length - take;
+    }
+
+    private void EnsureTextCapacity(int needed)
+    {
+        if (_text is not null && _text.Length >= needed)
+        {
+            return;
+        }
+
+        var size = Math.Min(_textLimit, Math.Max(needed, Math.Max(256, (_text?.Length ?? 0) * 2)));
+        var next = ArrayPool<byte>.Shared.Rent(size);
+        if (_text is not null)
+        {
+            _text.AsSpan(0, _textCount).CopyTo(next);
+            ArrayPool<byte>.Shared.Return(_text);
+        }
+
+        _text = next;
+    }
+
+    private void Unmask(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        if (!_masked)
+        {
+            source.CopyTo(destination);
+            return;
+        }
+
+        ReadOnlySpan<byte> mask = _mask;
+        var offset = _maskOffset;
+        for (var i = 0; i < source.Length; i++)
+        {
+            destination[i] = (byte)(source[i] ^ mask[(offset + i) & 3]);
+        }
+
+        _maskOffset += source.Length;
+    }
+
+    private void CompleteFrame()
+    {
+        _inPayload = false;
+        switch (_frameOpcode)
+        {
+            case WebSocketOpcode.Close:
+                _closeSeen = true;
+                ReadOnlySpan<byte> payload = _control;
+                payload = payload[.._controlCount];
+                int? code = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : null;
+                _observer.OnClose(code, payload.Length > 2 ? payload[2..] : default);
+                return;
+            case WebSocketOpcode.Ping:
+            case WebSocketOpcode.Pong:
+                return;
+        }
+
+        if (!_frameFin)
+        {
+            return;
+        }
+
+        if (_messageOpcode == WebSocketOpcode.Text)
+        {
+            _observer.OnTextMessage(_text is null ? default : _text.AsSpan(0, _textCount), _textLength);
+            ReleaseText();
+        }
+
+        _messageOpcode = WebSocketOpcode.Continuation;
+    }
+
+    private void ReleaseText()
+    {
+        if (_text is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_text);
+            _text = null;
+        }
+
+        _textCount = 0;
+    }
+
+    private void Fail(FrameProtocolError error)
+    {
+        Error = error;
+        _inPayload = false;
+        ReleaseText();
+        _observer.OnProtocolError(error);
+    }
+
+    [InlineArray(MaxHeaderLength)]
+    private struct HeaderBytes
+    {
+        private byte _element;
+    }
+
+    [InlineArray(4)]
+    private struct MaskKey
+    {
+        private byte _element;
+    }
+
+    [InlineArray(MaxControlPayload)]
+    private struct ControlBytes
+    {
+        private byte _element;
+    }
+}

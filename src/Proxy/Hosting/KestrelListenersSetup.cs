@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace Proxy.Hosting;
+
+/// <summary>
+/// Binds the proxy and admin listeners from <c>Endpoints</c>, and tags every connection with the listener it came in
+/// on. Endpoints are matched against that tag, not the Host header, so a client on the public port cannot reach the
+/// admin API by spoofing a host name.
+/// </summary>
+internal sealed class KestrelListenersSetup : IConfigureOptions<KestrelServerOptions>
+{
+    public static readonly object ListenerItemKey = new();
+
+    private readonly EndpointsOptions _endpoints;
+    private readonly BoundListeners _bound;
+
+    public KestrelListenersSetup(IOptions<EndpointsOptions> endpoints, BoundListeners bound)
+    {
+        _endpoints = endpoints.Value;
+        _bound = bound;
+    }
+
+    public void Configure(KestrelServerOptions options)
+    {
+        options.AddServerHeader = false;
+        Bind(options, _endpoints.Proxy, ListenerKind.Proxy, listener => _bound.Proxy = listener);
+        Bind(options, _endpoints.Admin, ListenerKind.Admin, listener => _bound.Admin = listener);
+    }
+
+    private static void Bind(KestrelServerOptions options, string url, ListenerKind kind, Action<ListenOptions> remember)
+    {
+        if (!ListenerEndpoint.TryParse(url, out var endpoint, out var error))
+        {
+            throw new OptionsValidationException(EndpointsOptions.SectionName, typeof(EndpointsOptions), [$"Endpoints:{kind} {error}."]);
+        }
+
+        void Configure(ListenOptions listener)
+        {
+            listener.Protocols = HttpProtocols.Http1;
+            listener.Use(next => connection =>
+            {
+                connection.Items[ListenerItemKey] = kind;
+                return next(connection);
+            });
+            remember(listener);
+        }
+
+        if (endpoint.Localhost)
+        {
+            options.ListenLocalhost(endpoint.Port, Configure);
+        }
+        else
+        {
+            options.Listen(endpoint.Address!, endpoint.Port, Configure);
+        }
+    }
+}

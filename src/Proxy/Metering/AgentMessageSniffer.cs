@@ -1,0 +1,75 @@
+using System.Text.Json;
+
+namespace Proxy.Metering;
+
+/// <summary>
+/// Reads only the top-level <c>type</c> of an agent JSON message, without allocating. A message cut off by the
+/// capture limit is read as far as it goes: Deepgram's SDKs put <c>type</c> first, so a long Settings is still known.
+/// </summary>
+internal static class AgentMessageSniffer
+{
+    public static AgentMessageKind Sniff(ReadOnlySpan<byte> json, bool complete)
+    {
+        var reader = new Utf8JsonReader(json, isFinalBlock: complete, state: default);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return AgentMessageKind.Invalid;
+            }
+
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0)
+                {
+                    return AgentMessageKind.Other;
+                }
+
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1)
+                {
+                    continue;
+                }
+
+                var isType = reader.ValueTextEquals("type"u8);
+                if (!reader.Read())
+                {
+                    break;
+                }
+
+                if (!isType)
+                {
+                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && !reader.TrySkip())
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    return AgentMessageKind.Other;
+                }
+
+                if (reader.ValueTextEquals("KeepAlive"u8))
+                {
+                    return AgentMessageKind.KeepAlive;
+                }
+
+                if (reader.ValueTextEquals("Settings"u8))
+                {
+                    return AgentMessageKind.Settings;
+                }
+
+                return reader.ValueTextEquals("Welcome"u8) ? AgentMessageKind.Welcome : AgentMessageKind.Other;
+            }
+        }
+        catch (JsonException)
+        {
+            return AgentMessageKind.Invalid;
+        }
+
+        // Ran out of a truncated message before finding "type".
+        return complete ? AgentMessageKind.Invalid : AgentMessageKind.Other;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Proxy.Metering;
+
+/// <summary>The <c>close_reason</c> values of a session record (DESIGN.md, "Session record").</summary>
+internal static class CloseReasons
+{
+    public const string ClientClosed = "client_closed";
+    public const string UpstreamClosed = "upstream_closed";
+    public const string ClientError = "client_error";
+    public const string UpstreamError = "upstream_error";
+    public const string Shutdown = "shutdown";
+}

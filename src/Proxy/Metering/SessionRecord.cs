@@ -1,0 +1,72 @@
+namespace Proxy.Metering;
+
+/// <summary>
+/// One agent session as billed: the row finance reconciles against Deepgram's bill. Field names and meanings are the
+/// contract in DESIGN.md ("Session record"); JSON and Redis use the snake_case form of each property name.
+/// Instants are Unix milliseconds from the injected clock; durations come from the monotonic clock.
+/// </summary>
+internal sealed record SessionRecord
+{
+    public required string SessionId { get; init; }
+
+    public string? ClientSessionId { get; init; }
+
+    public required string CustomerId { get; init; }
+
+    public required string KeyId { get; init; }
+
+    public string? PlanId { get; init; }
+
+    public required string InstanceId { get; init; }
+
+    public string? DeepgramRequestId { get; init; }
+
+    public string? AgentConfigId { get; init; }
+
+    public required long ClientOpenedAtMs { get; init; }
+
+    public long? UpstreamOpenedAtMs { get; init; }
+
+    public long? UpstreamClosedAtMs { get; init; }
+
+    public long? ClientClosedAtMs { get; init; }
+
+    public long? DurationMs { get; init; }
+
+    public long? BillableMs { get; init; }
+
+    public string? CloseReason { get; init; }
+
+    public int? CloseCode { get; init; }
+
+    public string? CloseInitiator { get; init; }
+
+    /// <summary>The upstream's HTTP status when it refused the upgrade (kept for audit; the session is not billed).</summary>
+    public int? UpstreamStatus { get; init; }
+
+    public long FramesIn { get; init; }
+
+    public long FramesOut { get; init; }
+
+    public long BytesIn { get; init; }
+
+    public long BytesOut { get; init; }
+
+    public long? AudioMsIn { get; init; }
+
+    public string? ListenModel { get; init; }
+
+    public string? ThinkProvider { get; init; }
+
+    public string? ThinkModel { get; init; }
+
+    public string? SpeakModel { get; init; }
+
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    public required string Status { get; init; }
+
+    public long? LastSeenMs { get; init; }
+
+    public bool Estimated { get; init; }
+}

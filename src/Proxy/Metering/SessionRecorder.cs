@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Proxy.Sessions;
+using Proxy.Storage;
+
+namespace Proxy.Metering;
+
+/// <summary>Turns a session's life into its records: the open record when the upstream accepts, the final one when
+/// the tunnel is gone, with their log lines.</summary>
+internal sealed class SessionRecorder
+{
+    private readonly SessionRecordStore _store;
+    private readonly ILogger<SessionRecorder> _logger;
+
+    public SessionRecorder(SessionRecordStore store, ILogger<SessionRecorder> logger)
+    {
+        _store = store;
+        _logger = logger;
+    }
+
+    /// <summary>Starts writing the open record without holding up the tunnel.</summary>
+    public void RecordOpened(AgentSession session)
+    {
+        var record = session.ToOpenRecord();
+        var id = session.Identity;
+        SessionLog.SessionStarted(_logger, id.SessionId, id.CustomerId, id.KeyId, id.ClientSessionId, id.InstanceId);
+        session.OpenRecordWrite = WriteOpenAsync(record);
+    }
+
+    public async Task<SessionRecord> RecordFinalAsync(AgentSession session)
+    {
+        if (session.OpenRecordWrite is { } open)
+        {
+            await open.ConfigureAwait(false);
+        }
+
+        var record = session.ToFinalRecord();
+        SessionLog.SessionEnded(_logger, record);
+        try
+        {
+            await _store.FinalizeAsync(record).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            MeteringLog.FinalRecordWriteFailed(_logger, record.SessionId, JsonSerializer.Serialize(record, MeteringJsonContext.Default.SessionRecord), ex);
+        }
+
+        return record;
+    }
+
+    private async Task WriteOpenAsync(SessionRecord record)
+    {
+        try
+        {
+            await _store.WriteOpenAsync(record).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            MeteringLog.OpenRecordWriteFailed(_logger, record.SessionId, ex);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Proxy.Storage;
+
+internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RedisOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Configuration))
+        {
+            failures.Add("Redis:Configuration is required (e.g. \"127.0.0.1:6379\").");
+        }
+        else
+        {
+            try
+            {
+                ConfigurationOptions.Parse(options.Configuration);
+            }
+            catch (ArgumentException ex)
+            {
+                failures.Add($"Redis:Configuration is not a valid StackExchange.Redis configuration string: {ex.Message}");
+            }
+        }
+
+        if (options.KeyPrefix is null || options.KeyPrefix.IndexOfAny(['{', '}', ' ']) >= 0)
+        {
+            failures.Add("Redis:KeyPrefix must not contain '{', '}' or spaces (braces are reserved for cluster hash tags).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
