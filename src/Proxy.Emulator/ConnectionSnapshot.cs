@@ -1,0 +1,24 @@
+namespace Proxy.Emulator;
+
+/// <summary>A connection record as served by <c>/emulator/v1/connections</c> (snake_case JSON).</summary>
+internal sealed record ConnectionSnapshot
+{
+    public required string RequestId { get; init; }
+    public required string Path { get; init; }
+    public required string Query { get; init; }
+    public required string AuthMethod { get; init; }
+    public required string ApiKeySha256 { get; init; }
+    public required IReadOnlyList<string> RequestedProtocols { get; init; }
+    public required IReadOnlyDictionary<string, string> RequestHeaders { get; init; }
+    public required long OpenedAtMs { get; init; }
+    public required long? ClosedAtMs { get; init; }
+    public required double? DurationMs { get; init; }
+    public required int? CloseStatus { get; init; }
+    public required string CloseInitiator { get; init; }
+    public required string? EndReason { get; init; }
+    public required long MessagesReceived { get; init; }
+    public required long MessagesSent { get; init; }
+    public required long BinaryBytesReceived { get; init; }
+    public required string? Settings { get; init; }
+    public required string State { get; init; }
+}

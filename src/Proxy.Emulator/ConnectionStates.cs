@@ -1,0 +1,7 @@
+namespace Proxy.Emulator;
+
+internal static class ConnectionStates
+{
+    public const string Open = "open";
+    public const string Closed = "closed";
+}
