@@ -10,7 +10,7 @@ namespace Proxy.Forwarding;
 /// </summary>
 internal sealed class UpstreamClient : IDisposable
 {
-    public UpstreamClient(IOptions<UpstreamOptions> options, SessionRecorder recorder)
+    public UpstreamClient(IOptions<UpstreamOptions> options, SessionRecorder recorder, TimeProvider time)
     {
         var sockets = new SocketsHttpHandler
         {
@@ -21,8 +21,9 @@ internal sealed class UpstreamClient : IDisposable
             ConnectTimeout = options.Value.ConnectTimeout,
             ActivityHeadersPropagator = null,
             EnableMultipleHttp2Connections = false,
+            PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(new UpstreamConnectionStream(context.PlaintextStream, time)),
         };
-        Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(sockets, recorder), disposeHandler: true);
+        Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(sockets, recorder, time), disposeHandler: true);
         BaseUrl = options.Value.HttpBaseUrl();
     }
 

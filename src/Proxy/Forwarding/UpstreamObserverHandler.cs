@@ -13,19 +13,32 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
     public static readonly HttpRequestOptionsKey<AgentSession> SessionOption = new("dgproxy.session");
 
     private readonly SessionRecorder _recorder;
+    private readonly TimeProvider _time;
 
-    public UpstreamObserverHandler(HttpMessageHandler inner, SessionRecorder recorder)
+    public UpstreamObserverHandler(HttpMessageHandler inner, SessionRecorder recorder, TimeProvider time)
         : base(inner)
     {
         _recorder = recorder;
+        _time = time;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!request.Options.TryGetValue(SessionOption, out var session))
         {
-            return response;
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        var probe = new UpstreamConnectionProbe();
+        UpstreamConnectionProbe.Current = probe;
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            UpstreamConnectionProbe.Current = null;
         }
 
         if (response.StatusCode != HttpStatusCode.SwitchingProtocols)
@@ -34,7 +47,18 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
             return response;
         }
 
-        session.MarkUpstreamOpened();
+        // The upstream's clock started when it sent the 101: use the instant its first bytes reached the socket,
+        // not the later one at which HTTP parsing finished.
+        if (probe.Connection is { } connection)
+        {
+            session.MarkUpstreamOpened(probe.FirstResponseTimestamp, probe.FirstResponseAtMs);
+            connection.Attach(session);
+        }
+        else
+        {
+            session.MarkUpstreamOpened(_time.GetTimestamp(), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+
         var original = response.Content;
         var stream = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         response.Content = new UpgradedTunnelContent(new MeteredTunnelStream(stream, session, TunnelSide.Upstream), original);

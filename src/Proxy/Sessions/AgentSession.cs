@@ -78,10 +78,11 @@ internal sealed class AgentSession : IDisposable
 
     public void AttachAbort(Action abort) => _abort = abort;
 
-    public void MarkUpstreamOpened()
+    /// <summary>The upstream accepted the session at these instants (monotonic timestamp and Unix ms).</summary>
+    public void MarkUpstreamOpened(long timestamp, long atMs)
     {
-        _upstreamOpenedTimestamp = _time.GetTimestamp();
-        Volatile.Write(ref _upstreamOpenedAtMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        _upstreamOpenedTimestamp = timestamp;
+        Volatile.Write(ref _upstreamOpenedAtMs, atMs);
     }
 
     public void MarkUpstreamRefused(int statusCode) => _upstreamStatus = statusCode;
