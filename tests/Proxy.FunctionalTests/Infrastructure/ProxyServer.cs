@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Proxy.FunctionalTests.Infrastructure;
+
+/// <summary>The real proxy as its own process, on free loopback ports, with an admin client.</summary>
+internal sealed class ProxyServer : IAsyncDisposable
+{
+    public const string AdminToken = "functional-test-admin-token-0123456789";
+
+    private readonly ChildProcess _process;
+
+    private ProxyServer(ChildProcess process, Uri proxyUrl, Uri adminUrl, string instanceId)
+    {
+        _process = process;
+        ProxyUrl = proxyUrl;
+        AdminUrl = adminUrl;
+        InstanceId = instanceId;
+        Admin = new HttpClient { BaseAddress = adminUrl, Timeout = TimeSpan.FromSeconds(15) };
+        Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+    }
+
+    /// <summary>The master key every test proxy shares, so proxies started later can read upstream keys stored earlier.</summary>
+    public static string MasterKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public Uri ProxyUrl { get; }
+
+    public Uri AdminUrl { get; }
+
+    public string InstanceId { get; }
+
+    public HttpClient Admin { get; }
+
+    public ChildProcess Process => _process;
+
+    /// <summary>The agent endpoint as a WebSocket URL.</summary>
+    public Uri AgentUrl(string path = "/v1/agent/converse") => new($"ws://{ProxyUrl.Authority}{path}");
+
+    public static async Task<ProxyServer> StartAsync(string redisConfiguration, string upstreamUrl, IDictionary<string, string>? settings = null)
+    {
+        var arguments = new Dictionary<string, string>
+        {
+            ["Endpoints:Proxy"] = "http://127.0.0.1:0",
+            ["Endpoints:Admin"] = "http://127.0.0.1:0",
+            ["Redis:Configuration"] = redisConfiguration,
+            ["Upstream:Url"] = upstreamUrl,
+            ["Upstream:ApiKey"] = EmulatorServer.DefaultApiKey,
+            ["Admin:Tokens:0"] = AdminToken,
+            ["Secrets:MasterKey"] = MasterKey,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            arguments[key] = value;
+        }
+
+        var process = ChildProcess.Start("proxy", "dotnet",
+            [RepositoryPaths.ProxyDll, .. arguments.SelectMany(a => new[] { "--" + a.Key, a.Value })],
+            new Dictionary<string, string?>
+            {
+                ["DOTNET_ENVIRONMENT"] = "Production",
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            });
+        process.PreferScheduling();
+        var match = await process.WaitForLineAsync(@"Listening: proxy (\S+) admin (\S+) instance (\S+)", TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        return new ProxyServer(process, new Uri(match.Groups[1].Value), new Uri(match.Groups[2].Value), match.Groups[3].Value);
+    }
+
+    public async Task PutCustomerAsync(string customerId, object? body = null)
+    {
+        using var response = await Admin.PutAsJsonAsync(new Uri($"/admin/v1/customers/{customerId}", UriKind.Relative), body ?? new { }).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Creates the customer if needed and issues a key; returns (key_id, secret).</summary>
+    public async Task<(string KeyId, string Secret)> IssueKeyAsync(string customerId, DateTimeOffset? expiresAt = null)
+    {
+        await PutCustomerAsync(customerId).ConfigureAwait(false);
+        object body = expiresAt is { } expires ? new { expires_at = expires.ToString("O", CultureInfo.InvariantCulture) } : new { };
+        using var response = await Admin.PostAsJsonAsync(new Uri($"/admin/v1/customers/{customerId}/keys", UriKind.Relative), body).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        var issued = await response.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false);
+        return (issued.GetProperty("key_id").GetString()!, issued.GetProperty("key").GetString()!);
+    }
+
+    public async Task<JsonElement> GetSessionAsync(string sessionId)
+    {
+        using var response = await Admin.GetAsync(new Uri($"/admin/v1/sessions/{sessionId}", UriKind.Relative)).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false);
+    }
+
+    /// <summary>The customer's records, newest first.</summary>
+    public async Task<JsonElement[]> ListSessionsAsync(string customerId, string? state = null)
+    {
+        var query = $"/admin/v1/sessions?customer={customerId}" + (state is null ? string.Empty : $"&state={state}");
+        var list = await Admin.GetFromJsonAsync<JsonElement>(new Uri(query, UriKind.Relative)).ConfigureAwait(false);
+        return [.. list.GetProperty("sessions").EnumerateArray()];
+    }
+
+    /// <summary>Waits until the customer has a closed record for the given Deepgram request id.</summary>
+    public async Task<JsonElement> WaitForClosedRecordAsync(string customerId, Func<JsonElement, bool> match)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            foreach (var record in await ListSessionsAsync(customerId, "closed").ConfigureAwait(false))
+            {
+                if (match(record))
+                {
+                    return record;
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No matching closed record for customer {customerId}.");
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
+
+    public Task<JsonElement> WaitForClosedRecordByRequestIdAsync(string customerId, string requestId) =>
+        WaitForClosedRecordAsync(customerId, r => r.GetProperty("deepgram_request_id").GetString() == requestId);
+
+    public async ValueTask DisposeAsync()
+    {
+        Admin.Dispose();
+        await _process.DisposeAsync().ConfigureAwait(false);
+    }
+}

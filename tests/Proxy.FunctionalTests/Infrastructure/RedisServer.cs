@@ -1,0 +1,90 @@
+using StackExchange.Redis;
+
+namespace Proxy.FunctionalTests.Infrastructure;
+
+/// <summary>A real redis-server on a free loopback port with its own temporary directory.</summary>
+internal sealed class RedisServer : IAsyncDisposable
+{
+    private readonly string _directory;
+    private ChildProcess? _process;
+
+    private RedisServer(int port, string directory)
+    {
+        Port = port;
+        _directory = directory;
+    }
+
+    public int Port { get; }
+
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    public IConnectionMultiplexer? Connection { get; private set; }
+
+    public IDatabase Database => Connection!.GetDatabase();
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var executable = FindExecutable();
+        var directory = Directory.CreateTempSubdirectory("dgproxy-redis-").FullName;
+        var server = new RedisServer(FreePort.Next(), directory);
+        await server.LaunchAsync(executable).ConfigureAwait(false);
+        server.Connection = await ConnectionMultiplexer.ConnectAsync(server.Configuration).ConfigureAwait(false);
+        return server;
+    }
+
+    /// <summary>Kills Redis hard (SIGKILL), as a crash would.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.KillAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts Redis again on the same port and directory.</summary>
+    public Task RestartAsync() => LaunchAsync(FindExecutable());
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Connection is not null)
+        {
+            await Connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_process is not null)
+        {
+            await _process.DisposeAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task LaunchAsync(string executable)
+    {
+        _process = ChildProcess.Start("redis-server", executable,
+            ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory,
+             "--save", "", "--appendonly", "no", "--protected-mode", "yes"]);
+        await _process.WaitForLineAsync("Ready to accept connections", TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+    }
+
+    private static string FindExecutable()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Append("/usr/bin").Append("/usr/local/bin"))
+        {
+            var candidate = Path.Combine(dir, "redis-server");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException(
+            "redis-server is not installed. The functional tests need a real Redis: install it (apt-get install -y redis-server) or run deploy/local/test.sh, which does.");
+    }
+}

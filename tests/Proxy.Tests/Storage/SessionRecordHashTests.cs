@@ -1,0 +1,173 @@
+using Proxy.Metering;
+using Proxy.Storage;
+using StackExchange.Redis;
+
+namespace Proxy.Tests.Storage;
+
+public sealed class SessionRecordHashTests
+{
+    private static readonly SessionRecord Full = new()
+    {
+        SessionId = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        ClientSessionId = "client-corr-42",
+        CustomerId = "acme",
+        KeyId = "key_0123456789abcdef0123",
+        PlanId = "plan_basic",
+        InstanceId = "proxy-a",
+        DeepgramRequestId = "fc553ec9-5874-49ca-a47c-b670d525a4b1",
+        AgentConfigId = "cfg-1",
+        ClientOpenedAtMs = 1_795_689_000_000,
+        UpstreamOpenedAtMs = 1_795_689_000_007,
+        UpstreamClosedAtMs = 1_795_689_000_207,
+        ClientClosedAtMs = 1_795_689_000_210,
+        DurationMs = 200,
+        BillableMs = 1000,
+        CloseReason = "client_closed",
+        CloseCode = 1000,
+        CloseInitiator = "client",
+        UpstreamStatus = 401,
+        FramesIn = 5,
+        FramesOut = 4,
+        BytesIn = 6_512,
+        BytesOut = 5_000_000_000,
+        AudioMsIn = 200,
+        ListenModel = "nova-3",
+        ThinkProvider = "open_ai",
+        ThinkModel = "gpt-4o-mini",
+        SpeakModel = "aura-2-thalia-en",
+        Tags = ["support", "eu", "with \"quotes\", commas"],
+        Status = "closed",
+        LastSeenMs = 1_795_689_000_210,
+        Estimated = true,
+    };
+
+    [Fact]
+    public void Record_with_every_field_round_trips()
+    {
+        var back = SessionRecordHash.FromHash(SessionRecordHash.ToHashEntries(Full));
+
+        Assert.NotNull(back);
+        Assert.Equal(Full.Tags, back.Tags);
+        Assert.Equal(Full with { Tags = back.Tags }, back);
+    }
+
+    [Fact]
+    public void Fields_use_the_snake_case_names_and_decimal_strings()
+    {
+        var fields = Fields(Full);
+
+        Assert.Equal(31, fields.Count);
+        Assert.Equal("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", fields["session_id"]);
+        Assert.Equal("client-corr-42", fields["client_session_id"]);
+        Assert.Equal("fc553ec9-5874-49ca-a47c-b670d525a4b1", fields["deepgram_request_id"]);
+        Assert.Equal("1795689000007", fields["upstream_opened_at_ms"]);
+        Assert.Equal("200", fields["duration_ms"]);
+        Assert.Equal("1000", fields["billable_ms"]);
+        Assert.Equal("1000", fields["close_code"]);
+        Assert.Equal("401", fields["upstream_status"]);
+        Assert.Equal("5000000000", fields["bytes_out"]);
+        Assert.Equal("200", fields["audio_ms_in"]);
+        Assert.Equal("[\"support\",\"eu\",\"with \\u0022quotes\\u0022, commas\"]", fields["tags"]);
+        Assert.Equal("closed", fields["status"]);
+        Assert.Equal("true", fields["estimated"]);
+    }
+
+    [Fact]
+    public void Minimal_record_keeps_nulls_null_and_tags_empty()
+    {
+        var minimal = new SessionRecord
+        {
+            SessionId = "s-1",
+            CustomerId = "acme",
+            KeyId = "key_1",
+            InstanceId = "proxy-a",
+            ClientOpenedAtMs = 1_795_689_000_000,
+            Status = "open",
+        };
+
+        var fields = Fields(minimal);
+        var back = SessionRecordHash.FromHash(SessionRecordHash.ToHashEntries(minimal));
+
+        Assert.Equal(
+            ["session_id", "customer_id", "key_id", "instance_id", "client_opened_at_ms", "frames_in", "frames_out", "bytes_in", "bytes_out", "tags", "status", "estimated"],
+            fields.Keys);
+        Assert.Equal("[]", fields["tags"]);
+        Assert.Equal("false", fields["estimated"]);
+        Assert.NotNull(back);
+        Assert.Empty(back.Tags);
+        Assert.Null(back.ClientSessionId);
+        Assert.Null(back.PlanId);
+        Assert.Null(back.DeepgramRequestId);
+        Assert.Null(back.UpstreamOpenedAtMs);
+        Assert.Null(back.DurationMs);
+        Assert.Null(back.BillableMs);
+        Assert.Null(back.CloseCode);
+        Assert.Null(back.UpstreamStatus);
+        Assert.Null(back.AudioMsIn);
+        Assert.Null(back.LastSeenMs);
+        Assert.False(back.Estimated);
+        Assert.Equal(minimal with { Tags = back.Tags }, back);
+    }
+
+    [Fact]
+    public void Zero_values_are_written_not_dropped()
+    {
+        var record = Full with { DurationMs = 0, BillableMs = 0, AudioMsIn = 0, FramesIn = 0 };
+
+        var fields = Fields(record);
+
+        Assert.Equal("0", fields["duration_ms"]);
+        Assert.Equal("0", fields["billable_ms"]);
+        Assert.Equal("0", fields["audio_ms_in"]);
+        Assert.Equal("0", fields["frames_in"]);
+    }
+
+    [Fact]
+    public void Stream_entries_and_hash_entries_carry_the_same_fields()
+    {
+        var entries = SessionRecordHash.ToEntries(Full);
+        var hash = SessionRecordHash.ToHashEntries(Full);
+
+        Assert.Equal(
+            entries.Select(e => (e.Name.ToString(), e.Value.ToString())),
+            hash.Select(h => (h.Name.ToString(), h.Value.ToString())));
+    }
+
+    [Fact]
+    public void Empty_hash_is_no_record()
+    {
+        Assert.Null(SessionRecordHash.FromHash([]));
+    }
+
+    [Fact]
+    public void Missing_or_unparsable_fields_read_as_defaults()
+    {
+        var back = SessionRecordHash.FromHash(
+        [
+            new HashEntry("session_id", "s-2"),
+            new HashEntry("duration_ms", "not a number"),
+            new HashEntry("frames_in", "12"),
+            new HashEntry("estimated", "yes"),
+        ]);
+
+        Assert.NotNull(back);
+        Assert.Equal("s-2", back.SessionId);
+        Assert.Equal(string.Empty, back.CustomerId);
+        Assert.Null(back.DurationMs);
+        Assert.Equal(12, back.FramesIn);
+        Assert.Equal("open", back.Status);
+        Assert.False(back.Estimated);
+        Assert.Empty(back.Tags);
+    }
+
+    private static Dictionary<string, string> Fields(SessionRecord record)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in SessionRecordHash.ToHashEntries(record))
+        {
+            fields.Add(entry.Name.ToString(), entry.Value.ToString());
+        }
+
+        return fields;
+    }
+}
