@@ -6,6 +6,15 @@ namespace Proxy.Admin;
 /// <summary>Instants in the admin API: Unix milliseconds, or ISO-8601 with an offset ("2026-12-01T00:00:00Z").</summary>
 internal static class AdminTime
 {
+    // ISO-8601 only: a lenient parse would read "1.5" or "10:00" relative to today.
+    private static readonly string[] IsoFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ssK",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd'T'HH:mmK",
+        "yyyy-MM-dd",
+    ];
+
     public static bool TryParse(string? text, out long unixMs)
     {
         unixMs = 0;
@@ -19,10 +28,10 @@ internal static class AdminTime
             return unixMs >= 0;
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant))
+        if (DateTimeOffset.TryParseExact(text.Trim(), IsoFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant))
         {
             unixMs = instant.ToUnixTimeMilliseconds();
-            return true;
+            return unixMs >= 0;
         }
 
         return false;

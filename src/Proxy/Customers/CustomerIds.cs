@@ -12,6 +12,6 @@ internal static partial class CustomerIds
 
     public static bool IsValid(string? customerId) => customerId is not null && Pattern().IsMatch(customerId);
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[A-Za-z0-9._-]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -90,7 +90,8 @@ internal sealed class AgentSessionHandler
             request.Headers.Authorization,
             request.Headers.SecWebSocketProtocol,
             request.Headers["X-Client-Session-Id"],
-            request.Query[AgentUpstreamTransformer.ClientSessionIdQueryParameter]);
+            request.Query[AgentUpstreamTransformer.ClientSessionIdQueryParameter],
+            request.Headers[ClientCredentialParser.DeepgramSessionIdHeader]);
         if (parsed.Credentials is not { } credentials)
         {
             await RejectAsync(context, StatusCodes.Status401Unauthorized, "missing_key", parsed.Error!).ConfigureAwait(false);

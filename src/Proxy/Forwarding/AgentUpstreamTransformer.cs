@@ -7,7 +7,7 @@ namespace Proxy.Forwarding;
 
 /// <summary>
 /// Shapes the upgrade request Deepgram sees and the answer the client sees. Upstream gets only what the handshake
-/// needs plus the Deepgram key (in the header and, for subprotocol clients, in the subprotocol, so neither place ever
+/// needs (and the SDK's session id header) plus the Deepgram key (in the header and, for subprotocol clients, in the subprotocol, so neither place ever
 /// carries the proxy key). No X-Forwarded-*, no client headers, no compression extension (frames must stay
 /// readable). The client is answered the subprotocol <c>token</c>, never a secret.
 /// </summary>
@@ -20,6 +20,9 @@ internal sealed class AgentUpstreamTransformer : HttpTransformer
         HeaderNames.SecWebSocketKey,
         HeaderNames.SecWebSocketVersion,
         HeaderNames.UserAgent,
+
+        // Deepgram's SDKs send it for Deepgram's own support correlation; it carries no secret.
+        ClientCredentialParser.DeepgramSessionIdHeader,
     ];
 
     public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)

@@ -5,15 +5,25 @@ namespace Proxy.Forwarding;
 /// <summary>
 /// Reads the proxy key from where Deepgram's clients put a Deepgram key: <c>Authorization: Token &lt;key&gt;</c>, or the
 /// subprotocol pair <c>token, &lt;key&gt;</c> (also written <c>token,&lt;key&gt;</c>, or split over several headers).
-/// Deepgram's JS SDK may add the pair <c>x-deepgram-session-id, &lt;uuid&gt;</c>; it becomes the client session id.
+/// The client session id is, in order: <c>X-Client-Session-Id</c>, the <c>client_session_id</c> query parameter, or the
+/// id Deepgram's SDKs send themselves (header <c>x-deepgram-session-id</c>, or the subprotocol pair
+/// <c>x-deepgram-session-id, &lt;uuid&gt;</c> from browsers).
 /// </summary>
 internal static class ClientCredentialParser
 {
     public const string TokenScheme = "token";
-    private const string SessionIdProtocol = "x-deepgram-session-id";
+    private const string SessionIdProtocol = DeepgramSessionIdHeader;
     private const int MaxClientSessionIdLength = 128;
 
-    public static ClientCredentialParseResult Parse(StringValues authorization, StringValues subprotocols, StringValues clientSessionIdHeader, StringValues clientSessionIdQuery)
+    /// <summary>The SDK's own correlation header (Deepgram's Node SDK sends it; browsers send the subprotocol pair).</summary>
+    public const string DeepgramSessionIdHeader = "x-deepgram-session-id";
+
+    public static ClientCredentialParseResult Parse(
+        StringValues authorization,
+        StringValues subprotocols,
+        StringValues clientSessionIdHeader,
+        StringValues clientSessionIdQuery,
+        StringValues deepgramSessionIdHeader = default)
     {
         var protocols = SplitProtocols(subprotocols);
         var offeredToken = false;
@@ -37,6 +47,7 @@ internal static class ClientCredentialParser
 
         var clientSessionId = Sanitize(clientSessionIdHeader.ToString())
             ?? Sanitize(clientSessionIdQuery.ToString())
+            ?? Sanitize(deepgramSessionIdHeader.ToString())
             ?? Sanitize(protocolSessionId);
 
         if (!StringValues.IsNullOrEmpty(authorization))

@@ -19,4 +19,7 @@ internal enum FrameProtocolError
     /// <summary>A 64-bit payload length with the most significant bit set.</summary>
     InvalidPayloadLength,
     DataAfterClose,
+
+    /// <summary>Not the peer's fault: the proxy's own inspection failed, and it stopped inspecting this direction.</summary>
+    InspectionFailed,
 }

@@ -151,7 +151,16 @@ internal sealed class MeteredTunnelStream : Stream
         if (read > 0)
         {
             _meter.AddBytes(read);
-            _parser.Parse(buffer[..read]);
+            try
+            {
+                _parser.Parse(buffer[..read]);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Inspection is never worth a customer's session: stop looking at this direction, keep forwarding.
+                _session.OnInspectionFailed(_side, ex);
+                _parser.Abandon();
+            }
         }
         else if (!buffer.IsEmpty)
         {

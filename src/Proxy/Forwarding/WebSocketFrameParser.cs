@@ -109,6 +109,9 @@ internal sealed class WebSocketFrameParser : IDisposable
         }
     }
 
+    /// <summary>Stops interpreting after the inspection itself failed; the bytes keep flowing and being counted.</summary>
+    public void Abandon() => Fail(FrameProtocolError.InspectionFailed);
+
     public void Dispose()
     {
         ReleaseText();
@@ -375,6 +378,8 @@ internal sealed class WebSocketFrameParser : IDisposable
     {
         Error = error;
         _inPayload = false;
+        _headerCount = 0;
+        _headerNeeded = 2;
         ReleaseText();
         _observer.OnProtocolError(error);
     }

@@ -23,9 +23,9 @@ internal sealed record ListenerEndpoint(IPAddress? Address, bool Localhost, int 
             return false;
         }
 
-        if (uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query))
+        if (uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
         {
-            error = $"must not have a path or query (got \"{url}\")";
+            error = $"must be just http://host:port, without path, query, fragment or user info (got \"{url}\")";
             return false;
         }
 

@@ -21,8 +21,9 @@ internal static class AgentSettingsInspector
             using var document = JsonDocument.ParseValue(ref reader);
             return Inspect(document.RootElement);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string value that is not valid UTF-8 cannot be transcoded.
             return AgentSettingsSummary.Unreadable;
         }
     }

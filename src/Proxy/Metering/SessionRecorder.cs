@@ -35,6 +35,11 @@ internal sealed class SessionRecorder
 
         var record = session.ToFinalRecord();
         SessionLog.SessionEnded(_logger, record);
+        if (session.InspectionFailure is { } failure)
+        {
+            MeteringLog.InspectionFailed(_logger, record.SessionId, failure);
+        }
+
         try
         {
             await _store.FinalizeAsync(record).ConfigureAwait(false);

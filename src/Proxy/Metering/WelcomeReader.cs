@@ -33,8 +33,9 @@ internal static class WelcomeReader
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a request_id that is not valid UTF-8: the record goes without one.
         }
 
         return null;

@@ -15,6 +15,7 @@ internal sealed class AgentSession : IDisposable
 
     private readonly TimeProvider _time;
     private readonly int _settingsCaptureLimit;
+    private readonly Lock _endGate = new();
 
     private long _upstreamOpenedTimestamp;
     private long _upstreamOpenedAtMs;
@@ -93,23 +94,38 @@ internal sealed class AgentSession : IDisposable
     /// </summary>
     public void MarkEnded(TunnelSide side)
     {
+        var timestamp = _time.GetTimestamp();
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (side == TunnelSide.Upstream)
+
+        // A few calls per session from the two copy loops and the disposals: a lock keeps each side's instants
+        // consistent with each other (a reader never sees the wall instant without the monotonic one).
+        lock (_endGate)
         {
-            var timestamp = _time.GetTimestamp();
-            if (Interlocked.CompareExchange(ref _upstreamClosedAtMs, nowMs, 0) != 0)
+            if (side == TunnelSide.Upstream)
             {
-                return;
+                if (_upstreamClosedAtMs != 0)
+                {
+                    return;
+                }
+
+                _upstreamClosedTimestamp = timestamp;
+                _upstreamClosedAtMs = nowMs;
+            }
+            else
+            {
+                if (_clientClosedAtMs != 0)
+                {
+                    return;
+                }
+
+                _clientClosedAtMs = nowMs;
             }
 
-            _upstreamClosedTimestamp = timestamp;
+            if (_firstEndedSide == 0)
+            {
+                _firstEndedSide = (int)side;
+            }
         }
-        else if (Interlocked.CompareExchange(ref _clientClosedAtMs, nowMs, 0) != 0)
-        {
-            return;
-        }
-
-        Interlocked.CompareExchange(ref _firstEndedSide, (int)side, 0);
     }
 
     /// <summary>Asks the session to end because the process is stopping.</summary>
@@ -166,6 +182,11 @@ internal sealed class AgentSession : IDisposable
         ProtocolError = error;
     }
 
+    /// <summary>The exception that stopped the inspection of a direction (a proxy bug, logged when the session ends).</summary>
+    public Exception? InspectionFailure { get; private set; }
+
+    internal void OnInspectionFailed(TunnelSide from, Exception exception) => InspectionFailure ??= exception;
+
     public TunnelSide ProtocolErrorSide { get; private set; }
 
     public FrameProtocolError ProtocolError { get; private set; }
@@ -193,10 +214,20 @@ internal sealed class AgentSession : IDisposable
     private SessionRecord BuildRecord(bool final)
     {
         var upstreamOpenedAtMs = Volatile.Read(ref _upstreamOpenedAtMs);
+        long clientClosedAtMs;
+        long upstreamClosedAtMs;
+        long upstreamClosedTimestamp;
+        lock (_endGate)
+        {
+            clientClosedAtMs = _clientClosedAtMs;
+            upstreamClosedAtMs = _upstreamClosedAtMs;
+            upstreamClosedTimestamp = _upstreamClosedTimestamp;
+        }
+
         long? durationMs = null;
         if (final && upstreamOpenedAtMs != 0)
         {
-            durationMs = BillingRules.ToMilliseconds(_time.GetElapsedTime(_upstreamOpenedTimestamp, _upstreamClosedTimestamp));
+            durationMs = BillingRules.ToMilliseconds(_time.GetElapsedTime(_upstreamOpenedTimestamp, upstreamClosedTimestamp));
         }
 
         var settings = Settings;
@@ -232,10 +263,9 @@ internal sealed class AgentSession : IDisposable
         }
 
         var firstClose = (TunnelSide)Volatile.Read(ref _firstCloseFrom);
-        var clientClosedAtMs = Volatile.Read(ref _clientClosedAtMs);
         return record with
         {
-            UpstreamClosedAtMs = NullIfZero(Volatile.Read(ref _upstreamClosedAtMs)),
+            UpstreamClosedAtMs = NullIfZero(upstreamClosedAtMs),
             ClientClosedAtMs = clientClosedAtMs,
             DurationMs = durationMs,
             BillableMs = BillingRules.BillableMs(durationMs),
@@ -271,10 +301,18 @@ internal sealed class AgentSession : IDisposable
             TunnelSide.Upstream => CloseReasons.UpstreamClosed,
 
             // No Close frame: whichever connection dropped first is at fault.
-            _ => (TunnelSide)Volatile.Read(ref _firstEndedSide) == TunnelSide.Upstream
+            _ => FirstEndedSide() == TunnelSide.Upstream
                 ? CloseReasons.UpstreamError
                 : CloseReasons.ClientError,
         };
+    }
+
+    private TunnelSide FirstEndedSide()
+    {
+        lock (_endGate)
+        {
+            return (TunnelSide)_firstEndedSide;
+        }
     }
 
     private static long? NullIfZero(long value) => value == 0 ? null : value;

@@ -16,7 +16,10 @@ internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
         {
             try
             {
-                ConfigurationOptions.Parse(options.Configuration);
+                if (ConfigurationOptions.Parse(options.Configuration).EndPoints.Count == 0)
+                {
+                    failures.Add($"Redis:Configuration names no server (got \"{options.Configuration}\"); expected e.g. \"127.0.0.1:6379\".");
+                }
             }
             catch (ArgumentException ex)
             {

@@ -162,6 +162,19 @@ public sealed class ClientCredentialParserTests
     }
 
     [Fact]
+    public void Sdk_session_id_header_counts_after_header_and_query_but_before_the_subprotocol()
+    {
+        Assert.Equal("from-sdk-header", Succeeds(
+            authorization: "Token " + Key,
+            subprotocols: "x-deepgram-session-id, from-protocol",
+            deepgramSessionIdHeader: "from-sdk-header").ClientSessionId);
+        Assert.Equal("from-query", Succeeds(
+            authorization: "Token " + Key,
+            clientSessionIdQuery: "from-query",
+            deepgramSessionIdHeader: "from-sdk-header").ClientSessionId);
+    }
+
+    [Fact]
     public void Unusable_client_session_id_header_falls_back_to_the_query()
     {
         var credentials = Succeeds(authorization: "Token " + Key, clientSessionIdHeader: "bad id", clientSessionIdQuery: "good-id");
@@ -220,9 +233,10 @@ public sealed class ClientCredentialParserTests
         StringValues authorization = default,
         StringValues subprotocols = default,
         StringValues clientSessionIdHeader = default,
-        StringValues clientSessionIdQuery = default)
+        StringValues clientSessionIdQuery = default,
+        StringValues deepgramSessionIdHeader = default)
     {
-        var result = ClientCredentialParser.Parse(authorization, subprotocols, clientSessionIdHeader, clientSessionIdQuery);
+        var result = ClientCredentialParser.Parse(authorization, subprotocols, clientSessionIdHeader, clientSessionIdQuery, deepgramSessionIdHeader);
         Assert.Null(result.Error);
         return Assert.IsType<ClientCredentials>(result.Credentials);
     }

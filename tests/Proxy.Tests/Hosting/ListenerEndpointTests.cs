@@ -61,7 +61,7 @@ public sealed class ListenerEndpointTests
     public void Paths_and_queries_are_refused(string url)
     {
         Assert.False(ListenerEndpoint.TryParse(url, out _, out var error));
-        Assert.Contains("path or query", error, StringComparison.Ordinal);
+        Assert.Contains("without path, query", error, StringComparison.Ordinal);
     }
 
     [Theory]
