@@ -27,4 +27,4 @@ app.MapAgentEndpoints();
 app.MapAdminApi();
 app.MapHealthEndpoints();
 
-app.Run();
+return app.RunProxy();

@@ -30,10 +30,12 @@ internal static class ForwardingServiceCollectionExtensions
 
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
     {
-        var handler = app.ServiceProvider.GetRequiredService<AgentSessionHandler>();
+        // Resolved per request (a singleton, so once): resolving it here would build it before the options are
+        // validated at start, and an invalid setting would surface as a stack trace instead of a message.
         foreach (var path in AgentPaths)
         {
-            app.Map(path, handler.HandleAsync).WithMetadata(ListenerScope.Proxy);
+            app.Map(path, context => context.RequestServices.GetRequiredService<AgentSessionHandler>().HandleAsync(context))
+                .WithMetadata(ListenerScope.Proxy);
         }
 
         return app;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -11,19 +12,24 @@ internal static class ProxyErrors
 {
     public static async Task WriteAsync(HttpContext context, int statusCode, string error, string message, int? upstreamStatus = null)
     {
-        context.Response.StatusCode = statusCode;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        context.Response.Headers.CacheControl = "no-store";
-        await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        writer.WriteStartObject();
-        writer.WriteString("error", error);
-        writer.WriteString("message", message);
-        if (upstreamStatus is { } status)
+        var body = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            writer.WriteNumber("upstream_status", status);
+            writer.WriteStartObject();
+            writer.WriteString("error", error);
+            writer.WriteString("message", message);
+            if (upstreamStatus is { } status)
+            {
+                writer.WriteNumber("upstream_status", status);
+            }
+
+            writer.WriteEndObject();
         }
 
-        writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.ContentLength = body.WrittenCount;
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -9,28 +9,15 @@ namespace Proxy.Hosting;
 internal sealed class StartupReportService : IHostedService
 {
     private readonly IHostApplicationLifetime _lifetime;
-    private readonly BoundListeners _listeners;
-    private readonly ProxyInstance _instance;
-    private readonly AdminTokenVerifier _adminTokens;
-    private readonly UpstreamKeyProtector _protector;
-    private readonly IOptions<UpstreamOptions> _upstream;
+    private readonly IServiceProvider _services;
     private readonly ILogger<StartupReportService> _logger;
 
-    public StartupReportService(
-        IHostApplicationLifetime lifetime,
-        BoundListeners listeners,
-        ProxyInstance instance,
-        AdminTokenVerifier adminTokens,
-        UpstreamKeyProtector protector,
-        IOptions<UpstreamOptions> upstream,
-        ILogger<StartupReportService> logger)
+    // Services are resolved once the host has started: resolving validated options in a hosted service's constructor
+    // would fail on invalid configuration before start-up validation can report every problem at once.
+    public StartupReportService(IHostApplicationLifetime lifetime, IServiceProvider services, ILogger<StartupReportService> logger)
     {
         _lifetime = lifetime;
-        _listeners = listeners;
-        _instance = instance;
-        _adminTokens = adminTokens;
-        _protector = protector;
-        _upstream = upstream;
+        _services = services;
         _logger = logger;
     }
 
@@ -44,20 +31,22 @@ internal sealed class StartupReportService : IHostedService
 
     private void Report()
     {
-        var admin = BoundListeners.Describe(_listeners.Admin);
-        var proxy = BoundListeners.Describe(_listeners.Proxy);
-        ListenerStartupLog.Listening(_logger, proxy, admin, _instance.Id);
-        if (!_adminTokens.Enabled)
+        var listeners = _services.GetRequiredService<BoundListeners>();
+        var admin = BoundListeners.Describe(listeners.Admin);
+        var proxy = BoundListeners.Describe(listeners.Proxy);
+        var instanceId = _services.GetRequiredService<ProxyInstance>().Id;
+        ListenerStartupLog.Listening(_logger, proxy, admin, instanceId);
+        if (!_services.GetRequiredService<AdminTokenVerifier>().Enabled)
         {
             ListenerStartupLog.AdminApiOpen(_logger, admin);
         }
 
-        if (_protector.UsesDevelopmentKey)
+        if (_services.GetRequiredService<UpstreamKeyProtector>().UsesDevelopmentKey)
         {
             ListenerStartupLog.DevelopmentMasterKey(_logger);
         }
 
-        if (string.IsNullOrEmpty(_upstream.Value.ApiKey))
+        if (string.IsNullOrEmpty(_services.GetRequiredService<IOptions<UpstreamOptions>>().Value.ApiKey))
         {
             ListenerStartupLog.NoDefaultUpstreamKey(_logger);
         }

@@ -19,6 +19,7 @@ internal static class StorageServiceCollectionExtensions
             options.ClientName ??= "dgproxy-" + provider.GetRequiredService<ProxyInstance>().Id;
             return ConnectionMultiplexer.Connect(options);
         });
+        services.AddHostedService<RedisConnectionService>();
         services.AddSingleton<RedisKeys>();
         services.AddSingleton<SessionRecordStore>();
         return services;

@@ -26,6 +26,8 @@ internal sealed class EmulatorServer : IAsyncDisposable
 
     public string WebSocketUrl => "ws://" + BaseUrl.Authority;
 
+    public IEnumerable<string> Output => _process.Output;
+
     public static async Task<EmulatorServer> StartAsync(TimeSpan? clientMessageTimeout = null)
     {
         var process = ChildProcess.Start("emulator", "dotnet",

@@ -13,6 +13,8 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     internal ProxyServer Proxy => _proxy!;
 
+    internal IEnumerable<string> EmulatorOutput => _emulator!.Output;
+
     public async Task InitializeAsync()
     {
         // The test host (test code, its JIT, xunit) yields the CPU to the processes under measurement: on a 2-core

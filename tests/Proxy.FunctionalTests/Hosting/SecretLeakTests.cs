@@ -1,0 +1,62 @@
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using Proxy.FunctionalTests.Infrastructure;
+
+namespace Proxy.FunctionalTests.Hosting;
+
+/// <summary>No proxy key, Deepgram key or admin token ever appears in what the processes print.</summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed class SecretLeakTests
+{
+    private readonly GatewayFixture _gateway;
+
+    public SecretLeakTests(GatewayFixture gateway)
+    {
+        _gateway = gateway;
+    }
+
+    [Fact]
+    public async Task Keys_presented_accepted_or_refused_never_appear_in_the_logs()
+    {
+        var proxy = _gateway.Proxy;
+        var (revokedId, revoked) = await proxy.IssueKeyAsync("leak-check");
+        (await proxy.Admin.DeleteAsync(new Uri($"/admin/v1/keys/{revokedId}", UriKind.Relative))).EnsureSuccessStatusCode();
+        var (_, secret) = await proxy.IssueKeyAsync("leak-check");
+        const string CustomerUpstreamKey = EmulatorServer.CustomerApiKey;
+        (await proxy.Admin.PutAsJsonAsync(new Uri("/admin/v1/customers/leak-check/upstream-key", UriKind.Relative), new { api_key = CustomerUpstreamKey })).EnsureSuccessStatusCode();
+        const string Guess = "dgpk_guessed-key-that-does-not-exist-0000000000";
+
+        foreach (var (url, key, subprotocol) in new[]
+        {
+            (proxy.AgentUrl(), secret, false),
+            (proxy.AgentUrl(), secret, true),
+            (new Uri(proxy.AgentUrl() + "?token=" + secret + "&client_session_id=leak"), secret, true),
+        })
+        {
+            var client = subprotocol
+                ? await AgentTestClient.ConnectWithSubprotocolAsync(url, key)
+                : await AgentTestClient.ConnectWithHeaderAsync(url, key);
+            await using var _ = client;
+            var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
+            await client.CloseAsync();
+            await proxy.WaitForClosedRecordByRequestIdAsync("leak-check", requestId);
+        }
+
+        foreach (var refused in new[] { revoked, Guess })
+        {
+            using var socket = new ClientWebSocket();
+            socket.Options.AddSubProtocol("token");
+            socket.Options.AddSubProtocol(refused);
+            await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri(proxy.AgentUrl() + "?api_key=" + refused), CancellationToken.None));
+        }
+
+        // Console output is asynchronous: give the last lines a moment to arrive.
+        await Task.Delay(300);
+        var logs = string.Join('\n', proxy.Process.Output.Concat(_gateway.EmulatorOutput));
+        Assert.Contains("leak-check", logs, StringComparison.Ordinal);
+        foreach (var value in new[] { secret, revoked, Guess, CustomerUpstreamKey, EmulatorServer.DefaultApiKey, ProxyServer.AdminToken, ProxyServer.MasterKey })
+        {
+            Assert.DoesNotContain(value, logs, StringComparison.Ordinal);
+        }
+    }
+}

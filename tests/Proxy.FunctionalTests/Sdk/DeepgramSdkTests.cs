@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Proxy.FunctionalTests.Infrastructure;
+
+namespace Proxy.FunctionalTests.Sdk;
+
+/// <summary>Deepgram's official JS SDK and a browser-style client, pointed at the proxy by base URL only.</summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed class DeepgramSdkTests
+{
+    private readonly GatewayFixture _gateway;
+
+    public DeepgramSdkTests(GatewayFixture gateway)
+    {
+        _gateway = gateway;
+    }
+
+    [Fact]
+    public async Task The_official_sdk_runs_a_full_session_through_the_proxy_and_it_is_recorded()
+    {
+        var proxy = _gateway.Proxy;
+        var (keyId, secret) = await proxy.IssueKeyAsync("sdk-e2e");
+        var (exitCode, result, output) = await NodeScript.RunAsync("sdk-agent-session.mjs", new Dictionary<string, string?>
+        {
+            ["PROXY_BASE_URL"] = "ws://" + proxy.ProxyUrl.Authority,
+            ["PROXY_KEY"] = secret,
+            ["AUDIO_FRAMES"] = "25",
+        }, TimeSpan.FromSeconds(60));
+
+        Assert.True(exitCode == 0, output);
+        Assert.True(result.GetProperty("settings_applied").GetBoolean());
+        Assert.Equal(25, result.GetProperty("audio_frames_sent").GetInt32());
+        Assert.Equal(25, result.GetProperty("audio_frames_received").GetInt32());
+        Assert.Equal(1000, result.GetProperty("close_code").GetInt32());
+        Assert.Equal(1, result.GetProperty("opened_connections").GetInt32());
+        Assert.Contains(result.GetProperty("conversation_text").EnumerateArray(), t => t.GetProperty("role").GetString() == "assistant");
+
+        var requestId = result.GetProperty("request_id").GetString()!;
+        var record = await proxy.WaitForClosedRecordByRequestIdAsync("sdk-e2e", requestId);
+        var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
+        Assert.Equal(keyId, record.GetProperty("key_id").GetString());
+        Assert.Equal(result.GetProperty("session_id").GetString(), record.GetProperty("client_session_id").GetString());
+        Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
+        Assert.Equal(1000, record.GetProperty("close_code").GetInt32());
+        Assert.Equal("client", record.GetProperty("close_initiator").GetString());
+        Assert.Equal(["sdk-e2e"], record.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal("nova-3", record.GetProperty("listen_model").GetString());
+        Assert.Equal("gpt-4o-mini", record.GetProperty("think_model").GetString());
+        Assert.Equal("aura-2-thalia-en", record.GetProperty("speak_model").GetString());
+        Assert.Equal(500, record.GetProperty("audio_ms_in").GetInt64());
+        var duration = record.GetProperty("duration_ms").GetInt64();
+        Assert.Equal(Math.Max(1000, duration), record.GetProperty("billable_ms").GetInt64());
+        Assert.True(Math.Abs(duration - upstream.GetProperty("duration_ms").GetDouble()) <= 5,
+            $"record {duration} ms, emulator {upstream.GetProperty("duration_ms").GetDouble():F3} ms");
+        DurationLedger.Add("sdk", duration - upstream.GetProperty("duration_ms").GetDouble());
+
+        // The SDK offers permessage-deflate; it must not reach Deepgram, or the proxy could not read frames.
+        Assert.False(upstream.GetProperty("request_headers").TryGetProperty("Sec-WebSocket-Extensions", out JsonElement _));
+        Assert.Equal("@deepgram/sdk/5.13.0", upstream.GetProperty("request_headers").GetProperty("User-Agent").GetString());
+    }
+
+    [Fact]
+    public async Task A_browser_style_subprotocol_client_is_answered_token_and_recorded()
+    {
+        var proxy = _gateway.Proxy;
+        var (_, secret) = await proxy.IssueKeyAsync("sdk-browser");
+        var (exitCode, result, output) = await NodeScript.RunAsync("browser-subprotocol-session.mjs", new Dictionary<string, string?>
+        {
+            ["PROXY_BASE_URL"] = "ws://" + proxy.ProxyUrl.Authority,
+            ["PROXY_KEY"] = secret,
+        }, TimeSpan.FromSeconds(60));
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal("token", result.GetProperty("protocol").GetString());
+        var record = await proxy.WaitForClosedRecordByRequestIdAsync("sdk-browser", result.GetProperty("request_id").GetString()!);
+        Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
+        Assert.Equal(5, record.GetProperty("audio_ms_in").GetInt64() / 20);
+    }
+}
