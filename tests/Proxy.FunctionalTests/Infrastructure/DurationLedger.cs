@@ -12,6 +12,8 @@ internal static class DurationLedger
 
     public static string FilePath { get; } = Path.Combine(AppContext.BaseDirectory, "duration-drift.csv");
 
+    public static void Reset() => File.Delete(FilePath);
+
     public static void Add(string session, double differenceMs)
     {
         lock (Gate)

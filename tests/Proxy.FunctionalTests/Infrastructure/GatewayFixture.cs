@@ -25,6 +25,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             self.PriorityClass = System.Diagnostics.ProcessPriorityClass.BelowNormal;
         }
 
+        DurationLedger.Reset();
         _redis = await RedisServer.StartAsync();
         _emulator = await EmulatorServer.StartAsync();
         _proxy = await ProxyServer.StartAsync(_redis.Configuration, _emulator.WebSocketUrl);

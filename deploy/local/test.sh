@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test: unit, functional (real proxy, emulator and redis-server processes on loopback) and the
+# end-to-end runs of Deepgram's JS SDK. Installs what a fresh Debian machine lacks (redis-server, npm packages).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+root="$(repo_root)"
+cd "$root"
+
+ensure_package redis-server redis-server
+command -v node >/dev/null 2>&1 || fail "node (>= 20) is required for the SDK end-to-end tests"
+
+log "npm ci (tests/sdk-e2e: @deepgram/sdk)"
+(cd tests/sdk-e2e && npm ci --no-audit --no-fund --loglevel=error)
+
+log "dotnet build (Release)"
+dotnet build Proxy.sln -c Release -warnaserror --nologo -v quiet
+
+# One after the other: the functional tests compare timestamps to the millisecond and should not share the two
+# cores with another test run.
+log "unit tests"
+dotnet test tests/Proxy.Tests -c Release --no-build --nologo
+
+log "functional and SDK end-to-end tests"
+dotnet test tests/Proxy.FunctionalTests -c Release --no-build --nologo
+
+drift="tests/Proxy.FunctionalTests/bin/Release/net10.0/duration-drift.csv"
+if [ -f "$drift" ]; then
+  awk -F, '{ d = $2 < 0 ? -$2 : $2; if (d > max) max = d; n++ } END { printf "record vs emulator duration: %d sessions, max |difference| %.3f ms\n", n, max }' "$drift"
+fi
+log "all tests passed"
