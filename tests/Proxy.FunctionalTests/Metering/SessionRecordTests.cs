@@ -211,6 +211,55 @@ public sealed class SessionRecordTests
         Assert.All(entries, e => Assert.Equal("closed", e.Values.First(v => v.Name == "status").Value.ToString()));
     }
 
+    [Fact]
+    public async Task Concurrent_streaming_sessions_are_each_timed_within_tolerance()
+    {
+        var proxy = _gateway.Proxy;
+        var (_, secret) = await proxy.IssueKeyAsync("concurrent-timing");
+        const int Sessions = 10;
+
+        // Sessions overlap while they stream, but open 40 ms apart as calls arrive: ten handshakes in the same
+        // instant on two cores queue behind each other in both processes, which skews the last one's start by a
+        // few ms on one side (measured up to ~6 ms), a burst effect rather than a metering error.
+        var requestIds = await Task.WhenAll(Enumerable.Range(0, Sessions).Select(async i =>
+        {
+            await Task.Delay(i * 40);
+            var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+            await using var _ = client;
+            var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
+            await client.SendTextAsync(AgentTestClient.SettingsJson());
+            await client.ReceiveJsonAsync("SettingsApplied");
+
+            // 20 ms audio frames in real time, as a voice app sends them, for 0.5–1.4 s.
+            for (var frame = 0; frame < 25 + (i * 5); frame++)
+            {
+                await client.SendBinaryAsync(640);
+                await Task.Delay(20);
+            }
+
+            await client.ReceiveBinaryAsync(25 + (i * 5));
+            if (i % 2 == 0)
+            {
+                await client.CloseAsync();
+            }
+            else
+            {
+                await client.SendTextAsync("""{"type":"EmulatorClose","code":1000}""");
+                await client.ReceiveCloseAsync();
+                await client.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            }
+
+            return requestId;
+        }));
+
+        foreach (var requestId in requestIds)
+        {
+            var record = await proxy.WaitForClosedRecordByRequestIdAsync("concurrent-timing", requestId);
+            var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
+            AssertInstantsAndDuration(record, upstream);
+        }
+    }
+
     /// <summary>The four instants are ordered, and the duration matches the emulator's own measurement.</summary>
     private static void AssertInstantsAndDuration(JsonElement record, JsonElement upstream, [System.Runtime.CompilerServices.CallerMemberName] string caller = "")
     {
