@@ -81,8 +81,8 @@ internal sealed class CustomerStore
 
     public async Task<IReadOnlyList<Customer>> ListAsync()
     {
-        var ids = await Database.SetMembersAsync(_keys.Customers).ConfigureAwait(false);
-        var reads = ids.Select(id => GetAsync(id!)).ToArray();
+        var ids = await ListIdsAsync().ConfigureAwait(false);
+        var reads = ids.Select(GetAsync).ToArray();
         var customers = new List<Customer>(reads.Length);
         foreach (var read in reads)
         {
