@@ -36,7 +36,7 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
+trap 'cleanup; exit 130' INT TERM HUP
 
 # Secrets that must survive restarts: the master key decrypts stored Deepgram keys, the admin token is yours.
 [ -s "$state/master-key" ] || head -c 32 /dev/urandom | base64 > "$state/master-key"
