@@ -5,7 +5,7 @@ repo_root() {
 }
 
 log() {
-  printf '\033[1;34m==>\033[0m %s\n' "$*" >&2
+  printf '\033[1;34m==>\033[0m %s\n' "$*" >&2 || true
 }
 
 fail() {

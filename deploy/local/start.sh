@@ -28,10 +28,11 @@ command -v dotnet >/dev/null 2>&1 || fail "the .NET 10 SDK (dotnet) is required"
 
 pids=()
 cleanup() {
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP
   if [ "${#pids[@]}" -gt 0 ]; then
-    log "stopping ${#pids[@]} process(es)"
+    # Signal first: when the terminal is gone, even printing can fail.
     kill -TERM "${pids[@]}" 2>/dev/null || true
+    log "stopping ${#pids[@]} process(es)" || true
     wait "${pids[@]}" 2>/dev/null || true
   fi
 }
