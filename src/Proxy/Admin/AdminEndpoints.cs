@@ -11,6 +11,7 @@ internal static class AdminEndpoints
             .AddEndpointFilter<AdminAuthorizationFilter>()
             .MapCustomerEndpoints()
             .MapSessionEndpoints()
+            .MapSessionSettingsEndpoints()
             .MapInstanceEndpoints();
         return app;
     }

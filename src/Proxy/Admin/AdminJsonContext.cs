@@ -15,4 +15,7 @@ namespace Proxy.Admin;
 [JsonSerializable(typeof(SessionList))]
 [JsonSerializable(typeof(Metering.SessionRecord))]
 [JsonSerializable(typeof(InstanceInfo))]
+[JsonSerializable(typeof(CustomerSettingsView))]
+[JsonSerializable(typeof(LiveSessionList))]
+[JsonSerializable(typeof(CloseAccepted))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -24,3 +24,17 @@ internal sealed record IssuedKeyView(string KeyId, string Key, string CustomerId
 internal sealed record SessionList(IReadOnlyList<Metering.SessionRecord> Sessions);
 
 internal sealed record InstanceInfo(string InstanceId, string Environment, string UpstreamUrl, IReadOnlyList<string> ConfigFiles, int LiveSessions);
+
+internal sealed record SessionSettingsValues(
+    long? IdleTimeoutMs, string? IdleMode, long? MaxDurationMs, long? IdleWarningLeadMs, long? MaxDurationWarningLeadMs, int? MaxConcurrentSessions);
+
+internal sealed record CustomerSettingsView(string CustomerId, SessionSettingsValues Overrides, SessionSettingsValues Effective);
+
+internal sealed record LiveSessionView(
+    string SessionId, string CustomerId, string KeyId, string InstanceId, string? ClientSessionId, string? DeepgramRequestId,
+    long ClientOpenedAtMs, long? UpstreamOpenedAtMs, long? LastSeenMs, long? IdleMs, long FramesIn, long FramesOut, long BytesIn, long BytesOut,
+    long LeaseExpiresAtMs);
+
+internal sealed record LiveSessionList(IReadOnlyList<LiveSessionView> Sessions);
+
+internal sealed record CloseAccepted(string Target, int LiveSessions);

@@ -1,4 +1,5 @@
 using Proxy.Customers;
+using Proxy.Sessions;
 
 namespace Proxy.Admin;
 
@@ -119,12 +120,27 @@ internal static class CustomerEndpoints
         return AdminResults.Json(new KeyList([.. keys.Select(k => View(k, now))]), AdminJsonContext.Default.KeyList);
     }
 
-    private static async Task<IResult> RevokeKeyAsync(string keyId, CustomerStore store, TimeProvider time)
+    /// <summary>Revokes a key; with <c>?close_sessions=true</c> its live sessions are closed too (key_revoked).</summary>
+    private static async Task<IResult> RevokeKeyAsync(string keyId, HttpRequest request, CustomerStore store, SessionControlChannel channel, TimeProvider time)
     {
+        var closeSessions = request.Query["close_sessions"].ToString();
+        if (closeSessions.Length > 0 && closeSessions is not ("true" or "false"))
+        {
+            return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_query", "close_sessions must be true or false.");
+        }
+
         var key = await store.RevokeKeyAsync(keyId).ConfigureAwait(false);
-        return key is null
-            ? AdminResults.NotFound($"No key '{keyId}'.")
-            : AdminResults.Json(View(key, time.GetUtcNow().ToUnixTimeMilliseconds()), AdminJsonContext.Default.KeyView);
+        if (key is null)
+        {
+            return AdminResults.NotFound($"No key '{keyId}'.");
+        }
+
+        if (closeSessions == "true")
+        {
+            await channel.PublishAsync(new ControlMessage { Kind = ControlMessage.CloseKey, KeyId = keyId }).ConfigureAwait(false);
+        }
+
+        return AdminResults.Json(View(key, time.GetUtcNow().ToUnixTimeMilliseconds()), AdminJsonContext.Default.KeyView);
     }
 
     private static async Task<IResult> SetUpstreamKeyAsync(string customerId, HttpRequest request, CustomerStore store, UpstreamKeyProtector protector)

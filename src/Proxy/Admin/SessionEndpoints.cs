@@ -1,5 +1,6 @@
 using Proxy.Customers;
 using Proxy.Metering;
+using Proxy.Sessions;
 using Proxy.Storage;
 
 namespace Proxy.Admin;
@@ -13,7 +14,10 @@ internal static class SessionEndpoints
     public static RouteGroupBuilder MapSessionEndpoints(this RouteGroupBuilder admin)
     {
         admin.MapGet("/sessions", ListAsync);
+        admin.MapGet("/sessions/live", ListLiveAsync);
         admin.MapGet("/sessions/{sessionId}", GetAsync);
+        admin.MapDelete("/sessions/{sessionId}", CloseAsync);
+        admin.MapPost("/customers/{customerId}/sessions/close", CloseCustomerAsync);
         return admin;
     }
 
@@ -77,6 +81,76 @@ internal static class SessionEndpoints
         return record is null
             ? AdminResults.NotFound($"No session '{sessionId}'.")
             : AdminResults.Json(record, AdminJsonContext.Default.SessionRecord);
+    }
+
+    /// <summary>Sessions holding a live lease on any instance, as of their last heartbeat.</summary>
+    private static async Task<IResult> ListLiveAsync(HttpRequest request, SessionLeaseStore leases, SessionRecordStore records, CustomerStore customers, TimeProvider time)
+    {
+        var customer = request.Query["customer"].ToString();
+        if (customer.Length > 0 && CustomerEndpoints.InvalidCustomerId(customer) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        IReadOnlyList<string> ids = customer.Length > 0 ? [customer] : await customers.ListIdsAsync().ConfigureAwait(false);
+        var perCustomer = await Task.WhenAll(ids.Select(id => LiveOfCustomerAsync(id, leases, records, nowMs))).ConfigureAwait(false);
+        var sessions = perCustomer.SelectMany(l => l).OrderByDescending(s => s.ClientOpenedAtMs).ToList();
+        return AdminResults.Json(new LiveSessionList(sessions), AdminJsonContext.Default.LiveSessionList);
+    }
+
+    private static async Task<IReadOnlyList<LiveSessionView>> LiveOfCustomerAsync(string customerId, SessionLeaseStore leases, SessionRecordStore records, long nowMs)
+    {
+        var live = await leases.LiveAsync(customerId, nowMs).ConfigureAwait(false);
+        if (live.Count == 0)
+        {
+            return [];
+        }
+
+        var expiries = live.ToDictionary(l => l.SessionId, l => l.ExpiresAtMs);
+        var found = await records.GetManyAsync(customerId, expiries.Keys).ConfigureAwait(false);
+        return [.. found.Where(r => r.Status == SessionStatus.Open).Select(r => new LiveSessionView(
+            r.SessionId, r.CustomerId, r.KeyId, r.InstanceId, r.ClientSessionId, r.DeepgramRequestId,
+            r.ClientOpenedAtMs, r.UpstreamOpenedAtMs, r.LastSeenMs,
+            nowMs - (r.LastActivityMs ?? r.UpstreamOpenedAtMs ?? r.ClientOpenedAtMs),
+            r.FramesIn, r.FramesOut, r.BytesIn, r.BytesOut, expiries[r.SessionId]))];
+    }
+
+    /// <summary>Closes a live session on whichever instance holds it (SESSION_CLOSED_BY_ADMIN, Close 1000).</summary>
+    private static async Task<IResult> CloseAsync(string sessionId, SessionRecordStore records, SessionLeaseStore leases, SessionControlChannel channel, TimeProvider time)
+    {
+        if (!Guid.TryParse(sessionId, out _))
+        {
+            return BadQuery("A session id is a UUID.");
+        }
+
+        var record = await records.GetAsync(sessionId).ConfigureAwait(false);
+        if (record is null)
+        {
+            return AdminResults.NotFound($"No session '{sessionId}'.");
+        }
+
+        var live = await leases.LiveAsync(record.CustomerId, time.GetUtcNow().ToUnixTimeMilliseconds()).ConfigureAwait(false);
+        if (record.Status != SessionStatus.Open || live.All(l => l.SessionId != sessionId))
+        {
+            return AdminResults.Error(StatusCodes.Status409Conflict, "session_not_live", $"Session '{sessionId}' is not live.");
+        }
+
+        await channel.PublishAsync(new ControlMessage { Kind = ControlMessage.CloseSession, SessionId = sessionId }).ConfigureAwait(false);
+        return AdminResults.Json(new CloseAccepted(sessionId, 1), AdminJsonContext.Default.CloseAccepted, StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>Closes all live sessions of a customer, on every instance.</summary>
+    private static async Task<IResult> CloseCustomerAsync(string customerId, SessionLeaseStore leases, SessionControlChannel channel, TimeProvider time)
+    {
+        if (CustomerEndpoints.InvalidCustomerId(customerId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var live = await leases.LiveAsync(customerId, time.GetUtcNow().ToUnixTimeMilliseconds()).ConfigureAwait(false);
+        await channel.PublishAsync(new ControlMessage { Kind = ControlMessage.CloseCustomer, CustomerId = customerId }).ConfigureAwait(false);
+        return AdminResults.Json(new CloseAccepted(customerId, live.Count), AdminJsonContext.Default.CloseAccepted, StatusCodes.Status202Accepted);
     }
 
     private static IResult BadQuery(string message) => AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_query", message);

@@ -14,4 +14,7 @@ internal sealed record Customer
     public long CreatedAtMs { get; init; }
 
     public bool HasUpstreamKey { get; init; }
+
+    /// <summary>The customer's own session-control settings (null fields inherit the defaults).</summary>
+    public Sessions.SessionSettingsOverrides Settings { get; init; } = Sessions.SessionSettingsOverrides.None;
 }

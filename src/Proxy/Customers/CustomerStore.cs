@@ -1,4 +1,5 @@
 using System.Globalization;
+using Proxy.Sessions;
 using Proxy.Storage;
 using StackExchange.Redis;
 
@@ -17,6 +18,15 @@ internal sealed class CustomerStore
         """;
 
     private const string UpstreamKeyField = "upstream_key";
+
+    // KEYS: customer hash. ARGV: n, n field names to clear, then field/value pairs to set. Atomic, so a live session
+    // reloading the settings never sees half of a change.
+    private const string ReplaceSettingsScript = """
+        local n = tonumber(ARGV[1])
+        redis.call('HDEL', KEYS[1], unpack(ARGV, 2, n + 1))
+        if #ARGV > n + 1 then redis.call('HSET', KEYS[1], unpack(ARGV, n + 2)) end
+        return 1
+        """;
 
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
@@ -75,6 +85,7 @@ internal sealed class CustomerStore
             Disabled = fields.GetValueOrDefault("disabled") == "1",
             CreatedAtMs = ParseLong(fields.GetValueOrDefault("created_at_ms")) ?? 0,
             HasUpstreamKey = !string.IsNullOrEmpty(upstreamKey),
+            Settings = CustomerSettingsFields.Read(fields),
         };
         return (customer, string.IsNullOrEmpty(upstreamKey) ? null : upstreamKey);
     }
@@ -203,6 +214,21 @@ internal sealed class CustomerStore
             RevokedAtMs = ParseLong(fields.GetValueOrDefault("revoked_at_ms")),
         };
         return (key, fields.GetValueOrDefault("hash") ?? string.Empty);
+    }
+
+    /// <summary>Replaces all of the customer's session-control overrides at once.</summary>
+    public Task ReplaceSettingsAsync(string customerId, SessionSettingsOverrides settings)
+    {
+        var entries = CustomerSettingsFields.Write(settings);
+        var args = new List<RedisValue>(CustomerSettingsFields.All.Length + 1 + (entries.Count * 2)) { CustomerSettingsFields.All.Length };
+        args.AddRange(CustomerSettingsFields.All.Select(f => (RedisValue)f));
+        foreach (var entry in entries)
+        {
+            args.Add(entry.Name);
+            args.Add(entry.Value);
+        }
+
+        return Database.ScriptEvaluateAsync(ReplaceSettingsScript, [_keys.Customer(customerId)], [.. args]);
     }
 
     public Task SetUpstreamKeyAsync(string customerId, string protectedKey) =>

@@ -7,6 +7,7 @@ using Proxy.Customers;
 using Proxy.Hosting;
 using Proxy.Metering;
 using Proxy.Sessions;
+using Proxy.Storage;
 using StackExchange.Redis;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -26,6 +27,8 @@ internal sealed class AgentSessionHandler
     private readonly UpstreamKeyProtector _protector;
     private readonly SessionRegistry _registry;
     private readonly SessionRecorder _recorder;
+    private readonly SessionPolicyResolver _policies;
+    private readonly SessionLeaseStore _leases;
     private readonly ProxyReadiness _readiness;
     private readonly ProxyInstance _instance;
     private readonly TimeProvider _time;
@@ -42,6 +45,8 @@ internal sealed class AgentSessionHandler
         UpstreamKeyProtector protector,
         SessionRegistry registry,
         SessionRecorder recorder,
+        SessionPolicyResolver policies,
+        SessionLeaseStore leases,
         ProxyReadiness readiness,
         ProxyInstance instance,
         TimeProvider time,
@@ -56,6 +61,8 @@ internal sealed class AgentSessionHandler
         _protector = protector;
         _registry = registry;
         _recorder = recorder;
+        _policies = policies;
+        _leases = leases;
         _readiness = readiness;
         _instance = instance;
         _time = time;
@@ -149,6 +156,15 @@ internal sealed class AgentSessionHandler
 
     private async Task ForwardAsync(HttpContext context, IHttpUpgradeFeature upgrade, ClientCredentials credentials, ProxyKey key, Customer customer, string upstreamKey)
     {
+        var policy = _policies.Resolve(customer.Settings);
+        var sessionOptions = _policies.Options;
+        if (sessionOptions.MaxConcurrentSessionsPerInstance > 0 && _registry.Count >= sessionOptions.MaxConcurrentSessionsPerInstance)
+        {
+            await RejectBusyAsync(context, "instance_full",
+                $"This gateway instance holds its maximum of {sessionOptions.MaxConcurrentSessionsPerInstance} sessions.", key.KeyId).ConfigureAwait(false);
+            return;
+        }
+
         var identity = new SessionIdentity(
             Guid.CreateVersion7(_time.GetUtcNow()).ToString(),
             customer.CustomerId,
@@ -156,28 +172,65 @@ internal sealed class AgentSessionHandler
             customer.Plan,
             _instance.Id,
             credentials.ClientSessionId);
-        using var session = new AgentSession(identity, _time, _settingsCaptureLimit);
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        bool admitted;
+        long held;
+        try
+        {
+            (admitted, held) = await _leases.TryAcquireAsync(
+                identity.CustomerId, identity.SessionId, nowMs, nowMs + (long)sessionOptions.LeaseTtl.TotalMilliseconds, policy.MaxConcurrentSessions).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            ForwardingLog.KeyLookupFailed(_logger, ex);
+            await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage; retry shortly.").ConfigureAwait(false);
+            return;
+        }
+
+        if (!admitted)
+        {
+            await RejectBusyAsync(context, "concurrency_limit",
+                $"The customer already has {held} live sessions, its maximum of {policy.MaxConcurrentSessions}.", key.KeyId).ConfigureAwait(false);
+            return;
+        }
+
+        using var session = new AgentSession(identity, _time, _settingsCaptureLimit, policy);
         session.AttachAbort(context.Abort);
         context.Features.Set(new AgentSessionFeature(session, credentials, upstreamKey));
         context.Features.Set<IHttpUpgradeFeature>(new MeteredUpgradeFeature(upgrade, session));
         _registry.Add(session);
-        ForwarderError error;
         try
         {
-            error = await _forwarder.SendAsync(context, _upstream.BaseUrl, _upstream.Invoker, _requestConfig, _transformer).ConfigureAwait(false);
+            ForwarderError error;
+            try
+            {
+                error = await _forwarder.SendAsync(context, _upstream.BaseUrl, _upstream.Invoker, _requestConfig, _transformer).ConfigureAwait(false);
+            }
+            finally
+            {
+                session.MarkTunnelEnded();
+                context.Features.Set(upgrade);
+            }
+
+            if (!session.UpstreamOpened)
+            {
+                await ReportUpstreamFailureAsync(context, session, error).ConfigureAwait(false);
+            }
+
+            // Finalizing also releases the concurrency lease.
+            await _recorder.RecordFinalAsync(session).ConfigureAwait(false);
         }
         finally
         {
+            // Last: the drain waits for the registry to empty, and by then every record must be final.
             _registry.Remove(session);
-            context.Features.Set(upgrade);
         }
+    }
 
-        if (!session.UpstreamOpened)
-        {
-            await ReportUpstreamFailureAsync(context, session, error).ConfigureAwait(false);
-        }
-
-        await _recorder.RecordFinalAsync(session).ConfigureAwait(false);
+    private Task RejectBusyAsync(HttpContext context, string error, string message, string keyId)
+    {
+        context.Response.Headers.RetryAfter = ((int)Math.Max(1, Math.Ceiling(_policies.Options.HeartbeatInterval.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return RejectAsync(context, StatusCodes.Status429TooManyRequests, error, message, keyId);
     }
 
     private async Task ReportUpstreamFailureAsync(HttpContext context, AgentSession session, ForwarderError error)

@@ -1,11 +1,13 @@
+using System.Runtime.CompilerServices;
 using Proxy.Sessions;
 
 namespace Proxy.Forwarding;
 
 /// <summary>
 /// One side's connection inside the forwarder's tunnel. Reads carry the bytes coming from that side: they are
-/// counted and parsed in place. The end of the connection marks that side as ended, which is what the record's close
-/// instants are made of.
+/// counted and parsed in place. Writes carry the bytes going to that side; the proxy can put its own frames (a
+/// Warning, an Error and a Close) into them, but only between two whole messages, so a frame in flight is never
+/// cut. The end of the connection marks that side as ended, which is what the record's close instants are made of.
 /// </summary>
 internal sealed class MeteredTunnelStream : ObservedStream
 {
@@ -14,6 +16,16 @@ internal sealed class MeteredTunnelStream : ObservedStream
     private readonly WebSocketFrameParser _parser;
     private readonly DirectionMeter _meter;
 
+    // Parses the bytes this stream writes (they were read, and parsed, on the other side just before).
+    private readonly WebSocketFrameParser _outgoing;
+
+    // YARP's copy loop is the only other writer; this lock orders its writes with the proxy's own frames.
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly List<(byte[] Frames, TaskCompletionSource<bool> Written)> _pending = [];
+    private bool _atBoundary = true;
+    private bool _sealPending;
+    private bool _sealed;
+
     public MeteredTunnelStream(Stream inner, AgentSession session, TunnelSide side)
         : base(inner)
     {
@@ -21,7 +33,78 @@ internal sealed class MeteredTunnelStream : ObservedStream
         _side = side;
         _parser = session.ParserFor(side);
         _meter = session.MeterFor(side);
+        _outgoing = session.ParserFor(side == TunnelSide.Client ? TunnelSide.Upstream : TunnelSide.Client);
+        session.AttachStream(side, this);
     }
+
+    /// <summary>
+    /// Writes <paramref name="frames"/> to this side at the next message boundary (at once if the stream is between
+    /// messages). With <paramref name="seal"/>, nothing the tunnel forwards afterwards reaches this side: the frames
+    /// end with a Close. Completes with false when they can never be written: the side is sealed already, or its
+    /// framing is unknown (a protocol error stopped the parser).
+    /// </summary>
+    public async Task<bool> InjectAsync(byte[] frames, bool seal)
+    {
+        TaskCompletionSource<bool> written;
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_sealed || _sealPending || _outgoing.IsFaulted)
+            {
+                return false;
+            }
+
+            if (_atBoundary)
+            {
+                await base.WriteAsync(frames).ConfigureAwait(false);
+                _sealed = seal;
+                return true;
+            }
+
+            written = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_pending)
+            {
+                _pending.Add((frames, written));
+            }
+
+            _sealPending = seal;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        return await written.Task.ConfigureAwait(false);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_sealed)
+            {
+                // After the proxy's Close, the peer gets nothing more; the tunnel keeps reading for the replies.
+                return;
+            }
+
+            if (!HasPending())
+            {
+                await base.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+                _atBoundary = _outgoing.AtMessageBoundary;
+                return;
+            }
+
+            await WriteWithPendingAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer) => WriteAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
 
     protected override void OnRead(ReadOnlySpan<byte> data)
     {
@@ -38,5 +121,80 @@ internal sealed class MeteredTunnelStream : ObservedStream
         }
     }
 
-    protected override void OnEnded() => _session.MarkEnded(_side);
+    protected override void OnEnded()
+    {
+        _session.MarkEnded(_side);
+        FailPending();
+    }
+
+    /// <summary>
+    /// The chunk being written was parsed on the other side just before; the parser knows where in it the message
+    /// in flight ends. Up to there it is forwarded, then the proxy's frames, then the rest (unless they sealed it).
+    /// </summary>
+    private async Task WriteWithPendingAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var cut = _outgoing.ChunkStartedAtMessageBoundary ? 0 : _outgoing.FirstMessageBoundaryInChunk;
+        if (cut < 0 || _outgoing.IsFaulted)
+        {
+            // Still inside the message that was in flight when the frames were queued.
+            await base.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (_outgoing.IsFaulted)
+            {
+                FailPending();
+            }
+
+            return;
+        }
+
+        if (cut > 0)
+        {
+            await base.WriteAsync(buffer[..cut], cancellationToken).ConfigureAwait(false);
+        }
+
+        (byte[] Frames, TaskCompletionSource<bool> Written)[] pending;
+        lock (_pending)
+        {
+            pending = [.. _pending];
+            _pending.Clear();
+        }
+
+        foreach (var (frames, _) in pending)
+        {
+            await base.WriteAsync(frames, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var (_, written) in pending)
+        {
+            written.TrySetResult(true);
+        }
+
+        _sealed = _sealPending;
+        if (!_sealed && cut < buffer.Length)
+        {
+            await base.WriteAsync(buffer[cut..], cancellationToken).ConfigureAwait(false);
+        }
+
+        _atBoundary = _outgoing.AtMessageBoundary;
+    }
+
+    private bool HasPending()
+    {
+        lock (_pending)
+        {
+            return _pending.Count > 0;
+        }
+    }
+
+    private void FailPending()
+    {
+        lock (_pending)
+        {
+            foreach (var (_, written) in _pending)
+            {
+                written.TrySetResult(false);
+            }
+
+            _pending.Clear();
+        }
+    }
 }

@@ -43,6 +43,9 @@ internal sealed class WebSocketFrameParser : IDisposable
 
     private bool _closeSeen;
 
+    // Where the chunk being parsed crosses a message boundary, for injecting frames into the same byte stream.
+    private int _chunkConsumed;
+
     public WebSocketFrameParser(IWebSocketFrameObserver observer, bool expectMasked)
     {
         _observer = observer;
@@ -59,8 +62,21 @@ internal sealed class WebSocketFrameParser : IDisposable
     /// <summary>True while a fragmented data message is open: only control frames may be injected.</summary>
     public bool IsInsideMessage => _messageOpcode != WebSocketOpcode.Continuation;
 
+    /// <summary>Between two whole messages: a frame of any kind can be put into the byte stream here.</summary>
+    public bool AtMessageBoundary => !IsFaulted && !IsInsideFrame && !IsInsideMessage;
+
+    /// <summary>Whether the last chunk given to <see cref="Parse"/> started between two whole messages.</summary>
+    public bool ChunkStartedAtMessageBoundary { get; private set; }
+
+    /// <summary>Offset just after the first whole message (or lone control frame) that ended inside the last chunk
+    /// given to <see cref="Parse"/>; -1 when none did.</summary>
+    public int FirstMessageBoundaryInChunk { get; private set; } = -1;
+
     public void Parse(ReadOnlySpan<byte> data)
     {
+        ChunkStartedAtMessageBoundary = AtMessageBoundary;
+        FirstMessageBoundaryInChunk = -1;
+        _chunkConsumed = 0;
         while (!data.IsEmpty && !IsFaulted)
         {
             if (_inPayload)
@@ -71,6 +87,7 @@ internal sealed class WebSocketFrameParser : IDisposable
                     CapturePayload(data[..take]);
                     data = data[take..];
                     _payloadRemaining -= take;
+                    _chunkConsumed += take;
                 }
 
                 if (_payloadRemaining == 0)
@@ -90,6 +107,7 @@ internal sealed class WebSocketFrameParser : IDisposable
             var copy = Math.Min(_headerNeeded - _headerCount, data.Length);
             data[..copy].CopyTo(((Span<byte>)_header)[_headerCount..]);
             _headerCount += copy;
+            _chunkConsumed += copy;
             data = data[copy..];
             if (_headerCount < _headerNeeded)
             {
@@ -339,6 +357,7 @@ internal sealed class WebSocketFrameParser : IDisposable
         {
             case WebSocketOpcode.Close:
                 _closeSeen = true;
+                MarkBoundaryIfBetweenMessages();
                 ReadOnlySpan<byte> payload = _control;
                 payload = payload[.._controlCount];
                 int? code = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : null;
@@ -346,6 +365,7 @@ internal sealed class WebSocketFrameParser : IDisposable
                 return;
             case WebSocketOpcode.Ping:
             case WebSocketOpcode.Pong:
+                MarkBoundaryIfBetweenMessages();
                 return;
         }
 
@@ -361,6 +381,15 @@ internal sealed class WebSocketFrameParser : IDisposable
         }
 
         _messageOpcode = WebSocketOpcode.Continuation;
+        MarkBoundaryIfBetweenMessages();
+    }
+
+    private void MarkBoundaryIfBetweenMessages()
+    {
+        if (FirstMessageBoundaryInChunk < 0 && _messageOpcode == WebSocketOpcode.Continuation)
+        {
+            FirstMessageBoundaryInChunk = _chunkConsumed;
+        }
     }
 
     private void ReleaseText()

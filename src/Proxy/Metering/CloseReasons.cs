@@ -8,4 +8,8 @@ internal static class CloseReasons
     public const string ClientError = "client_error";
     public const string UpstreamError = "upstream_error";
     public const string Shutdown = "shutdown";
+    public const string IdleTimeout = "idle_timeout";
+    public const string MaxDuration = "max_duration";
+    public const string AdminClosed = "admin_closed";
+    public const string KeyRevoked = "key_revoked";
 }

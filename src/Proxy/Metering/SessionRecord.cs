@@ -68,5 +68,8 @@ internal sealed record SessionRecord
 
     public long? LastSeenMs { get; init; }
 
+    /// <summary>The last traffic that counted as activity under the session's idle mode (Unix ms).</summary>
+    public long? LastActivityMs { get; init; }
+
     public bool Estimated { get; init; }
 }

@@ -26,15 +26,22 @@ internal sealed class AgentSession : IDisposable
     private int _firstCloseFrom;
     private int _closeCode;
     private int _upstreamStatus;
-    private int _shutdownRequested;
     private Action? _abort;
+    private bool _tunnelEnded;
+    private SessionPolicy _policy;
+    private ProxyCloseRequest? _proxyClose;
+    private MeteredTunnelStream? _clientStream;
+    private MeteredTunnelStream? _upstreamStream;
+    private readonly TaskCompletionSource _upstreamEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public AgentSession(SessionIdentity identity, TimeProvider time, int settingsCaptureLimit)
+    public AgentSession(SessionIdentity identity, TimeProvider time, int settingsCaptureLimit, SessionPolicy policy)
     {
         Identity = identity;
         _time = time;
         _settingsCaptureLimit = settingsCaptureLimit;
+        _policy = policy;
         ClientOpenedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        Activity = new SessionActivity(time.GetTimestamp());
         Inbound = new DirectionMeter(this, TunnelSide.Client);
         Outbound = new DirectionMeter(this, TunnelSide.Upstream);
         ClientParser = new WebSocketFrameParser(Inbound, expectMasked: true);
@@ -68,7 +75,31 @@ internal sealed class AgentSession : IDisposable
 
     public bool UpstreamOpened => Volatile.Read(ref _upstreamOpenedAtMs) != 0;
 
-    public bool ShutdownRequested => Volatile.Read(ref _shutdownRequested) != 0;
+    /// <summary>The rules this session runs under; replaced when an admin changes its customer's settings.</summary>
+    public SessionPolicy Policy
+    {
+        get => Volatile.Read(ref _policy);
+        set => Volatile.Write(ref _policy, value);
+    }
+
+    public SessionActivity Activity { get; }
+
+    /// <summary>Monotonic timestamp of the upstream's acceptance (0 before it).</summary>
+    public long UpstreamOpenedTimestamp => UpstreamOpened ? _upstreamOpenedTimestamp : 0;
+
+    /// <summary>The forwarder is done with the session: nothing more can be sent, only the record remains.</summary>
+    public bool TunnelEnded => Volatile.Read(ref _tunnelEnded);
+
+    public void MarkTunnelEnded() => Volatile.Write(ref _tunnelEnded, true);
+
+    /// <summary>Set once the proxy decided to end the session itself.</summary>
+    public ProxyCloseRequest? ProxyClose => Volatile.Read(ref _proxyClose);
+
+    /// <summary>Supervisor bookkeeping: the idle period (its last activity) a warning was sent for.</summary>
+    internal long IdleWarningSentFor { get; set; }
+
+    /// <summary>Supervisor bookkeeping: the max-duration warning went out.</summary>
+    internal bool MaxDurationWarningSent { get; set; }
 
     /// <summary>The pending write of the open record, awaited before the final one so they land in order.</summary>
     public Task? OpenRecordWrite { get; set; }
@@ -79,14 +110,96 @@ internal sealed class AgentSession : IDisposable
 
     public void AttachAbort(Action abort) => _abort = abort;
 
+    /// <summary>The tunnel's two metered streams register here once the upgrade is done.</summary>
+    public void AttachStream(TunnelSide side, MeteredTunnelStream stream)
+    {
+        if (side == TunnelSide.Client)
+        {
+            _clientStream = stream;
+        }
+        else
+        {
+            _upstreamStream = stream;
+        }
+    }
+
+    /// <summary>Sends the client a JSON Warning between two messages; false when it could not (session closing).</summary>
+    public Task<bool> SendWarningAsync(string code, string description)
+    {
+        var stream = Volatile.Read(ref _clientStream);
+        return stream is null || ProxyClose is not null
+            ? Task.FromResult(false)
+            : stream.InjectAsync(WebSocketFrameWriter.Text(AgentControlMessages.Warning(code, description), masked: false), seal: false);
+    }
+
+    /// <summary>
+    /// Ends the session from the proxy: the client gets a JSON Error and a Close with the requested code, the
+    /// upstream a Close 1000, each between two messages so no frame is cut; then the peers get
+    /// <paramref name="grace"/> to finish the close handshake before both connections are aborted. The record
+    /// ends when the upstream connection has really ended.
+    /// </summary>
+    public async Task CloseByProxyAsync(ProxyCloseRequest request, TimeSpan grace)
+    {
+        if (TunnelEnded || Interlocked.CompareExchange(ref _proxyClose, request, null) is not null)
+        {
+            return;
+        }
+
+        var client = Volatile.Read(ref _clientStream);
+        var upstream = Volatile.Read(ref _upstreamStream);
+        if (client is null || upstream is null)
+        {
+            // Not upgraded yet (or the tunnel is gone): nothing to say a word to.
+            _abort?.Invoke();
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _firstCloseFrom, (int)CloseOrigin.Proxy, 0) == 0)
+        {
+            _closeCode = request.ClientCloseCode;
+            var toClient = WebSocketFrameWriter.Concat(
+                WebSocketFrameWriter.Text(AgentControlMessages.Error(request.ErrorCode, request.Description), masked: false),
+                WebSocketFrameWriter.Close(request.ClientCloseCode, request.ErrorCode, masked: false));
+            var toUpstream = WebSocketFrameWriter.Close(1000, "closed by proxy", masked: true);
+            var injected = await Task.WhenAll(client.InjectAsync(toClient, seal: true), upstream.InjectAsync(toUpstream, seal: true))
+                .WaitAsync(grace, _time).ConfigureAwait(false) is [true, true];
+            if (!injected)
+            {
+                _abort?.Invoke();
+                return;
+            }
+        }
+
+        // A peer's Close was already under way (or ours went out): either way the upstream must now go away.
+        if (!await WaitForUpstreamEndAsync(grace).ConfigureAwait(false))
+        {
+            _abort?.Invoke();
+        }
+    }
+
     /// <summary>The upstream accepted the session at these instants (monotonic timestamp and Unix ms).</summary>
     public void MarkUpstreamOpened(long timestamp, long atMs)
     {
+        // Idle time counts from here: waiting for the upstream is not the client being idle.
+        Activity.Reset(timestamp);
         _upstreamOpenedTimestamp = timestamp;
         Volatile.Write(ref _upstreamOpenedAtMs, atMs);
     }
 
     public void MarkUpstreamRefused(int statusCode) => _upstreamStatus = statusCode;
+
+    private async Task<bool> WaitForUpstreamEndAsync(TimeSpan grace)
+    {
+        try
+        {
+            await _upstreamEnded.Task.WaitAsync(grace, _time).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// A side's connection ended: end of stream, an I/O error, or the tunnel letting go of it. Only the first call per
@@ -110,6 +223,7 @@ internal sealed class AgentSession : IDisposable
 
                 _upstreamClosedTimestamp = timestamp;
                 _upstreamClosedAtMs = nowMs;
+                _upstreamEnded.TrySetResult();
             }
             else
             {
@@ -128,15 +242,6 @@ internal sealed class AgentSession : IDisposable
         }
     }
 
-    /// <summary>Asks the session to end because the process is stopping.</summary>
-    public void RequestShutdown()
-    {
-        if (Interlocked.Exchange(ref _shutdownRequested, 1) == 0)
-        {
-            _abort?.Invoke();
-        }
-    }
-
     internal int TextCaptureLimit(TunnelSide from) => from switch
     {
         TunnelSide.Client when Settings is null => _settingsCaptureLimit,
@@ -149,6 +254,16 @@ internal sealed class AgentSession : IDisposable
     {
         var complete = payload.Length == messageLength;
         var kind = AgentMessageSniffer.Sniff(payload, complete);
+        var now = _time.GetTimestamp();
+        if (from == TunnelSide.Client)
+        {
+            Activity.Touch(kind == AgentMessageKind.KeepAlive ? ActivityKind.ClientKeepAlive : ActivityKind.ClientMessage, now);
+        }
+        else
+        {
+            Activity.Touch(ActivityKind.UpstreamData, now);
+        }
+
         if (from == TunnelSide.Client)
         {
             if (kind == AgentMessageKind.KeepAlive)
@@ -165,6 +280,26 @@ internal sealed class AgentSession : IDisposable
         {
             DeepgramRequestId = WelcomeReader.ReadRequestId(payload);
         }
+    }
+
+    /// <summary>A frame header went by: binary frames and pings are activity as they start.</summary>
+    internal void OnFrame(TunnelSide from, WebSocketOpcode frameOpcode, WebSocketOpcode messageOpcode)
+    {
+        ActivityKind kind;
+        if (messageOpcode == WebSocketOpcode.Binary)
+        {
+            kind = from == TunnelSide.Client ? ActivityKind.ClientAudio : ActivityKind.UpstreamData;
+        }
+        else if (frameOpcode is WebSocketOpcode.Ping or WebSocketOpcode.Pong)
+        {
+            kind = from == TunnelSide.Client ? ActivityKind.ClientPing : ActivityKind.UpstreamPing;
+        }
+        else
+        {
+            return;
+        }
+
+        Activity.Touch(kind, _time.GetTimestamp());
     }
 
     internal void OnCloseFrame(TunnelSide from, int? code)
@@ -262,19 +397,23 @@ internal sealed class AgentSession : IDisposable
             return record;
         }
 
-        var firstClose = (TunnelSide)Volatile.Read(ref _firstCloseFrom);
+        var firstClose = (CloseOrigin)Volatile.Read(ref _firstCloseFrom);
+        var policy = Policy;
+        var lastActivity = policy.LastActivity(Activity);
         return record with
         {
+            LastActivityMs = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_time.GetElapsedTime(lastActivity).TotalMilliseconds,
             UpstreamClosedAtMs = NullIfZero(upstreamClosedAtMs),
             ClientClosedAtMs = clientClosedAtMs,
             DurationMs = durationMs,
             BillableMs = BillingRules.BillableMs(durationMs),
             CloseReason = CloseReason(firstClose),
-            CloseCode = upstreamOpenedAtMs == 0 ? null : firstClose == TunnelSide.None ? 1006 : _closeCode,
+            CloseCode = upstreamOpenedAtMs == 0 ? null : firstClose == CloseOrigin.None ? 1006 : _closeCode,
             CloseInitiator = firstClose switch
             {
-                TunnelSide.Client => CloseInitiators.Client,
-                TunnelSide.Upstream => CloseInitiators.Upstream,
+                CloseOrigin.Client => CloseInitiators.Client,
+                CloseOrigin.Upstream => CloseInitiators.Upstream,
+                CloseOrigin.Proxy => CloseInitiators.Proxy,
                 _ => CloseInitiators.None,
             },
             UpstreamStatus = NullIfZero(_upstreamStatus),
@@ -283,11 +422,12 @@ internal sealed class AgentSession : IDisposable
         };
     }
 
-    private string CloseReason(TunnelSide firstClose)
+    private string CloseReason(CloseOrigin firstClose)
     {
-        if (ShutdownRequested)
+        // The proxy's decision names the reason when it came first, or when it cut a session before any Close.
+        if (ProxyClose is { } proxyClose && firstClose is CloseOrigin.Proxy or CloseOrigin.None)
         {
-            return CloseReasons.Shutdown;
+            return proxyClose.CloseReason;
         }
 
         if (!UpstreamOpened)
@@ -297,8 +437,8 @@ internal sealed class AgentSession : IDisposable
 
         return firstClose switch
         {
-            TunnelSide.Client => CloseReasons.ClientClosed,
-            TunnelSide.Upstream => CloseReasons.UpstreamClosed,
+            CloseOrigin.Client => CloseReasons.ClientClosed,
+            CloseOrigin.Upstream => CloseReasons.UpstreamClosed,
 
             // No Close frame: whichever connection dropped first is at fault.
             _ => FirstEndedSide() == TunnelSide.Upstream

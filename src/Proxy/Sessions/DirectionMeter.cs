@@ -37,6 +37,8 @@ internal sealed class DirectionMeter : IWebSocketFrameObserver
         {
             Volatile.Write(ref _binaryPayloadBytes, _binaryPayloadBytes + payloadLength);
         }
+
+        _session.OnFrame(_from, frameOpcode, messageOpcode);
     }
 
     public int GetTextCaptureLimit() => _session.TextCaptureLimit(_from);

@@ -16,4 +16,7 @@ internal sealed class SessionRegistry
     public bool TryGet(string sessionId, out AgentSession? session) => _sessions.TryGetValue(sessionId, out session);
 
     public IReadOnlyCollection<AgentSession> Snapshot() => [.. _sessions.Values];
+
+    public IReadOnlyList<AgentSession> OfCustomer(string customerId) =>
+        [.. _sessions.Values.Where(s => s.Identity.CustomerId == customerId)];
 }

@@ -1,11 +1,33 @@
+using Microsoft.Extensions.Options;
+
 namespace Proxy.Sessions;
 
 internal static class SessionsServiceCollectionExtensions
 {
     public static IServiceCollection AddAgentSessions(this IServiceCollection services)
     {
+        services.AddOptions<SessionControlOptions>().BindConfiguration(SessionControlOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SessionControlOptions>, SessionControlOptionsValidator>();
+
+        // The host must outlive the drain: the drain window, the close grace, and time to write the last records.
+        services.AddOptions<HostOptions>().Configure<IOptions<SessionControlOptions>>((host, sessions) =>
+        {
+            var needed = sessions.Value.DrainTimeout + sessions.Value.CloseGrace + TimeSpan.FromSeconds(10);
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
+
         services.AddSingleton<SessionRegistry>();
-        services.AddHostedService<SessionShutdownService>();
+        services.AddSingleton<SessionPolicyResolver>();
+        services.AddSingleton<SessionCloser>();
+        services.AddSingleton<LiveSettingsApplier>();
+        services.AddSingleton<SessionControlChannel>();
+        services.AddHostedService(provider => provider.GetRequiredService<SessionControlChannel>());
+        services.AddHostedService<SessionSupervisor>();
+        services.AddHostedService<SessionHeartbeatService>();
+        services.AddHostedService<SessionDrainService>();
         return services;
     }
 }

@@ -22,7 +22,11 @@ internal sealed class RedisKeys
         Customers = prefix + "customers";
         Records = prefix + "records";
         SessionIndex = prefix + "session-index";
+        ControlChannel = RedisChannel.Literal(prefix + "control");
     }
+
+    /// <summary>Pub/sub channel every instance listens on: settings changes and close orders.</summary>
+    public RedisChannel ControlChannel { get; }
 
     /// <summary>Set of every customer id.</summary>
     public RedisKey Customers { get; }
@@ -41,6 +45,9 @@ internal sealed class RedisKeys
 
     /// <summary>Sorted set of the customer's session ids scored by client open time (Unix ms).</summary>
     public RedisKey CustomerSessions(string customerId) => $"{_prefix}{{{customerId}}}:sessions";
+
+    /// <summary>Sorted set session_id → lease expiry (Unix ms): the customer's live sessions on all instances.</summary>
+    public RedisKey Leases(string customerId) => $"{_prefix}{{{customerId}}}:leases";
 
     public RedisKey Usage(string customerId, DateOnly day) => $"{_prefix}{{{customerId}}}:usage:{day:yyyy-MM-dd}";
 

@@ -44,6 +44,7 @@ internal static class SessionRecordHash
         Add(entries, "tags", JsonSerializer.Serialize(record.Tags, StorageJsonContext.Default.IReadOnlyListString));
         Add(entries, "status", record.Status);
         Add(entries, "last_seen_ms", record.LastSeenMs);
+        Add(entries, "last_activity_ms", record.LastActivityMs);
         Add(entries, "estimated", record.Estimated ? "true" : "false");
         return [.. entries];
     }
@@ -107,6 +108,7 @@ internal static class SessionRecordHash
                 : [],
             Status = Text(fields, "status") ?? SessionStatus.Open,
             LastSeenMs = Int64(fields, "last_seen_ms"),
+            LastActivityMs = Int64(fields, "last_activity_ms"),
             Estimated = Text(fields, "estimated") == "true",
         };
     }

@@ -58,7 +58,7 @@ internal sealed class SessionRecordStore
         var indexTask = db.HashSetAsync(_keys.SessionIndex, record.SessionId, record.CustomerId);
         var outcome = (int)await db.ScriptEvaluateAsync(
             SessionRecordScripts.Finalize,
-            [sessionKey, _keys.Usage(record.CustomerId, UsageDay(record)), _keys.CustomerSessions(record.CustomerId)],
+            [sessionKey, _keys.Usage(record.CustomerId, UsageDay(record)), _keys.CustomerSessions(record.CustomerId), _keys.Leases(record.CustomerId)],
             args).ConfigureAwait(false);
         await indexTask.ConfigureAwait(false);
 
@@ -76,6 +76,27 @@ internal sealed class SessionRecordStore
         return outcome == 1;
     }
 
+    /// <summary>Refreshes the open records of one customer's live sessions in one round trip.</summary>
+    public Task HeartbeatAsync(string customerId, IReadOnlyList<SessionHeartbeat> sessions)
+    {
+        var keys = new RedisKey[sessions.Count];
+        var args = new RedisValue[sessions.Count * 7];
+        for (var i = 0; i < sessions.Count; i++)
+        {
+            var s = sessions[i];
+            keys[i] = _keys.Session(customerId, s.SessionId);
+            args[(i * 7) + 0] = s.LastSeenMs;
+            args[(i * 7) + 1] = s.LastActivityMs;
+            args[(i * 7) + 2] = s.FramesIn;
+            args[(i * 7) + 3] = s.FramesOut;
+            args[(i * 7) + 4] = s.BytesIn;
+            args[(i * 7) + 5] = s.BytesOut;
+            args[(i * 7) + 6] = s.DeepgramRequestId ?? string.Empty;
+        }
+
+        return Database.ScriptEvaluateAsync(SessionRecordScripts.Heartbeat, keys, args);
+    }
+
     public async Task<SessionRecord?> GetAsync(string sessionId)
     {
         var db = Database;
@@ -87,6 +108,23 @@ internal sealed class SessionRecordStore
 
         var hash = await db.HashGetAllAsync(_keys.Session(customerId!, sessionId)).ConfigureAwait(false);
         return SessionRecordHash.FromHash(hash);
+    }
+
+    /// <summary>The records of these sessions of one customer (missing ones are left out).</summary>
+    public async Task<IReadOnlyList<SessionRecord>> GetManyAsync(string customerId, IEnumerable<string> sessionIds)
+    {
+        var db = Database;
+        var reads = sessionIds.Select(id => db.HashGetAllAsync(_keys.Session(customerId, id))).ToArray();
+        var records = new List<SessionRecord>(reads.Length);
+        foreach (var read in reads)
+        {
+            if (SessionRecordHash.FromHash(await read.ConfigureAwait(false)) is { } record)
+            {
+                records.Add(record);
+            }
+        }
+
+        return records;
     }
 
     /// <summary>Records of one customer opened in [fromMs, toMs], newest first, at most <paramref name="limit"/>

@@ -22,6 +22,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddHostedService<RedisConnectionService>();
         services.AddSingleton<RedisKeys>();
         services.AddSingleton<SessionRecordStore>();
+        services.AddSingleton<SessionLeaseStore>();
         return services;
     }
 }

@@ -11,6 +11,9 @@ namespace Proxy.FunctionalTests.Infrastructure;
 internal sealed class AgentTestClient : IAsyncDisposable
 {
     private readonly byte[] _buffer = new byte[1 << 20];
+    private readonly List<ReceivedMessage> _received = [];
+    private Task? _reader;
+    private TimeSpan? _closedAt;
 
     private AgentTestClient(ClientWebSocket socket)
     {
@@ -91,6 +94,15 @@ internal sealed class AgentTestClient : IAsyncDisposable
         Count(bytes.Length);
     }
 
+    /// <summary>Sends a text message every <paramref name="interval"/> until disposed (a client keeping its socket
+    /// alive, or streaming). Only the receiving side of the socket is used meanwhile by the caller.</summary>
+    public IAsyncDisposable SendEvery(TimeSpan interval, string text) => Repeat(interval, () => SendTextAsync(text));
+
+    /// <summary>Streams 640-byte audio frames every <paramref name="interval"/> until disposed.</summary>
+    public IAsyncDisposable StreamAudio(TimeSpan interval) => Repeat(interval, () => SendBinaryAsync(640));
+
+    private static RepeatingSender Repeat(TimeSpan interval, Func<Task> send) => new(interval, send);
+
     public async Task SendBinaryAsync(int length)
     {
         var bytes = new byte[length];
@@ -134,12 +146,74 @@ internal sealed class AgentTestClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for the server to close the session and returns every JSON message
+    /// received since the first call, with when it arrived. The first call hands the socket's receiving side to a
+    /// background reader for good (cancelling a ClientWebSocket receive would abort the socket); it answers the
+    /// server's Close.
+    /// </summary>
+    public async Task<ReceivedSession> ReceiveUntilClosedAsync(TimeSpan timeout)
+    {
+        _reader ??= ReadUntilClosedAsync();
+        await Task.WhenAny(_reader, Task.Delay(timeout)).ConfigureAwait(false);
+        lock (_received)
+        {
+            return new ReceivedSession([.. _received], _closedAt is not null, _closedAt ?? TimeSpan.Zero);
+        }
+    }
+
+    private async Task ReadUntilClosedAsync()
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            while (true)
+            {
+                var (type, payload) = await ReceiveMessageAsync(CancellationToken.None).ConfigureAwait(false);
+                var at = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (type == WebSocketMessageType.Close)
+                {
+                    lock (_received)
+                    {
+                        _closedAt = at;
+                    }
+
+                    if (Socket.State == WebSocketState.CloseReceived)
+                    {
+                        await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+
+                if (type == WebSocketMessageType.Text)
+                {
+                    var json = JsonDocument.Parse(payload).RootElement.Clone();
+                    lock (_received)
+                    {
+                        _received.Add(new ReceivedMessage(at, json.GetProperty("type").GetString()!, json.TryGetProperty("code", out var code) ? code.GetString() : null, json));
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
+        {
+            // The connection went away without a Close: the session is over, not closed.
+        }
+    }
+
     /// <summary>Performs the close handshake from the client side and waits for the server's answer.</summary>
     public async Task CloseAsync(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string reason = "done")
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await Socket.CloseOutputAsync(status, reason, timeout.Token).ConfigureAwait(false);
         Count(2 + Encoding.UTF8.GetByteCount(reason));
+        if (_reader is not null)
+        {
+            await _reader.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            return;
+        }
+
         await ReceiveCloseAsync().ConfigureAwait(false);
     }
 
@@ -171,10 +245,15 @@ internal sealed class AgentTestClient : IAsyncDisposable
     private async Task<(WebSocketMessageType Type, byte[] Payload)> ReceiveMessageAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        return await ReceiveMessageAsync(timeout.Token).ConfigureAwait(false);
+    }
+
+    private async Task<(WebSocketMessageType Type, byte[] Payload)> ReceiveMessageAsync(CancellationToken cancellationToken)
+    {
         var length = 0;
         while (true)
         {
-            var result = await Socket.ReceiveAsync(_buffer.AsMemory(length), timeout.Token).ConfigureAwait(false);
+            var result = await Socket.ReceiveAsync(_buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 var closePayload = Socket.CloseStatus is null ? 0 : 2 + Encoding.UTF8.GetByteCount(Socket.CloseStatusDescription ?? string.Empty);

@@ -25,12 +25,29 @@ public sealed class GatewayFixture : IAsyncLifetime
             self.PriorityClass = System.Diagnostics.ProcessPriorityClass.BelowNormal;
         }
 
-        DurationLedger.Reset();
+        MeasurementLedger.Reset();
         _redis = await RedisServer.StartAsync();
         _emulator = await EmulatorServer.StartAsync();
         _proxy = await ProxyServer.StartAsync(_redis.Configuration, _emulator.WebSocketUrl);
         await WarmUp.RunAsync(_proxy);
     }
+
+    /// <summary>Session-control settings short enough for tests: 1.5 s idle timeout with a 0.6 s warning lead,
+    /// swept every 50 ms, 1 s heartbeats and 3 s leases.</summary>
+    internal static readonly Dictionary<string, string> ShortSessionControl = new()
+    {
+        ["Sessions:IdleTimeout"] = "00:00:01.500",
+        ["Sessions:IdleWarningLead"] = "00:00:00.600",
+        ["Sessions:SweepInterval"] = "00:00:00.050",
+        ["Sessions:HeartbeatInterval"] = "00:00:01",
+        ["Sessions:LeaseTtl"] = "00:00:03",
+        ["Sessions:DrainTimeout"] = "00:00:02",
+    };
+
+    private Task<ProxyServer>? _shortTimeouts;
+
+    /// <summary>A second long-lived proxy on the same Redis and emulator, with <see cref="ShortSessionControl"/>.</summary>
+    internal Task<ProxyServer> ShortTimeoutsProxyAsync() => _shortTimeouts ??= StartProxyAsync(settings: ShortSessionControl);
 
     /// <summary>Starts another proxy on the same Redis, for tests that need their own process or settings.</summary>
     internal Task<ProxyServer> StartProxyAsync(string? upstreamUrl = null, IDictionary<string, string>? settings = null) =>
@@ -38,6 +55,11 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_shortTimeouts is { IsCompletedSuccessfully: true })
+        {
+            await (await _shortTimeouts).DisposeAsync();
+        }
+
         if (_proxy is not null)
         {
             await _proxy.DisposeAsync();

@@ -85,6 +85,15 @@ internal sealed class ProxyServer : IAsyncDisposable
         return (issued.GetProperty("key_id").GetString()!, issued.GetProperty("key").GetString()!);
     }
 
+    /// <summary>Changes some of the customer's session settings (PATCH); returns the settings view.</summary>
+    public async Task<JsonElement> PatchSettingsAsync(string customerId, object settings)
+    {
+        using var response = await Admin.PatchAsJsonAsync(new Uri($"/admin/v1/customers/{customerId}/settings", UriKind.Relative), settings).ConfigureAwait(false);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false);
+        Assert.True(response.IsSuccessStatusCode, body.GetRawText());
+        return body;
+    }
+
     public async Task<JsonElement> GetSessionAsync(string sessionId)
     {
         using var response = await Admin.GetAsync(new Uri($"/admin/v1/sessions/{sessionId}", UriKind.Relative)).ConfigureAwait(false);
@@ -117,6 +126,27 @@ internal sealed class ProxyServer : IAsyncDisposable
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException($"No matching closed record for customer {customerId}.");
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The customer's one open record (tests that use it open a single session per customer).</summary>
+    public async Task<JsonElement> WaitForOpenRecordAsync(string customerId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var open = await ListSessionsAsync(customerId, "open").ConfigureAwait(false);
+            if (open.Length == 1)
+            {
+                return open[0];
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Customer {customerId} has {open.Length} open records, not one.");
             }
 
             await Task.Delay(20).ConfigureAwait(false);

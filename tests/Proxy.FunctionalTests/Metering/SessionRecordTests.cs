@@ -273,7 +273,7 @@ public sealed class SessionRecordTests
 
         var duration = record.GetProperty("duration_ms").GetInt64();
         var measured = upstream.GetProperty("duration_ms").GetDouble();
-        DurationLedger.Add(caller, duration - measured);
+        MeasurementLedger.DurationDrift(caller, duration - measured);
         Assert.True(Math.Abs(duration - measured) <= DurationToleranceMs,
             $"{caller}: record duration {duration} ms, emulator measured {measured:F3} ms (tolerance {DurationToleranceMs} ms); " +
             $"opened proxy {upstreamOpened} emulator {upstream.GetProperty("opened_at_ms").GetInt64()}, " +

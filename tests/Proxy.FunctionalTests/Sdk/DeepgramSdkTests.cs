@@ -51,7 +51,7 @@ public sealed class DeepgramSdkTests
         Assert.Equal(Math.Max(1000, duration), record.GetProperty("billable_ms").GetInt64());
         Assert.True(Math.Abs(duration - upstream.GetProperty("duration_ms").GetDouble()) <= 5,
             $"record {duration} ms, emulator {upstream.GetProperty("duration_ms").GetDouble():F3} ms");
-        DurationLedger.Add("sdk", duration - upstream.GetProperty("duration_ms").GetDouble());
+        MeasurementLedger.DurationDrift("sdk", duration - upstream.GetProperty("duration_ms").GetDouble());
 
         // The SDK offers permessage-deflate; it must not reach Deepgram, or the proxy could not read frames.
         Assert.False(upstream.GetProperty("request_headers").TryGetProperty("Sec-WebSocket-Extensions", out JsonElement _));
@@ -74,5 +74,57 @@ public sealed class DeepgramSdkTests
         var record = await proxy.WaitForClosedRecordByRequestIdAsync("sdk-browser", result.GetProperty("request_id").GetString()!);
         Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
         Assert.Equal(5, record.GetProperty("audio_ms_in").GetInt64() / 20);
+    }
+
+    [Fact]
+    public async Task The_sdk_does_not_reconnect_after_an_idle_close()
+    {
+        var proxy = await _gateway.ShortTimeoutsProxyAsync();
+        var (_, secret) = await proxy.IssueKeyAsync("sdk-idle");
+        var (exitCode, result, output) = await NodeScript.RunAsync("sdk-wait-close.mjs", new Dictionary<string, string?>
+        {
+            ["PROXY_BASE_URL"] = "ws://" + proxy.ProxyUrl.Authority,
+            ["PROXY_KEY"] = secret,
+            ["TIMEOUT_MS"] = "15000",
+            ["KEEPALIVE_MS"] = "400",
+            ["OBSERVE_RECONNECT_MS"] = "6000",
+        }, TimeSpan.FromSeconds(60));
+
+        Assert.True(exitCode == 0, output);
+        var events = result.GetProperty("events").EnumerateArray().ToList();
+        Assert.Contains(events, e => e.GetProperty("code").GetString() == "SESSION_IDLE_WARNING");
+        Assert.Contains(events, e => e.GetProperty("code").GetString() == "SESSION_IDLE_TIMEOUT");
+        Assert.Equal([1000], result.GetProperty("close_codes").EnumerateArray().Select(c => c.GetInt32()));
+        Assert.False(result.GetProperty("reconnect_scheduled").GetBoolean());
+        Assert.Equal(1, result.GetProperty("connection_attempts").GetInt32());
+        Assert.Equal(1, result.GetProperty("opened_connections").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_sdk_reconnects_after_a_drain_closes_its_session_with_1012()
+    {
+        var settings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl) { ["Sessions:DrainTimeout"] = "00:00:01" };
+        var proxy = await _gateway.StartProxyAsync(settings: settings);
+        await using var _ = proxy;
+        var (_, secret) = await proxy.IssueKeyAsync("sdk-drain");
+        await proxy.PatchSettingsAsync("sdk-drain", new { idle_timeout_ms = 0 });
+        var run = NodeScript.RunAsync("sdk-wait-close.mjs", new Dictionary<string, string?>
+        {
+            ["PROXY_BASE_URL"] = "ws://" + proxy.ProxyUrl.Authority,
+            ["PROXY_KEY"] = secret,
+            ["TIMEOUT_MS"] = "20000",
+            ["KEEPALIVE_MS"] = "400",
+            ["OBSERVE_RECONNECT_MS"] = "6000",
+        }, TimeSpan.FromSeconds(60));
+
+        await proxy.WaitForOpenRecordAsync("sdk-drain");
+        Assert.Equal(0, await proxy.Process.TerminateAsync(TimeSpan.FromSeconds(30)));
+        var (exitCode, result, output) = await run;
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains(result.GetProperty("events").EnumerateArray(), e => e.GetProperty("code").GetString() == "SERVER_SHUTDOWN");
+        Assert.Equal(1012, result.GetProperty("close_codes")[0].GetInt32());
+        Assert.True(result.GetProperty("reconnect_scheduled").GetBoolean(), output);
+        Assert.True(result.GetProperty("connection_attempts").GetInt32() >= 2, output);
     }
 }

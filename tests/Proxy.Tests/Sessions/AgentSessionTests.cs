@@ -71,6 +71,9 @@ public sealed class AgentSessionTests
                 Tags = record.Tags,
                 Status = "closed",
                 LastSeenMs = StartMs + 210,
+
+                // The policy's idle mode here is audio: the KeepAlive at +157 ms is not activity.
+                LastActivityMs = StartMs + 7,
                 Estimated = false,
             },
             record);
@@ -100,7 +103,7 @@ public sealed class AgentSessionTests
     public void Duration_comes_from_the_monotonic_clock_not_wall_time()
     {
         var clock = new SplitClock(Start);
-        using var session = new AgentSession(Identity, clock, SettingsLimit);
+        using var session = new AgentSession(Identity, clock, SettingsLimit, new SessionPolicy());
         MarkOpened(session, clock);
 
         // The wall clock is stepped an hour ahead while 200 ms really pass.
@@ -120,7 +123,7 @@ public sealed class AgentSessionTests
     public void Duration_ignores_a_wall_clock_stepped_backwards()
     {
         var clock = new SplitClock(Start);
-        using var session = new AgentSession(Identity, clock, SettingsLimit);
+        using var session = new AgentSession(Identity, clock, SettingsLimit, new SessionPolicy());
         MarkOpened(session, clock);
         clock.AdvanceWall(TimeSpan.FromSeconds(-30));
         clock.AdvanceMonotonic(TimeSpan.FromMilliseconds(61_234.4));
@@ -256,14 +259,14 @@ public sealed class AgentSessionTests
     }
 
     [Fact]
-    public void Shutdown_request_aborts_once_and_gives_the_shutdown_reason()
+    public async Task A_proxy_close_before_the_tunnel_exists_aborts_once_and_gives_its_reason()
     {
         using var session = OpenedSession();
         var aborts = 0;
         session.AttachAbort(() => aborts++);
 
-        session.RequestShutdown();
-        session.RequestShutdown();
+        await session.CloseByProxyAsync(ProxyCloseRequests.Shutdown, TimeSpan.FromSeconds(1));
+        await session.CloseByProxyAsync(ProxyCloseRequests.AdminClosed, TimeSpan.FromSeconds(1));
         _time.Advance(TimeSpan.FromMilliseconds(10));
         session.MarkEnded(TunnelSide.Upstream);
         session.MarkEnded(TunnelSide.Client);
@@ -271,7 +274,7 @@ public sealed class AgentSessionTests
         var record = session.ToFinalRecord();
 
         Assert.Equal(1, aborts);
-        Assert.True(session.ShutdownRequested);
+        Assert.Same(ProxyCloseRequests.Shutdown, session.ProxyClose);
         Assert.Equal("shutdown", record.CloseReason);
         Assert.Equal(1006, record.CloseCode);
         Assert.Equal("none", record.CloseInitiator);
@@ -279,15 +282,15 @@ public sealed class AgentSessionTests
     }
 
     [Fact]
-    public void Shutdown_reason_wins_over_a_close_frame_and_needs_no_abort_hook()
+    public async Task A_peers_close_that_came_first_keeps_its_reason_over_a_later_proxy_close()
     {
         using var session = OpenedSession();
-        session.RequestShutdown();
         FromUpstream(session, FrameBuilder.Close(1001, "going away", masked: false));
+        await session.CloseByProxyAsync(ProxyCloseRequests.Shutdown, TimeSpan.FromMilliseconds(1));
 
         var record = session.ToFinalRecord();
 
-        Assert.Equal("shutdown", record.CloseReason);
+        Assert.Equal("upstream_closed", record.CloseReason);
         Assert.Equal(1001, record.CloseCode);
         Assert.Equal("upstream", record.CloseInitiator);
     }
@@ -491,7 +494,7 @@ public sealed class AgentSessionTests
     public void Settings_larger_than_the_inspection_limit_are_recorded_without_models()
     {
         var time = new FakeTimeProvider(Start);
-        using var session = new AgentSession(Identity, time, settingsCaptureLimit: 64);
+        using var session = new AgentSession(Identity, time, settingsCaptureLimit: 64, new SessionPolicy());
         MarkOpened(session, time);
         FromClient(session, ClientText(Settings), ClientText(KeepAlive));
 
@@ -621,7 +624,7 @@ public sealed class AgentSessionTests
     public void Text_capture_limits_shrink_once_settings_and_welcome_are_known()
     {
         var time = new FakeTimeProvider(Start);
-        using var session = new AgentSession(Identity, time, settingsCaptureLimit: 100_000);
+        using var session = new AgentSession(Identity, time, settingsCaptureLimit: 100_000, new SessionPolicy());
 
         Assert.Equal(100_000, session.TextCaptureLimit(TunnelSide.Client));
         Assert.Equal(512, session.TextCaptureLimit(TunnelSide.Upstream));
@@ -646,7 +649,7 @@ public sealed class AgentSessionTests
         Assert.Equal(StartMs, session.ClientOpenedAtMs);
     }
 
-    private AgentSession NewSession() => new(Identity, _time, SettingsLimit);
+    private AgentSession NewSession() => new(Identity, _time, SettingsLimit, new SessionPolicy());
 
     private void OpenUpstream(AgentSession session) => SessionFrames.MarkOpened(session, _time);
 

@@ -71,12 +71,12 @@ public sealed class DirectionMeterTests
     [Fact]
     public void Capture_limit_is_the_session_limit_for_the_meter_side()
     {
-        using var session = new AgentSession(SessionFrames.Identity, new FakeTimeProvider(SessionFrames.Start), settingsCaptureLimit: 4096);
+        using var session = new AgentSession(SessionFrames.Identity, new FakeTimeProvider(SessionFrames.Start), settingsCaptureLimit: 4096, new SessionPolicy());
 
         Assert.Equal(4096, session.Inbound.GetTextCaptureLimit());
         Assert.Equal(512, session.Outbound.GetTextCaptureLimit());
     }
 
     private static AgentSession NewSession() =>
-        new(SessionFrames.Identity, new FakeTimeProvider(SessionFrames.Start), settingsCaptureLimit: 1024);
+        new(SessionFrames.Identity, new FakeTimeProvider(SessionFrames.Start), settingsCaptureLimit: 1024, new SessionPolicy());
 }

@@ -1,0 +1,46 @@
+using Proxy.Customers;
+
+namespace Proxy.Sessions;
+
+/// <summary>Puts a customer's current settings on its sessions live on this instance.</summary>
+internal sealed class LiveSettingsApplier
+{
+    private readonly CustomerStore _customers;
+    private readonly SessionPolicyResolver _resolver;
+    private readonly SessionRegistry _registry;
+    private readonly ILogger<LiveSettingsApplier> _logger;
+
+    public LiveSettingsApplier(CustomerStore customers, SessionPolicyResolver resolver, SessionRegistry registry, ILogger<LiveSettingsApplier> logger)
+    {
+        _customers = customers;
+        _resolver = resolver;
+        _registry = registry;
+        _logger = logger;
+    }
+
+    public async Task ApplyAsync(string customerId, bool log)
+    {
+        var sessions = _registry.OfCustomer(customerId);
+        if (sessions.Count == 0)
+        {
+            return;
+        }
+
+        var customer = await _customers.GetAsync(customerId).ConfigureAwait(false);
+        var policy = _resolver.Resolve(customer?.Settings ?? SessionSettingsOverrides.None);
+        var changed = 0;
+        foreach (var session in sessions)
+        {
+            if (session.Policy != policy)
+            {
+                session.Policy = policy;
+                changed++;
+            }
+        }
+
+        if (log || changed > 0)
+        {
+            SessionControlLog.SettingsApplied(_logger, customerId, changed);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace Proxy.Sessions;
+
+/// <summary>Why and how the proxy ends a session itself.</summary>
+/// <param name="CloseReason">The record's <c>close_reason</c>.</param>
+/// <param name="ErrorCode">The <c>code</c> of the JSON Error the client gets first.</param>
+/// <param name="Description">The Error's <c>description</c>.</param>
+/// <param name="ClientCloseCode">1000 so Deepgram's SDKs do not reconnect; 1012 (service restart) so they do.</param>
+internal sealed record ProxyCloseRequest(string CloseReason, string ErrorCode, string Description, int ClientCloseCode);

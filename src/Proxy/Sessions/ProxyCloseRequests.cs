@@ -1,0 +1,43 @@
+using Proxy.Metering;
+
+namespace Proxy.Sessions;
+
+/// <summary>The ways the proxy ends a session, each with the record reason, the client's Error and Close code.</summary>
+internal static class ProxyCloseRequests
+{
+    public static ProxyCloseRequest IdleTimeout(TimeSpan idleTimeout) => new(
+        CloseReasons.IdleTimeout,
+        AgentControlMessages.IdleTimeout,
+        $"No activity for {Describe(idleTimeout)}: the session was closed so it stops being billed.",
+        1000);
+
+    public static ProxyCloseRequest MaxDuration(TimeSpan maxDuration) => new(
+        CloseReasons.MaxDuration,
+        AgentControlMessages.MaxDuration,
+        $"The session reached its maximum duration of {Describe(maxDuration)}.",
+        1000);
+
+    public static readonly ProxyCloseRequest AdminClosed = new(
+        CloseReasons.AdminClosed,
+        AgentControlMessages.ClosedByAdmin,
+        "The session was closed by an administrator.",
+        1000);
+
+    public static readonly ProxyCloseRequest KeyRevoked = new(
+        CloseReasons.KeyRevoked,
+        AgentControlMessages.ClosedByAdmin,
+        "The key this session was opened with has been revoked.",
+        1000);
+
+    /// <summary>1012 (service restart): Deepgram's SDKs reconnect, and land on another instance.</summary>
+    public static readonly ProxyCloseRequest Shutdown = new(
+        CloseReasons.Shutdown,
+        AgentControlMessages.ServerShutdown,
+        "This gateway instance is shutting down; reconnect to continue.",
+        1012);
+
+    public static string Describe(TimeSpan span) =>
+        span.TotalSeconds < 60 ? $"{span.TotalSeconds:0.###} s"
+        : span.TotalMinutes < 60 ? $"{span.TotalMinutes:0.##} min"
+        : $"{span.TotalHours:0.##} h";
+}

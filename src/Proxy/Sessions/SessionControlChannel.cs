@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Proxy.Storage;
+using StackExchange.Redis;
+
+namespace Proxy.Sessions;
+
+/// <summary>
+/// The instances' shared line: the admin API publishes settings changes and close orders, and every instance acts
+/// on the sessions it holds. Pub/sub is fire-and-forget; the heartbeat's settings refresh covers a missed change.
+/// </summary>
+internal sealed class SessionControlChannel : IHostedService
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisKeys _keys;
+    private readonly SessionRegistry _registry;
+    private readonly SessionCloser _closer;
+    private readonly LiveSettingsApplier _settings;
+    private readonly ILogger<SessionControlChannel> _logger;
+    private ChannelMessageQueue? _queue;
+
+    public SessionControlChannel(
+        IConnectionMultiplexer redis,
+        RedisKeys keys,
+        SessionRegistry registry,
+        SessionCloser closer,
+        LiveSettingsApplier settings,
+        ILogger<SessionControlChannel> logger)
+    {
+        _redis = redis;
+        _keys = keys;
+        _registry = registry;
+        _closer = closer;
+        _settings = settings;
+        _logger = logger;
+    }
+
+    /// <summary>Tells every instance (this one included); returns how many instances listened.</summary>
+    public Task<long> PublishAsync(ControlMessage message) =>
+        _redis.GetSubscriber().PublishAsync(_keys.ControlChannel, JsonSerializer.Serialize(message, ControlMessageJsonContext.Default.ControlMessage));
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _queue = await _redis.GetSubscriber().SubscribeAsync(_keys.ControlChannel).ConfigureAwait(false);
+        _queue.OnMessage(HandleAsync);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_queue is not null)
+        {
+            await _queue.UnsubscribeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Closes run on their own (each takes up to the close grace): messages are handled one after the other.
+    private void Close(IReadOnlyList<AgentSession> sessions, ProxyCloseRequest request)
+    {
+        foreach (var session in sessions)
+        {
+            _ = _closer.CloseAsync(session, request);
+        }
+    }
+
+    private async Task HandleAsync(ChannelMessage message)
+    {
+        try
+        {
+            var control = JsonSerializer.Deserialize((string)message.Message!, ControlMessageJsonContext.Default.ControlMessage);
+            switch (control)
+            {
+                case { Kind: ControlMessage.SettingsChanged, CustomerId: { } customerId }:
+                    await _settings.ApplyAsync(customerId, log: true).ConfigureAwait(false);
+                    break;
+                case { Kind: ControlMessage.CloseSession, SessionId: { } sessionId }:
+                    if (_registry.TryGet(sessionId, out var session))
+                    {
+                        Close([session!], ProxyCloseRequests.AdminClosed);
+                    }
+
+                    break;
+                case { Kind: ControlMessage.CloseCustomer, CustomerId: { } customerId }:
+                    Close(_registry.OfCustomer(customerId), ProxyCloseRequests.AdminClosed);
+                    break;
+                case { Kind: ControlMessage.CloseKey, KeyId: { } keyId }:
+                    Close([.. _registry.Snapshot().Where(s => s.Identity.KeyId == keyId)], ProxyCloseRequests.KeyRevoked);
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            SessionControlLog.ControlMessageFailed(_logger, message.Message.ToString(), ex);
+        }
+    }
+}

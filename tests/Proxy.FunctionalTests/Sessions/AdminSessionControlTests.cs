@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Proxy.FunctionalTests.Infrastructure;
+
+namespace Proxy.FunctionalTests.Sessions;
+
+/// <summary>Admins see live sessions on all instances and close them wherever they run.</summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed class AdminSessionControlTests
+{
+    private readonly GatewayFixture _gateway;
+
+    public AdminSessionControlTests(GatewayFixture gateway)
+    {
+        _gateway = gateway;
+    }
+
+    [Fact]
+    public async Task Live_sessions_of_both_instances_are_listed_and_one_is_closed_from_the_other_instance()
+    {
+        var admin = _gateway.Proxy;
+        var other = await _gateway.ShortTimeoutsProxyAsync();
+        var (keyId, secret) = await admin.IssueKeyAsync("admin-live");
+        await admin.PatchSettingsAsync("admin-live", new { idle_timeout_ms = 0 });
+
+        var here = await AgentTestClient.ConnectWithHeaderAsync(admin.AgentUrl(), secret);
+        var there = await AgentTestClient.ConnectWithHeaderAsync(other.AgentUrl(), secret);
+        await using var a = here;
+        await using var b = there;
+        await here.ReceiveJsonAsync("Welcome");
+        var thereRequestId = (await there.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
+        await using (there.StreamAudio(TimeSpan.FromMilliseconds(20)))
+        {
+            // One heartbeat (1 s on the other instance) carries its traffic into the record.
+            await Task.Delay(1500);
+        }
+
+        var live = await admin.Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/sessions/live?customer=admin-live", UriKind.Relative));
+        var sessions = live.GetProperty("sessions").EnumerateArray().ToList();
+        Assert.Equal(2, sessions.Count);
+        Assert.Equal(new[] { admin.InstanceId, other.InstanceId }.Order(), sessions.Select(s => s.GetProperty("instance_id").GetString()).Order());
+        var remote = sessions.Single(s => s.GetProperty("instance_id").GetString() == other.InstanceId);
+        Assert.Equal(keyId, remote.GetProperty("key_id").GetString());
+        Assert.Equal(thereRequestId, remote.GetProperty("deepgram_request_id").GetString());
+        Assert.True(remote.GetProperty("bytes_in").GetInt64() > 640 * 10, remote.GetRawText());
+        Assert.True(remote.GetProperty("idle_ms").GetInt64() < 3000, remote.GetRawText());
+
+        var sessionId = remote.GetProperty("session_id").GetString()!;
+        using (var close = await admin.Admin.DeleteAsync(new Uri($"/admin/v1/sessions/{sessionId}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, close.StatusCode);
+        }
+
+        var seen = await there.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(5));
+        Assert.True(seen.Closed);
+        Assert.NotNull(seen.First("Error", "SESSION_CLOSED_BY_ADMIN"));
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, there.CloseStatus);
+        var record = await admin.WaitForClosedRecordByRequestIdAsync("admin-live", thereRequestId);
+        Assert.Equal("admin_closed", record.GetProperty("close_reason").GetString());
+        Assert.Equal("proxy", record.GetProperty("close_initiator").GetString());
+
+        using (var again = await admin.Admin.DeleteAsync(new Uri($"/admin/v1/sessions/{sessionId}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        }
+
+        // The session on the admin's own instance is still up.
+        var stillLive = await admin.Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/sessions/live?customer=admin-live", UriKind.Relative));
+        Assert.Single(stillLive.GetProperty("sessions").EnumerateArray());
+        await here.CloseAsync();
+    }
+
+    [Fact]
+    public async Task All_sessions_of_a_customer_are_closed_on_every_instance()
+    {
+        var admin = _gateway.Proxy;
+        var other = await _gateway.ShortTimeoutsProxyAsync();
+        var (_, secret) = await admin.IssueKeyAsync("admin-close-all");
+        await admin.PatchSettingsAsync("admin-close-all", new { idle_timeout_ms = 0 });
+        var clients = new List<AgentTestClient>();
+        foreach (var proxy in new[] { admin, other, other })
+        {
+            var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+            await client.ReceiveJsonAsync("Welcome");
+            clients.Add(client);
+        }
+
+        using var close = await admin.Admin.PostAsync(new Uri("/admin/v1/customers/admin-close-all/sessions/close", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Accepted, close.StatusCode);
+        Assert.Equal(3, (await close.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("live_sessions").GetInt32());
+
+        foreach (var client in clients)
+        {
+            var seen = await client.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(5));
+            Assert.NotNull(seen.First("Error", "SESSION_CLOSED_BY_ADMIN"));
+            await client.DisposeAsync();
+        }
+
+        var records = await WaitForClosedAsync(admin, "admin-close-all", 3);
+        Assert.All(records, r => Assert.Equal("admin_closed", r.GetProperty("close_reason").GetString()));
+    }
+
+    [Fact]
+    public async Task Revoking_a_key_with_close_sessions_ends_its_sessions_as_key_revoked_and_spares_other_keys()
+    {
+        var admin = _gateway.Proxy;
+        var other = await _gateway.ShortTimeoutsProxyAsync();
+        var (revokedId, revoked) = await admin.IssueKeyAsync("admin-revoke");
+        var (_, kept) = await admin.IssueKeyAsync("admin-revoke");
+        await admin.PatchSettingsAsync("admin-revoke", new { idle_timeout_ms = 0 });
+
+        var doomed = await AgentTestClient.ConnectWithHeaderAsync(other.AgentUrl(), revoked);
+        var spared = await AgentTestClient.ConnectWithHeaderAsync(other.AgentUrl(), kept);
+        await using var a = doomed;
+        await using var b = spared;
+        var doomedRequestId = (await doomed.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
+        await spared.ReceiveJsonAsync("Welcome");
+
+        using (var revoke = await admin.Admin.DeleteAsync(new Uri($"/admin/v1/keys/{revokedId}?close_sessions=true", UriKind.Relative)))
+        {
+            revoke.EnsureSuccessStatusCode();
+        }
+
+        var seen = await doomed.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(5));
+        Assert.True(seen.Closed);
+        var record = await admin.WaitForClosedRecordByRequestIdAsync("admin-revoke", doomedRequestId);
+        Assert.Equal("key_revoked", record.GetProperty("close_reason").GetString());
+
+        var quiet = await spared.ReceiveUntilClosedAsync(TimeSpan.FromMilliseconds(500));
+        Assert.False(quiet.Closed);
+        await spared.CloseAsync();
+    }
+
+    private static async Task<List<JsonElement>> WaitForClosedAsync(ProxyServer proxy, string customerId, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var closed = await proxy.ListSessionsAsync(customerId, "closed");
+            if (closed.Length >= count || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(count, closed.Length);
+                return [.. closed];
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
