@@ -23,8 +23,11 @@ dotnet test tests/Proxy.Tests -c Release --no-build --nologo
 log "functional and SDK end-to-end tests"
 dotnet test tests/Proxy.FunctionalTests -c Release --no-build --nologo
 
-drift="tests/Proxy.FunctionalTests/bin/Release/net10.0/duration-drift.csv"
-if [ -f "$drift" ]; then
-  awk -F, '{ d = $2 < 0 ? -$2 : $2; if (d > max) max = d; n++ } END { printf "record vs emulator duration: %d sessions, max |difference| %.3f ms\n", n, max }' "$drift"
+out="tests/Proxy.FunctionalTests/bin/Release/net10.0"
+if [ -f "$out/duration-drift.csv" ]; then
+  awk -F, '{ d = $2 < 0 ? -$2 : $2; if (d > max) max = d; n++ } END { printf "record vs emulator duration: %d sessions, max |difference| %.3f ms\n", n, max }' "$out/duration-drift.csv"
+fi
+if [ -f "$out/close-precision.csv" ]; then
+  awk -F, '{ printf "forced close %s: configured %s ms, client saw the Close after %s ms\n", $1, $2, $3 }' "$out/close-precision.csv"
 fi
 log "all tests passed"
