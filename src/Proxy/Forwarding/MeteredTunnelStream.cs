@@ -40,8 +40,8 @@ internal sealed class MeteredTunnelStream : ObservedStream
     /// <summary>
     /// Writes <paramref name="frames"/> to this side at the next message boundary (at once if the stream is between
     /// messages). With <paramref name="seal"/>, nothing the tunnel forwards afterwards reaches this side: the frames
-    /// end with a Close. Completes with false when they can never be written: the side is sealed already, or its
-    /// framing is unknown (a protocol error stopped the parser).
+    /// end with a Close. Completes with false when they can never be written: the side is sealed already, a peer's
+    /// Close went to it already, or its framing is unknown (a protocol error stopped the parser).
     /// </summary>
     public async Task<bool> InjectAsync(byte[] frames, bool seal)
     {
@@ -49,7 +49,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (_sealed || _sealPending || _outgoing.IsFaulted)
+            if (_sealed || _sealPending || _outgoing.IsFaulted || _outgoing.CloseSeen)
             {
                 return false;
             }

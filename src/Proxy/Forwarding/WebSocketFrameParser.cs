@@ -65,6 +65,9 @@ internal sealed class WebSocketFrameParser : IDisposable
     /// <summary>Between two whole messages: a frame of any kind can be put into the byte stream here.</summary>
     public bool AtMessageBoundary => !IsFaulted && !IsInsideFrame && !IsInsideMessage;
 
+    /// <summary>A Close frame went by: nothing may follow it in this direction (RFC 6455 §5.5.1).</summary>
+    public bool CloseSeen => _closeSeen;
+
     /// <summary>Whether the last chunk given to <see cref="Parse"/> started between two whole messages.</summary>
     public bool ChunkStartedAtMessageBoundary { get; private set; }
 

@@ -19,7 +19,14 @@ internal static class WebSocketFrameWriter
         var reasonBytes = Encoding.UTF8.GetBytes(reason);
         if (reasonBytes.Length > 123)
         {
-            reasonBytes = reasonBytes[..123];
+            // Cut on a character boundary: a reason that is not valid UTF-8 obliges the peer to fail the connection.
+            var cut = 123;
+            while (cut > 0 && (reasonBytes[cut] & 0xC0) == 0x80)
+            {
+                cut--;
+            }
+
+            reasonBytes = reasonBytes[..cut];
         }
 
         var payload = new byte[2 + reasonBytes.Length];

@@ -79,7 +79,17 @@ internal sealed class AgentSession : IDisposable
     public SessionPolicy Policy
     {
         get => Volatile.Read(ref _policy);
-        set => Volatile.Write(ref _policy, value);
+        set
+        {
+            // New limits get their own warning, even when the old ones had been warned about already.
+            if (Volatile.Read(ref _policy) != value)
+            {
+                IdleWarningSentFor = 0;
+                MaxDurationWarningSent = false;
+            }
+
+            Volatile.Write(ref _policy, value);
+        }
     }
 
     public SessionActivity Activity { get; }
@@ -161,8 +171,19 @@ internal sealed class AgentSession : IDisposable
                 WebSocketFrameWriter.Text(AgentControlMessages.Error(request.ErrorCode, request.Description), masked: false),
                 WebSocketFrameWriter.Close(request.ClientCloseCode, request.ErrorCode, masked: false));
             var toUpstream = WebSocketFrameWriter.Close(1000, "closed by proxy", masked: true);
-            var injected = await Task.WhenAll(client.InjectAsync(toClient, seal: true), upstream.InjectAsync(toUpstream, seal: true))
-                .WaitAsync(grace, _time).ConfigureAwait(false) is [true, true];
+            // A peer stalled in the middle of a frame (or not reading) keeps its side from ever reaching a message
+            // boundary: after the grace both connections are cut, which ends the billing as surely.
+            bool injected;
+            try
+            {
+                injected = await Task.WhenAll(client.InjectAsync(toClient, seal: true), upstream.InjectAsync(toUpstream, seal: true))
+                    .WaitAsync(grace, _time).ConfigureAwait(false) is [true, true];
+            }
+            catch (TimeoutException)
+            {
+                injected = false;
+            }
+
             if (!injected)
             {
                 _abort?.Invoke();

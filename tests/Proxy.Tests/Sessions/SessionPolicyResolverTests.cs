@@ -1,0 +1,271 @@
+using Proxy.Sessions;
+using Proxy.Tests.TestSupport;
+
+namespace Proxy.Tests.Sessions;
+
+public sealed class SessionPolicyResolverTests
+{
+    private readonly TestOptionsMonitor<SessionControlOptions> _options = new(new SessionControlOptions
+    {
+        IdleTimeout = TimeSpan.FromSeconds(30),
+        IdleMode = "messages",
+        MaxDuration = TimeSpan.FromMinutes(115),
+        IdleWarningLead = TimeSpan.FromSeconds(10),
+        MaxDurationWarningLead = TimeSpan.FromSeconds(60),
+        MaxConcurrentSessionsPerCustomer = 5,
+        KeepAliveIsActivity = true,
+        PingIsActivity = true,
+    });
+
+    [Fact]
+    public void No_overrides_give_the_configured_defaults()
+    {
+        var resolver = new SessionPolicyResolver(_options);
+
+        var expected = new SessionPolicy
+        {
+            IdleTimeout = TimeSpan.FromSeconds(30),
+            IdleMode = IdleMode.Messages,
+            MaxDuration = TimeSpan.FromMinutes(115),
+            IdleWarningLead = TimeSpan.FromSeconds(10),
+            MaxDurationWarningLead = TimeSpan.FromSeconds(60),
+            MaxConcurrentSessions = 5,
+            KeepAliveIsActivity = true,
+            PingIsActivity = true,
+        };
+        Assert.Equal(expected, resolver.Resolve(SessionSettingsOverrides.None));
+        Assert.Equal(expected, resolver.Defaults);
+        Assert.Same(_options.CurrentValue, resolver.Options);
+    }
+
+    [Fact]
+    public void The_defaults_of_the_options_class_resolve_to_the_documented_defaults()
+    {
+        var resolver = new SessionPolicyResolver(new TestOptionsMonitor<SessionControlOptions>(new SessionControlOptions()));
+
+        var policy = resolver.Defaults;
+
+        Assert.Equal(TimeSpan.FromSeconds(30), policy.IdleTimeout);
+        Assert.Equal(IdleMode.Messages, policy.IdleMode);
+        Assert.Equal(TimeSpan.FromMinutes(115), policy.MaxDuration);
+        Assert.Equal(TimeSpan.FromSeconds(10), policy.IdleWarningLead);
+        Assert.Equal(TimeSpan.FromSeconds(60), policy.MaxDurationWarningLead);
+        Assert.Equal(0, policy.MaxConcurrentSessions);
+        Assert.False(policy.KeepAliveIsActivity);
+        Assert.False(policy.PingIsActivity);
+    }
+
+    [Fact]
+    public void Every_override_wins_over_its_default()
+    {
+        var resolver = new SessionPolicyResolver(_options);
+
+        var policy = resolver.Resolve(new SessionSettingsOverrides
+        {
+            IdleTimeout = TimeSpan.FromMinutes(2),
+            IdleMode = IdleMode.Audio,
+            MaxDuration = TimeSpan.FromMinutes(30),
+            IdleWarningLead = TimeSpan.FromSeconds(20),
+            MaxDurationWarningLead = TimeSpan.FromMinutes(5),
+            MaxConcurrentSessions = 50,
+        });
+
+        Assert.Equal(TimeSpan.FromMinutes(2), policy.IdleTimeout);
+        Assert.Equal(IdleMode.Audio, policy.IdleMode);
+        Assert.Equal(TimeSpan.FromMinutes(30), policy.MaxDuration);
+        Assert.Equal(TimeSpan.FromSeconds(20), policy.IdleWarningLead);
+        Assert.Equal(TimeSpan.FromMinutes(5), policy.MaxDurationWarningLead);
+        Assert.Equal(50, policy.MaxConcurrentSessions);
+
+        // The activity switches are global only.
+        Assert.True(policy.KeepAliveIsActivity);
+        Assert.True(policy.PingIsActivity);
+    }
+
+    [Fact]
+    public void Zero_overrides_win_too_they_are_not_inherit()
+    {
+        var resolver = new SessionPolicyResolver(_options);
+
+        var policy = resolver.Resolve(new SessionSettingsOverrides
+        {
+            IdleTimeout = TimeSpan.Zero,
+            MaxDuration = TimeSpan.Zero,
+            IdleWarningLead = TimeSpan.Zero,
+            MaxDurationWarningLead = TimeSpan.Zero,
+            MaxConcurrentSessions = 0,
+        });
+
+        Assert.Equal(TimeSpan.Zero, policy.IdleTimeout);
+        Assert.Equal(TimeSpan.Zero, policy.MaxDuration);
+        Assert.Equal(TimeSpan.Zero, policy.IdleWarningLead);
+        Assert.Equal(TimeSpan.Zero, policy.MaxDurationWarningLead);
+        Assert.Equal(0, policy.MaxConcurrentSessions);
+    }
+
+    [Fact]
+    public void Null_overrides_inherit_each_default_on_its_own()
+    {
+        var resolver = new SessionPolicyResolver(_options);
+
+        var policy = resolver.Resolve(new SessionSettingsOverrides { IdleMode = IdleMode.Any, MaxDuration = TimeSpan.FromMinutes(60) });
+
+        Assert.Equal(resolver.Defaults with { IdleMode = IdleMode.Any, MaxDuration = TimeSpan.FromMinutes(60) }, policy);
+    }
+
+    [Theory]
+    [InlineData("audio", "Audio")]
+    [InlineData(" ANY ", "Any")]
+    [InlineData("Messages", "Messages")]
+    public void The_configured_idle_mode_is_parsed(string configured, string expected)
+    {
+        _options.CurrentValue.IdleMode = configured;
+
+        Assert.Equal(expected, new SessionPolicyResolver(_options).Defaults.IdleMode.ToString());
+    }
+
+    [Fact]
+    public void An_unparsable_configured_idle_mode_falls_back_to_messages()
+    {
+        _options.CurrentValue.IdleMode = "silence";
+
+        Assert.Equal(IdleMode.Messages, new SessionPolicyResolver(_options).Defaults.IdleMode);
+    }
+
+    [Fact]
+    public void A_changed_configuration_applies_to_the_next_resolve()
+    {
+        var resolver = new SessionPolicyResolver(_options);
+        var before = resolver.Defaults;
+
+        _options.CurrentValue = new SessionControlOptions { IdleTimeout = TimeSpan.FromMinutes(1), IdleMode = "audio" };
+
+        Assert.Equal(TimeSpan.FromSeconds(30), before.IdleTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(1), resolver.Defaults.IdleTimeout);
+        Assert.Equal(IdleMode.Audio, resolver.Defaults.IdleMode);
+    }
+
+    [Fact]
+    public void Valid_overrides_have_no_errors()
+    {
+        var resolver = new SessionPolicyResolver(_options);
+
+        Assert.Empty(resolver.Validate(SessionSettingsOverrides.None));
+        Assert.Empty(resolver.Validate(new SessionSettingsOverrides
+        {
+            IdleTimeout = TimeSpan.FromSeconds(1),
+            IdleWarningLead = TimeSpan.FromMilliseconds(999),
+            MaxDuration = TimeSpan.FromHours(24),
+            MaxDurationWarningLead = TimeSpan.FromHours(1),
+            MaxConcurrentSessions = 100_000,
+        }));
+        Assert.Empty(resolver.Validate(new SessionSettingsOverrides { IdleTimeout = TimeSpan.Zero, MaxDuration = TimeSpan.Zero }));
+    }
+
+    [Theory]
+    [InlineData(999)]
+    [InlineData(-1)]
+    [InlineData(86_400_001)]
+    public void An_idle_timeout_outside_the_limits_names_idle_timeout_ms(long ms)
+    {
+        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides
+        {
+            IdleTimeout = TimeSpan.FromMilliseconds(ms),
+            IdleWarningLead = TimeSpan.Zero,
+        });
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("idle_timeout_ms must be 0 (off) or between 1 second and 24 hours", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(90_000_000)]
+    public void A_max_duration_outside_the_limits_names_max_duration_ms(long ms)
+    {
+        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides
+        {
+            MaxDuration = TimeSpan.FromMilliseconds(ms),
+            MaxDurationWarningLead = TimeSpan.Zero,
+        });
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("max_duration_ms must be 0 (off) or between 1 second and 24 hours", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_idle_warning_lead_not_shorter_than_the_timeout_names_both_settings()
+    {
+        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides { IdleWarningLead = TimeSpan.FromSeconds(30) });
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("idle_warning_lead_ms must be 0 (no warning) or shorter than idle_timeout_ms", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_max_duration_warning_lead_not_shorter_than_the_max_names_both_settings()
+    {
+        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides
+        {
+            MaxDuration = TimeSpan.FromMinutes(1),
+        });
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("max_duration_warning_lead_ms must be 0 (no warning) or shorter than max_duration_ms", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Leads_are_checked_against_the_limits_in_force_after_inheritance()
+    {
+        var resolver = new SessionPolicyResolver(_options);
+
+        // Lowering the idle timeout under the inherited 10 s lead is an error; so is a lead over the inherited 30 s.
+        Assert.Single(resolver.Validate(new SessionSettingsOverrides { IdleTimeout = TimeSpan.FromSeconds(5) }));
+        Assert.Single(resolver.Validate(new SessionSettingsOverrides { IdleWarningLead = TimeSpan.FromSeconds(45) }));
+
+        // A lead for a limit that is off is harmless.
+        Assert.Empty(resolver.Validate(new SessionSettingsOverrides { IdleTimeout = TimeSpan.Zero, IdleWarningLead = TimeSpan.FromMinutes(5) }));
+    }
+
+    [Fact]
+    public void A_negative_lead_is_an_error()
+    {
+        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides
+        {
+            IdleWarningLead = TimeSpan.FromSeconds(-1),
+            MaxDurationWarningLead = TimeSpan.FromSeconds(-1),
+        });
+
+        Assert.Equal(2, errors.Count);
+        Assert.StartsWith("idle_warning_lead_ms", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("max_duration_warning_lead_ms", errors[1], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(100_001)]
+    public void Max_concurrent_sessions_outside_0_to_100000_names_max_concurrent_sessions(int value)
+    {
+        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides { MaxConcurrentSessions = value });
+
+        var error = Assert.Single(errors);
+        Assert.Equal($"max_concurrent_sessions must be 0 (unlimited) to 100000 (got {value}).", error);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once()
+    {
+        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides
+        {
+            IdleTimeout = TimeSpan.FromHours(25),
+            MaxDuration = TimeSpan.FromMilliseconds(10),
+            IdleWarningLead = TimeSpan.FromHours(26),
+            MaxDurationWarningLead = TimeSpan.FromSeconds(1),
+            MaxConcurrentSessions = -5,
+        });
+
+        Assert.Equal(
+            ["idle_timeout_ms", "max_duration_ms", "idle_warning_lead_ms", "max_duration_warning_lead_ms", "max_concurrent_sessions"],
+            errors.Select(e => e[..e.IndexOf(' ', StringComparison.Ordinal)]));
+    }
+}
