@@ -53,7 +53,7 @@ if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
   log "using the Redis already running on 127.0.0.1:$redis_port"
 else
   log "starting Redis on 127.0.0.1:$redis_port (data in .local/redis)"
-  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$state/redis" --appendonly yes --appendfsync everysec \
+  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$state/redis" --appendonly yes --appendfsync always \
     >"$state/logs/redis.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
@@ -79,7 +79,8 @@ Upstream__ApiKey="$upstream_key" Admin__Tokens__0="$admin_token" Secrets__Master
     --Endpoints:Proxy "http://0.0.0.0:$proxy_port" \
     --Endpoints:Admin "http://127.0.0.1:$admin_port" \
     --Upstream:Url "$upstream_url" \
-    --Redis:Configuration "127.0.0.1:$redis_port" >"$state/logs/proxy.log" 2>&1 &
+    --Redis:Configuration "127.0.0.1:$redis_port" \
+    --Storage:SpoolDirectory "$state/spool" >"$state/logs/proxy.log" 2>&1 &
 pids+=($!)
 
 admin="http://127.0.0.1:$admin_port"

@@ -23,7 +23,9 @@ internal sealed record IssuedKeyView(string KeyId, string Key, string CustomerId
 
 internal sealed record SessionList(IReadOnlyList<Metering.SessionRecord> Sessions);
 
-internal sealed record InstanceInfo(string InstanceId, string Environment, string UpstreamUrl, IReadOnlyList<string> ConfigFiles, int LiveSessions);
+internal sealed record InstanceInfo(
+    string InstanceId, string Environment, string UpstreamUrl, IReadOnlyList<string> ConfigFiles, int LiveSessions,
+    bool RedisConnected, string SpoolDirectory, long SpoolPendingBytes);
 
 internal sealed record SessionSettingsValues(
     long? IdleTimeoutMs, string? IdleMode, long? MaxDurationMs, long? IdleWarningLeadMs, long? MaxDurationWarningLeadMs, int? MaxConcurrentSessions);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Proxy.Forwarding;
 using Proxy.Hosting;
 using Proxy.Sessions;
+using Proxy.Storage;
 
 namespace Proxy.Admin;
 
@@ -12,9 +13,11 @@ internal static class InstanceEndpoints
 {
     public static RouteGroupBuilder MapInstanceEndpoints(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/instance", (ProxyInstance instance, IHostEnvironment environment, IConfiguration configuration, IOptions<UpstreamOptions> upstream, SessionRegistry registry) =>
+        admin.MapGet("/instance", (ProxyInstance instance, IHostEnvironment environment, IConfiguration configuration, IOptions<UpstreamOptions> upstream,
+            SessionRegistry registry, ProxyReadiness readiness, RecordSpool spool) =>
             AdminResults.Json(
-                new InstanceInfo(instance.Id, environment.EnvironmentName, upstream.Value.Url, ConfigFiles(configuration), registry.Count),
+                new InstanceInfo(instance.Id, environment.EnvironmentName, upstream.Value.Url, ConfigFiles(configuration), registry.Count,
+                    readiness.IsRedisConnected, spool.Directory, spool.PendingBytes),
                 AdminJsonContext.Default.InstanceInfo));
         return admin;
     }

@@ -5,4 +5,8 @@ internal sealed record KeyAuthenticationResult(
     KeyAuthenticationOutcome Outcome,
     ProxyKey? Key = null,
     Customer? Customer = null,
-    string? ProtectedUpstreamKey = null);
+    string? ProtectedUpstreamKey = null)
+{
+    /// <summary>Admitted from memory while Redis was unreachable (fail_open).</summary>
+    public bool FromMemory { get; init; }
+}

@@ -1,21 +1,57 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Proxy.Storage;
+using StackExchange.Redis;
+
 namespace Proxy.Customers;
 
-/// <summary>Turns a presented proxy key into a customer, or into the reason it is refused.</summary>
+/// <summary>
+/// Turns a presented proxy key into a customer, or into the reason it is refused. Redis is asked every time, so a
+/// revocation or a disabled customer applies to the very next session. Accepted keys are remembered for
+/// <see cref="StorageOptions.AuthCacheTtl"/>: under the fail_open policy, while Redis is unreachable, a key seen in
+/// that time is still admitted from memory (a revocation made meanwhile cannot be seen).
+/// </summary>
 internal sealed class ProxyKeyAuthenticator
 {
     private readonly CustomerStore _store;
+    private readonly IConnectionMultiplexer _redis;
     private readonly TimeProvider _time;
+    private readonly StorageOptions _options;
+    private readonly ConcurrentDictionary<string, (KeyAuthenticationResult Result, long CachedAtMs)> _accepted = new(StringComparer.Ordinal);
 
-    public ProxyKeyAuthenticator(CustomerStore store, TimeProvider time)
+    public ProxyKeyAuthenticator(CustomerStore store, IConnectionMultiplexer redis, TimeProvider time, IOptions<StorageOptions> options)
     {
         _store = store;
+        _redis = redis;
         _time = time;
+        _options = options.Value;
     }
 
+    /// <summary>Throws <see cref="StorageUnavailableException"/> when Redis cannot answer and memory may not.</summary>
     public async Task<KeyAuthenticationResult> AuthenticateAsync(string secret)
     {
         var hash = ProxyKeySecrets.Hash(secret);
-        var found = await _store.FindByHashAsync(Convert.ToHexStringLower(hash)).ConfigureAwait(false);
+        var hashHex = Convert.ToHexStringLower(hash);
+        if (_redis.IsConnected)
+        {
+            try
+            {
+                var result = await LookUpAsync(hash, hashHex).ConfigureAwait(false);
+                Remember(hashHex, result);
+                return result;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                return FromMemory(hashHex, ex);
+            }
+        }
+
+        return FromMemory(hashHex, null);
+    }
+
+    private async Task<KeyAuthenticationResult> LookUpAsync(byte[] hash, string hashHex)
+    {
+        var found = await _store.FindByHashAsync(hashHex).ConfigureAwait(false);
 
         // The lookup is by hash; the constant-time comparison is the final word, so a lookup quirk can never admit
         // a different secret.
@@ -25,7 +61,7 @@ internal sealed class ProxyKeyAuthenticator
         }
 
         var key = record.Key;
-        switch (key.StatusAt(_time.GetUtcNow().ToUnixTimeMilliseconds()))
+        switch (key.StatusAt(NowMs()))
         {
             case ProxyKeyStatus.Revoked:
                 return new KeyAuthenticationResult(KeyAuthenticationOutcome.RevokedKey, key);
@@ -43,4 +79,32 @@ internal sealed class ProxyKeyAuthenticator
             ? new KeyAuthenticationResult(KeyAuthenticationOutcome.CustomerDisabled, key, customer)
             : new KeyAuthenticationResult(KeyAuthenticationOutcome.Accepted, key, customer, protectedUpstreamKey);
     }
+
+    private void Remember(string hashHex, KeyAuthenticationResult result)
+    {
+        if (result.Outcome == KeyAuthenticationOutcome.Accepted && _options.AuthCacheTtl > TimeSpan.Zero)
+        {
+            _accepted[hashHex] = (result, NowMs());
+        }
+        else
+        {
+            _accepted.TryRemove(hashHex, out _);
+        }
+    }
+
+    private KeyAuthenticationResult FromMemory(string hashHex, Exception? cause)
+    {
+        var now = NowMs();
+        if (_options.IsFailOpen
+            && _accepted.TryGetValue(hashHex, out var cached)
+            && now - cached.CachedAtMs <= (long)_options.AuthCacheTtl.TotalMilliseconds
+            && cached.Result.Key!.StatusAt(now) == ProxyKeyStatus.Active)
+        {
+            return cached.Result with { FromMemory = true };
+        }
+
+        throw new StorageUnavailableException("The key cannot be checked: Redis is unreachable.", cause);
+    }
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 }

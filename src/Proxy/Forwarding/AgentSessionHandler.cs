@@ -110,10 +110,10 @@ internal sealed class AgentSessionHandler
         {
             auth = await _authenticator.AuthenticateAsync(credentials.Secret).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (StorageUnavailableException ex)
         {
             ForwardingLog.KeyLookupFailed(_logger, ex);
-            await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage; retry shortly.").ConfigureAwait(false);
+            await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage to check the key; retry shortly.").ConfigureAwait(false);
             return;
         }
 
@@ -151,10 +151,10 @@ internal sealed class AgentSessionHandler
             return;
         }
 
-        await ForwardAsync(context, upgrade!, credentials, auth.Key!, customer, upstreamKey).ConfigureAwait(false);
+        await ForwardAsync(context, upgrade!, credentials, auth.Key!, customer, upstreamKey, auth.FromMemory).ConfigureAwait(false);
     }
 
-    private async Task ForwardAsync(HttpContext context, IHttpUpgradeFeature upgrade, ClientCredentials credentials, ProxyKey key, Customer customer, string upstreamKey)
+    private async Task ForwardAsync(HttpContext context, IHttpUpgradeFeature upgrade, ClientCredentials credentials, ProxyKey key, Customer customer, string upstreamKey, bool redisDown)
     {
         var policy = _policies.Resolve(customer.Settings);
         var sessionOptions = _policies.Options;
@@ -173,18 +173,21 @@ internal sealed class AgentSessionHandler
             _instance.Id,
             credentials.ClientSessionId);
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        bool admitted;
-        long held;
-        try
+        var (admitted, held, leased) = redisDown
+            ? (false, 0L, false)
+            : await TryLeaseAsync(identity, nowMs, sessionOptions, policy).ConfigureAwait(false);
+        if (!leased)
         {
-            (admitted, held) = await _leases.TryAcquireAsync(
-                identity.CustomerId, identity.SessionId, nowMs, nowMs + (long)sessionOptions.LeaseTtl.TotalMilliseconds, policy.MaxConcurrentSessions).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            ForwardingLog.KeyLookupFailed(_logger, ex);
-            await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage; retry shortly.").ConfigureAwait(false);
-            return;
+            if (!_readiness.FailOpen)
+            {
+                await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage; retry shortly.").ConfigureAwait(false);
+                return;
+            }
+
+            // fail_open: the customer's limit holds on this instance alone until Redis is back; the heartbeat then
+            // takes the lease.
+            held = _registry.OfCustomer(identity.CustomerId).Count;
+            admitted = policy.MaxConcurrentSessions == 0 || held < policy.MaxConcurrentSessions;
         }
 
         if (!admitted)
@@ -196,6 +199,10 @@ internal sealed class AgentSessionHandler
 
         using var session = new AgentSession(identity, _time, _settingsCaptureLimit, policy);
         session.AttachAbort(context.Abort);
+
+        // A client that resets its connection is seen here first: the tunnel's pending read is cancelled rather than
+        // failed, and would otherwise let the upstream's teardown look like the first end.
+        using var clientGone = context.RequestAborted.Register(static state => ((AgentSession)state!).MarkEnded(TunnelSide.Client), session);
         context.Features.Set(new AgentSessionFeature(session, credentials, upstreamKey));
         context.Features.Set<IHttpUpgradeFeature>(new MeteredUpgradeFeature(upgrade, session));
         _registry.Add(session);
@@ -224,6 +231,27 @@ internal sealed class AgentSessionHandler
         {
             // Last: the drain waits for the registry to empty, and by then every record must be final.
             _registry.Remove(session);
+        }
+    }
+
+    /// <summary>The cluster-wide lease; <c>Leased</c> is false when Redis could not be asked.</summary>
+    private async Task<(bool Admitted, long Held, bool Leased)> TryLeaseAsync(SessionIdentity identity, long nowMs, SessionControlOptions options, SessionPolicy policy)
+    {
+        if (!_readiness.IsRedisConnected)
+        {
+            return (false, 0, false);
+        }
+
+        try
+        {
+            var (admitted, held) = await _leases.TryAcquireAsync(
+                identity.CustomerId, identity.SessionId, nowMs, nowMs + (long)options.LeaseTtl.TotalMilliseconds, policy.MaxConcurrentSessions).ConfigureAwait(false);
+            return (admitted, held, true);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            ForwardingLog.KeyLookupFailed(_logger, ex);
+            return (false, 0, false);
         }
     }
 

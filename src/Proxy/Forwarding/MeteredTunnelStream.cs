@@ -127,6 +127,14 @@ internal sealed class MeteredTunnelStream : ObservedStream
         FailPending();
     }
 
+    protected override async ValueTask OnLostAsync()
+    {
+        if (_side == TunnelSide.Upstream)
+        {
+            await _session.TellClientUpstreamLostAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// The chunk being written was parsed on the other side just before; the parser knows where in it the message
     /// in flight ends. Up to there it is forwarded, then the proxy's frames, then the rest (unless they sealed it).

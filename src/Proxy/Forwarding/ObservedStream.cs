@@ -45,7 +45,15 @@ internal abstract class ObservedStream : Stream
         catch
         {
             OnEnded();
+            await OnLostAsync().ConfigureAwait(false);
             throw;
+        }
+
+        if (read == 0 && !buffer.IsEmpty)
+        {
+            OnEnded();
+            await OnLostAsync().ConfigureAwait(false);
+            return 0;
         }
 
         Observe(buffer.Span, read);
@@ -123,6 +131,10 @@ internal abstract class ObservedStream : Stream
 
     /// <summary>The connection ended; may be called more than once.</summary>
     protected abstract void OnEnded();
+
+    /// <summary>The peer's connection ended under a read (end of stream or error), before the tunnel learns of it:
+    /// the last moment to tell the other peer something.</summary>
+    protected virtual ValueTask OnLostAsync() => ValueTask.CompletedTask;
 
     protected override void Dispose(bool disposing)
     {

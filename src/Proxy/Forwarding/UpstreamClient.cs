@@ -23,7 +23,7 @@ internal sealed class UpstreamClient : IDisposable
             EnableMultipleHttp2Connections = false,
             PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(new UpstreamConnectionStream(context.PlaintextStream, time)),
         };
-        Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(sockets, recorder, time), disposeHandler: true);
+        Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(sockets, recorder, time, options.Value.ConnectTimeout), disposeHandler: true);
         BaseUrl = options.Value.HttpBaseUrl();
     }
 

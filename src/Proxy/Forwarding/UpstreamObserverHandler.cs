@@ -14,12 +14,14 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
 
     private readonly SessionRecorder _recorder;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _connectTimeout;
 
-    public UpstreamObserverHandler(HttpMessageHandler inner, SessionRecorder recorder, TimeProvider time)
+    public UpstreamObserverHandler(HttpMessageHandler inner, SessionRecorder recorder, TimeProvider time, TimeSpan connectTimeout)
         : base(inner)
     {
         _recorder = recorder;
         _time = time;
+        _connectTimeout = connectTimeout;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -32,9 +34,18 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
         var probe = new UpstreamConnectionProbe();
         UpstreamConnectionProbe.Current = probe;
         HttpResponseMessage response;
+
+        // The whole upgrade (TCP, TLS, the 101) within the connect timeout: an upstream that accepts the connection
+        // and never answers must not hold the client forever.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_connectTimeout);
         try
         {
-            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            response = await base.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The upstream did not answer the upgrade within {_connectTimeout}.", ex);
         }
         finally
         {

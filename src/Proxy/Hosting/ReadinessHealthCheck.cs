@@ -2,7 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Proxy.Hosting;
 
-/// <summary>Ready means: takes new sessions. Redis is down → not ready (keys cannot be checked); stopping → not ready.</summary>
+/// <summary>Ready means: takes new sessions. Degraded (still 200) while Redis is down under fail_open.</summary>
 internal sealed class ReadinessHealthCheck : IHealthCheck
 {
     private readonly ProxyReadiness _readiness;
@@ -15,8 +15,10 @@ internal sealed class ReadinessHealthCheck : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var result = _readiness.IsStopping ? HealthCheckResult.Unhealthy("stopping")
-            : !_readiness.IsRedisConnected ? HealthCheckResult.Unhealthy("redis unreachable")
-            : HealthCheckResult.Healthy("accepting sessions");
+            : _readiness.IsRedisConnected ? HealthCheckResult.Healthy("accepting sessions")
+            : !_readiness.FailOpen ? HealthCheckResult.Unhealthy("redis unreachable (fail_closed)")
+            : _readiness.IsSpoolFull ? HealthCheckResult.Unhealthy("redis unreachable and the record spool is full")
+            : HealthCheckResult.Degraded("redis unreachable: records go to the local spool (fail_open)");
         return Task.FromResult(result);
     }
 }

@@ -8,10 +8,10 @@ namespace Proxy.Metering;
 /// the tunnel is gone, with their log lines.</summary>
 internal sealed class SessionRecorder
 {
-    private readonly SessionRecordStore _store;
+    private readonly RecordWriter _store;
     private readonly ILogger<SessionRecorder> _logger;
 
-    public SessionRecorder(SessionRecordStore store, ILogger<SessionRecorder> logger)
+    public SessionRecorder(RecordWriter store, ILogger<SessionRecorder> logger)
     {
         _store = store;
         _logger = logger;

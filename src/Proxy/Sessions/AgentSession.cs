@@ -13,6 +13,8 @@ internal sealed class AgentSession : IDisposable
     // Enough for a KeepAlive or a Welcome to be recognised; Settings get the configured limit.
     private const int SmallMessageCaptureLimit = 512;
 
+    private static readonly TimeSpan UpstreamLostNoticeTimeout = TimeSpan.FromMilliseconds(500);
+
     private readonly TimeProvider _time;
     private readonly int _settingsCaptureLimit;
     private readonly Lock _endGate = new();
@@ -143,6 +145,30 @@ internal sealed class AgentSession : IDisposable
     }
 
     /// <summary>
+    /// The upstream connection dropped without a Close (crash, network). Before the tunnel drops the client too, the
+    /// client gets Close 1014 (bad gateway) so it knows the gateway is not at fault, and reconnects. Only when the
+    /// client side is between messages; otherwise the client just sees the connection end.
+    /// </summary>
+    public async Task TellClientUpstreamLostAsync()
+    {
+        var client = Volatile.Read(ref _clientStream);
+        if (client is null || Volatile.Read(ref _firstCloseFrom) != 0 || ProxyClose is not null || TunnelEnded)
+        {
+            return;
+        }
+
+        var close = WebSocketFrameWriter.Close(1014, "upstream connection lost", masked: false);
+        try
+        {
+            await client.InjectAsync(close, seal: true).WaitAsync(UpstreamLostNoticeTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The client side was in the middle of a message that will never be finished: nothing can be said.
+        }
+    }
+
+    /// <summary>
     /// Ends the session from the proxy: the client gets a JSON Error and a Close with the requested code, the
     /// upstream a Close 1000, each between two messages so no frame is cut; then the peers get
     /// <paramref name="grace"/> to finish the close handshake before both connections are aborted. The record
@@ -186,6 +212,8 @@ internal sealed class AgentSession : IDisposable
 
             if (!injected)
             {
+                // No Close could be delivered: the record says so (1006, as for any connection cut without one).
+                _closeCode = 1006;
                 _abort?.Invoke();
                 return;
             }

@@ -8,7 +8,7 @@ namespace Proxy.Sessions;
 /// The instances' shared line: the admin API publishes settings changes and close orders, and every instance acts
 /// on the sessions it holds. Pub/sub is fire-and-forget; the heartbeat's settings refresh covers a missed change.
 /// </summary>
-internal sealed class SessionControlChannel : IHostedService
+internal sealed class SessionControlChannel : IHostedService, IDisposable
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
@@ -17,6 +17,8 @@ internal sealed class SessionControlChannel : IHostedService
     private readonly LiveSettingsApplier _settings;
     private readonly ILogger<SessionControlChannel> _logger;
     private ChannelMessageQueue? _queue;
+    private Task? _subscribing;
+    private readonly CancellationTokenSource _stopping = new();
 
     public SessionControlChannel(
         IConnectionMultiplexer redis,
@@ -38,17 +40,70 @@ internal sealed class SessionControlChannel : IHostedService
     public Task<long> PublishAsync(ControlMessage message) =>
         _redis.GetSubscriber().PublishAsync(_keys.ControlChannel, JsonSerializer.Serialize(message, ControlMessageJsonContext.Default.ControlMessage));
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        _queue = await _redis.GetSubscriber().SubscribeAsync(_keys.ControlChannel).ConfigureAwait(false);
-        _queue.OnMessage(HandleAsync);
+        // Redis may be down at start: keep trying in the background. Once subscribed, the client re-subscribes by
+        // itself after any reconnect.
+        _subscribing = SubscribeAsync(_stopping.Token);
+        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_queue is not null)
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_subscribing is not null)
+        {
+            await _subscribing.ConfigureAwait(false);
+        }
+
+        if (_queue is not null && _redis.IsConnected)
         {
             await _queue.UnsubscribeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!_redis.IsConnected)
+                {
+                    // Waiting, not failing: no exception per attempt while Redis is away.
+                    attempts++;
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                _queue = await _redis.GetSubscriber().SubscribeAsync(_keys.ControlChannel).ConfigureAwait(false);
+                _queue.OnMessage(HandleAsync);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Once a minute is enough to say Redis is still missing.
+                if (attempts++ % 60 == 0)
+                {
+                    SessionControlLog.SubscribeFailed(_logger, ex.Message);
+                }
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

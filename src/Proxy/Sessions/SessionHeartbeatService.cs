@@ -11,6 +11,7 @@ namespace Proxy.Sessions;
 internal sealed class SessionHeartbeatService : BackgroundService
 {
     private readonly SessionRegistry _registry;
+    private readonly RedisConnectionState _connection;
     private readonly SessionLeaseStore _leases;
     private readonly SessionRecordStore _records;
     private readonly LiveSettingsApplier _settings;
@@ -20,6 +21,7 @@ internal sealed class SessionHeartbeatService : BackgroundService
 
     public SessionHeartbeatService(
         SessionRegistry registry,
+        RedisConnectionState connection,
         SessionLeaseStore leases,
         SessionRecordStore records,
         LiveSettingsApplier settings,
@@ -28,6 +30,7 @@ internal sealed class SessionHeartbeatService : BackgroundService
         ILogger<SessionHeartbeatService> logger)
     {
         _registry = registry;
+        _connection = connection;
         _leases = leases;
         _records = records;
         _settings = settings;
@@ -38,6 +41,12 @@ internal sealed class SessionHeartbeatService : BackgroundService
 
     public async Task BeatAsync()
     {
+        if (!_connection.IsConnected)
+        {
+            // Nothing to renew against; the first beat after the reconnect catches up.
+            return;
+        }
+
         var options = _options.CurrentValue;
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var now = _time.GetTimestamp();
@@ -54,12 +63,23 @@ internal sealed class SessionHeartbeatService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.CurrentValue.HeartbeatInterval, _time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        // Back from a Redis outage: renew at once, before any reaper can take the leases for a dead instance's.
+        _connection.Restored += OnRestored;
+        try
         {
-            await BeatAsync().ConfigureAwait(false);
+            using var timer = new PeriodicTimer(_options.CurrentValue.HeartbeatInterval, _time);
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await BeatAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _connection.Restored -= OnRestored;
         }
     }
+
+    private void OnRestored() => _ = BeatAsync();
 
     private async Task BeatCustomerAsync(string customerId, List<AgentSession> sessions, long nowMs, long now, long expiresAtMs)
     {
@@ -81,7 +101,8 @@ internal sealed class SessionHeartbeatService : BackgroundService
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            SessionControlLog.HeartbeatFailed(_logger, sessions.Count, customerId, ex);
+            // Every second per customer during an outage: the message, not the stack.
+            SessionControlLog.HeartbeatFailed(_logger, sessions.Count, customerId, ex.Message);
         }
     }
 }

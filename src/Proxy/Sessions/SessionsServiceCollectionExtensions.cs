@@ -28,6 +28,7 @@ internal static class SessionsServiceCollectionExtensions
         services.AddHostedService<SessionSupervisor>();
         services.AddHostedService<SessionHeartbeatService>();
         services.AddHostedService<SessionDrainService>();
+        services.AddHostedService<OrphanReaper>();
         return services;
     }
 }

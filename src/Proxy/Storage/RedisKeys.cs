@@ -23,7 +23,11 @@ internal sealed class RedisKeys
         Records = prefix + "records";
         SessionIndex = prefix + "session-index";
         ControlChannel = RedisChannel.Literal(prefix + "control");
+        ReaperLock = prefix + "reaper-lock";
     }
+
+    /// <summary>Held by the one instance whose reaper runs (with an expiry, so a dead holder hands it on).</summary>
+    public RedisKey ReaperLock { get; }
 
     /// <summary>Pub/sub channel every instance listens on: settings changes and close orders.</summary>
     public RedisChannel ControlChannel { get; }

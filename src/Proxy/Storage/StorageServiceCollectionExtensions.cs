@@ -14,12 +14,20 @@ internal static class StorageServiceCollectionExtensions
         {
             var options = ConfigurationOptions.Parse(provider.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration);
 
-            // Start even when Redis is down and keep reconnecting: readiness reports it meanwhile.
+            // Start even when Redis is down and keep reconnecting: readiness reports it meanwhile. While it is down,
+            // commands fail at once instead of queueing: a record goes to the spool, an admission to its fallback.
             options.AbortOnConnectFail = false;
+            options.BacklogPolicy = BacklogPolicy.FailFast;
             options.ClientName ??= "dgproxy-" + provider.GetRequiredService<ProxyInstance>().Id;
             return ConnectionMultiplexer.Connect(options);
         });
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddSingleton<RecordSpool>();
+        services.AddSingleton<RedisConnectionState>();
+        services.AddSingleton<RecordWriter>();
         services.AddHostedService<RedisConnectionService>();
+        services.AddHostedService<SpoolReplayService>();
         services.AddSingleton<RedisKeys>();
         services.AddSingleton<SessionRecordStore>();
         services.AddSingleton<SessionLeaseStore>();

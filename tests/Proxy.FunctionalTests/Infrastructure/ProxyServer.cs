@@ -50,6 +50,9 @@ internal sealed class ProxyServer : IAsyncDisposable
             ["Upstream:ApiKey"] = EmulatorServer.DefaultApiKey,
             ["Admin:Tokens:0"] = AdminToken,
             ["Secrets:MasterKey"] = MasterKey,
+
+            // One spool per instance: proxies started from the same binary must not share the default folder.
+            ["Storage:SpoolDirectory"] = Directory.CreateTempSubdirectory("dgproxy-spool-").FullName,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -129,6 +132,26 @@ internal sealed class ProxyServer : IAsyncDisposable
             }
 
             await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<JsonElement> InstanceAsync()
+    {
+        return await Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/instance", UriKind.Relative)).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until every spooled record has been replayed into Redis.</summary>
+    public async Task WaitForEmptySpoolAsync(TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while ((await InstanceAsync().ConfigureAwait(false)).GetProperty("spool_pending_bytes").GetInt64() > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The spool was not replayed in time.");
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
         }
     }
 

@@ -108,6 +108,13 @@ internal sealed class RawWebSocketClient : IAsyncDisposable
         return ((byte)(head[0] & 0x0F), await ReadExactlyAsync((int)length, cancel.Token));
     }
 
+    /// <summary>Drops the connection with a TCP reset (no FIN, no Close frame), as a crashed client would.</summary>
+    public void Reset()
+    {
+        _tcp.Client.LingerState = new LingerOption(true, 0);
+        _tcp.Client.Close();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stream.DisposeAsync();

@@ -8,10 +8,13 @@ internal sealed class RedisServer : IAsyncDisposable
     private readonly string _directory;
     private ChildProcess? _process;
 
-    private RedisServer(int port, string directory)
+    private readonly bool _durable;
+
+    private RedisServer(int port, string directory, bool durable)
     {
         Port = port;
         _directory = directory;
+        _durable = durable;
     }
 
     public int Port { get; }
@@ -22,11 +25,13 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public IDatabase Database => Connection!.GetDatabase();
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts a Redis; a <paramref name="durable"/> one fsyncs every write to its append-only file, as the
+    /// proxy's zero-loss guarantee requires, so it survives kill -9 with everything it acknowledged.</summary>
+    public static async Task<RedisServer> StartAsync(bool durable = false)
     {
         var executable = FindExecutable();
         var directory = Directory.CreateTempSubdirectory("dgproxy-redis-").FullName;
-        var server = new RedisServer(FreePort.Next(), directory);
+        var server = new RedisServer(FreePort.Next(), directory, durable);
         await server.LaunchAsync(executable).ConfigureAwait(false);
         server.Connection = await ConnectionMultiplexer.ConnectAsync(server.Configuration).ConfigureAwait(false);
         return server;
@@ -69,7 +74,7 @@ internal sealed class RedisServer : IAsyncDisposable
     {
         _process = ChildProcess.Start("redis-server", executable,
             ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory,
-             "--save", "", "--appendonly", "no", "--protected-mode", "yes"]);
+             "--save", "", "--appendonly", _durable ? "yes" : "no", "--appendfsync", "always", "--protected-mode", "yes"]);
         await _process.WaitForLineAsync("Ready to accept connections", TimeSpan.FromSeconds(20)).ConfigureAwait(false);
     }
 

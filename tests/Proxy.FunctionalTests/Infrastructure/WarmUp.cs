@@ -13,6 +13,7 @@ internal static class WarmUp
     public static async Task RunAsync(ProxyServer proxy)
     {
         var (_, secret) = await proxy.IssueKeyAsync("warm-up");
+        await proxy.PatchSettingsAsync("warm-up", new { idle_timeout_ms = 0 });
         for (var round = 0; round < 2; round++)
         {
             await RunSessionAsync(proxy, secret, async client => await client.CloseAsync());
@@ -30,7 +31,7 @@ internal static class WarmUp
             await RunSessionAsync(proxy, secret, async client =>
             {
                 await client.SendTextAsync("""{"type":"EmulatorAbort"}""");
-                await Assert.ThrowsAnyAsync<WebSocketException>(client.ReceiveCloseAsync);
+                await client.ReceiveCloseAsync();
             });
         }
     }

@@ -166,9 +166,11 @@ public sealed class SessionRecordTests
         await client.SendTextAsync(AgentTestClient.SettingsJson());
         await client.ReceiveJsonAsync("SettingsApplied");
 
-        // The emulator drops the TCP connection without a Close frame, as a crashed server would.
+        // The emulator drops the TCP connection without a Close frame, as a crashed server would; the client is told
+        // with Close 1014 (bad gateway).
         await client.SendTextAsync("""{"type":"EmulatorAbort"}""");
-        await Assert.ThrowsAnyAsync<WebSocketException>(client.ReceiveCloseAsync);
+        await client.ReceiveCloseAsync();
+        Assert.Equal(1014, (int)client.CloseStatus!);
 
         var record = await proxy.WaitForClosedRecordByRequestIdAsync("upstream-crash", requestId);
         var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);

@@ -1,0 +1,161 @@
+using Microsoft.Extensions.Options;
+using Proxy.Customers;
+using Proxy.Hosting;
+using Proxy.Metering;
+using Proxy.Storage;
+using StackExchange.Redis;
+
+namespace Proxy.Sessions;
+
+/// <summary>
+/// Finalizes the sessions of instances that died. A live session's lease is renewed every heartbeat; one that
+/// expired belongs to an instance that stopped (crash, kill -9, lost network). One instance at a time (a lock with an
+/// expiry in Redis) finalizes those still open as <c>orphaned</c>, <c>estimated=true</c>, closed at their last
+/// heartbeat. If the owner was only cut off and finalizes later, the finalize script keeps the first version and
+/// counts the session once.
+/// </summary>
+internal sealed partial class OrphanReaper : BackgroundService
+{
+    // KEYS: lock. ARGV: instance id, ttl ms. Takes the lock if free, extends it if ours; 1 when we hold it.
+    private const string LockScript = """
+        local holder = redis.call('GET', KEYS[1])
+        if not holder then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          return 1
+        elseif holder == ARGV[1] then
+          redis.call('PEXPIRE', KEYS[1], ARGV[2])
+          return 1
+        end
+        return 0
+        """;
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisConnectionState _connection;
+    private readonly IOptionsMonitor<SessionControlOptions> _sessions;
+    private readonly RedisKeys _keys;
+    private readonly CustomerStore _customers;
+    private readonly SessionLeaseStore _leases;
+    private readonly SessionRecordStore _records;
+    private readonly ProxyInstance _instance;
+    private readonly IOptions<StorageOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<OrphanReaper> _logger;
+
+    public OrphanReaper(
+        IConnectionMultiplexer redis,
+        RedisConnectionState connection,
+        IOptionsMonitor<SessionControlOptions> sessions,
+        RedisKeys keys,
+        CustomerStore customers,
+        SessionLeaseStore leases,
+        SessionRecordStore records,
+        ProxyInstance instance,
+        IOptions<StorageOptions> options,
+        TimeProvider time,
+        ILogger<OrphanReaper> logger)
+    {
+        _redis = redis;
+        _connection = connection;
+        _sessions = sessions;
+        _keys = keys;
+        _customers = customers;
+        _leases = leases;
+        _records = records;
+        _instance = instance;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>One pass, if this instance holds the reaper lock; returns how many sessions it finalized.</summary>
+    public async Task<int> ReapAsync()
+    {
+        // Right after Redis comes back every lease looks expired, live ones too: wait one lease period, in which
+        // every instance still alive renews its sessions' leases.
+        if (_connection.ConnectedFor < _sessions.CurrentValue.LeaseTtl)
+        {
+            return 0;
+        }
+
+        var ttl = (long)(3 * _options.Value.ReaperInterval).TotalMilliseconds;
+        var held = (int)await _redis.GetDatabase().ScriptEvaluateAsync(LockScript, [_keys.ReaperLock], [_instance.Id, ttl]).ConfigureAwait(false);
+        if (held != 1)
+        {
+            return 0;
+        }
+
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var reaped = 0;
+
+        // All customers' expired leases in one pipelined round trip: a pass costs Redis a lookup per customer, not
+        // a round trip per customer.
+        var customerIds = await _customers.ListIdsAsync().ConfigureAwait(false);
+        var expiredPerCustomer = await Task.WhenAll(customerIds.Select(id => _leases.ExpiredAsync(id, nowMs))).ConfigureAwait(false);
+        for (var i = 0; i < customerIds.Count; i++)
+        {
+            var customerId = customerIds[i];
+            foreach (var sessionId in expiredPerCustomer[i])
+            {
+                var found = await _records.GetManyAsync(customerId, [sessionId]).ConfigureAwait(false);
+                var open = found.Count > 0 ? found[0] : null;
+                if (open is { Status: SessionStatus.Open })
+                {
+                    var final = Estimate(open);
+                    if (await _records.FinalizeAsync(final).ConfigureAwait(false))
+                    {
+                        reaped++;
+                        Reaped(_logger, final.SessionId, final.CustomerId, open.InstanceId, final.DurationMs, final.BillableMs);
+                    }
+                }
+                else
+                {
+                    await _leases.ReleaseAsync(customerId, sessionId).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return reaped;
+    }
+
+    /// <summary>The final record of a session nobody is left to measure: closed at its last sign of life.</summary>
+    internal static SessionRecord Estimate(SessionRecord open)
+    {
+        var lastSeen = open.LastSeenMs ?? open.UpstreamOpenedAtMs ?? open.ClientOpenedAtMs;
+        long? duration = open.UpstreamOpenedAtMs is { } opened ? Math.Max(0, lastSeen - opened) : null;
+        return open with
+        {
+            UpstreamClosedAtMs = open.UpstreamOpenedAtMs is null ? null : lastSeen,
+            ClientClosedAtMs = lastSeen,
+            DurationMs = duration,
+            BillableMs = BillingRules.BillableMs(duration),
+            CloseReason = CloseReasons.Orphaned,
+            CloseCode = open.UpstreamOpenedAtMs is null ? null : 1006,
+            CloseInitiator = CloseInitiators.None,
+            Status = SessionStatus.Closed,
+            LastSeenMs = lastSeen,
+            Estimated = true,
+        };
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.Value.ReaperInterval, _time);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await ReapAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+            {
+                ReapFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Reaped orphaned session {SessionId} of customer {CustomerId} (instance {InstanceId} stopped renewing it): estimated duration {DurationMs} ms, billable {BillableMs} ms")]
+    private static partial void Reaped(ILogger logger, string sessionId, string customerId, string instanceId, long? durationMs, long? billableMs);
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Reaper pass failed, next one in a moment: {Reason}")]
+    private static partial void ReapFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,30 @@
+namespace Proxy.Storage;
+
+/// <summary>Binds the <c>Storage</c> configuration section: what happens when Redis is not there.</summary>
+internal sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    public const string FailOpen = "fail_open";
+    public const string FailClosed = "fail_closed";
+
+    /// <summary>Where records go while Redis cannot take them: an append-only, fsync'd file per instance. Relative
+    /// paths are under the binary's folder. One directory per instance: it is replayed by whoever starts on it.</summary>
+    public string SpoolDirectory { get; set; } = "spool";
+
+    /// <summary>Past this size the spool raises the alarm and the instance stops admitting new sessions (records of
+    /// live sessions are still written: nothing is dropped).</summary>
+    public long SpoolMaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary><c>fail_open</c>: while Redis is down, keys seen recently are still admitted, with each customer's
+    /// concurrency limit enforced per instance. <c>fail_closed</c>: new sessions get 503.</summary>
+    public string RedisDownPolicy { get; set; } = FailOpen;
+
+    /// <summary>How long a key checked against Redis may be trusted from memory while Redis is down.</summary>
+    public TimeSpan AuthCacheTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often the reaper looks for sessions whose instance died (their lease expired).</summary>
+    public TimeSpan ReaperInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    public bool IsFailOpen => RedisDownPolicy == FailOpen;
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Proxy.FunctionalTests.Infrastructure;
+
+namespace Proxy.FunctionalTests.Reliability;
+
+/// <summary>An instance killed with its sessions open: another instance's reaper finalizes them, once.</summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed class ProxyCrashTests
+{
+    private readonly GatewayFixture _gateway;
+
+    public ProxyCrashTests(GatewayFixture gateway)
+    {
+        _gateway = gateway;
+    }
+
+    [Fact]
+    public async Task Sessions_of_a_killed_instance_are_reaped_as_orphaned_and_not_duplicated_when_it_restarts()
+    {
+        var reaperSettings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl) { ["Storage:ReaperInterval"] = "00:00:01" };
+        await using var survivor = await _gateway.StartProxyAsync(settings: reaperSettings);
+        var spool = Directory.CreateTempSubdirectory("dgproxy-spool-crash-").FullName;
+        var doomedSettings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl) { ["Storage:SpoolDirectory"] = spool };
+        var doomed = await _gateway.StartProxyAsync(settings: doomedSettings);
+        var (_, secret) = await doomed.IssueKeyAsync("proxy-crash");
+        await doomed.PatchSettingsAsync("proxy-crash", new { idle_timeout_ms = 0 });
+
+        var clients = new List<(AgentTestClient Client, IAsyncDisposable Audio)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var client = await AgentTestClient.ConnectWithHeaderAsync(doomed.AgentUrl(), secret);
+            await client.ReceiveJsonAsync("Welcome");
+            await client.SendTextAsync(AgentTestClient.SettingsJson());
+            await client.ReceiveJsonAsync("SettingsApplied");
+            clients.Add((client, client.StreamAudio(TimeSpan.FromMilliseconds(40))));
+        }
+
+        // Two heartbeats (1 s apart here) put a last sign of life on each open record.
+        await Task.Delay(2500);
+        var killedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await doomed.Process.KillAsync();
+        var killed = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var records = await WaitForClosedAsync(survivor, "proxy-crash", 3, TimeSpan.FromSeconds(30));
+        var reapedAfter = System.Diagnostics.Stopwatch.GetElapsedTime(killed);
+        MeasurementLedger.ClosePrecision("orphan_reaped_after_kill", 3000 + 1000, reapedAfter.TotalMilliseconds);
+        foreach (var record in records)
+        {
+            Assert.Equal("orphaned", record.GetProperty("close_reason").GetString());
+            Assert.True(record.GetProperty("estimated").GetBoolean());
+            Assert.Equal("none", record.GetProperty("close_initiator").GetString());
+            var lastSeen = record.GetProperty("last_seen_ms").GetInt64();
+            Assert.InRange(lastSeen, killedAtMs - 2500, killedAtMs);
+            Assert.Equal(lastSeen, record.GetProperty("upstream_closed_at_ms").GetInt64());
+            var duration = lastSeen - record.GetProperty("upstream_opened_at_ms").GetInt64();
+            Assert.Equal(duration, record.GetProperty("duration_ms").GetInt64());
+            Assert.Equal(Math.Max(duration, 1000), record.GetProperty("billable_ms").GetInt64());
+        }
+
+        // The dead instance comes back on its spool: nothing of these sessions is written again.
+        await using var restarted = await _gateway.StartProxyAsync(settings: doomedSettings);
+        await Task.Delay(2000);
+        var after = await survivor.ListSessionsAsync("proxy-crash");
+        Assert.Equal(records.Select(r => r.GetRawText()).Order(), after.Select(r => r.GetRawText()).Order());
+        await RecordLedger.AssertBooksBalanceAsync(survivor, _gateway.Redis.Database, "proxy-crash", []);
+        await doomed.DisposeAsync();
+        foreach (var (client, audio) in clients)
+        {
+            await audio.DisposeAsync();
+            await client.DisposeAsync();
+        }
+    }
+
+    private static async Task<JsonElement[]> WaitForClosedAsync(ProxyServer proxy, string customerId, int count, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var closed = await proxy.ListSessionsAsync(customerId, "closed");
+            if (closed.Length >= count)
+            {
+                return closed;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{closed.Length} of {count} sessions were reaped in {within}");
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using Proxy.FunctionalTests.Infrastructure;
+
+namespace Proxy.FunctionalTests.Reliability;
+
+/// <summary>Redis crashes and outages: every session keeps exactly one final record, usage adds up, nothing is lost.</summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed class RedisFailureTests
+{
+    private readonly GatewayFixture _gateway;
+
+    public RedisFailureTests(GatewayFixture gateway)
+    {
+        _gateway = gateway;
+    }
+
+    [Fact]
+    public async Task Redis_killed_under_twenty_live_sessions_and_back_five_seconds_later_loses_and_doubles_nothing()
+    {
+        await using var redis = await RedisServer.StartAsync(durable: true);
+        await using var proxy = await ProxyServer.StartAsync(redis.Configuration, _gateway.Emulator.WebSocketUrl, GatewayFixture.ShortSessionControl);
+        var (_, secret) = await proxy.IssueKeyAsync("redis-kill");
+        await proxy.PatchSettingsAsync("redis-kill", new { idle_timeout_ms = 0 });
+
+        var sessions = new List<(AgentTestClient Client, string RequestId, IAsyncDisposable Audio)>();
+        for (var i = 0; i < 20; i++)
+        {
+            var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+            var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
+            await client.SendTextAsync(AgentTestClient.SettingsJson());
+            await client.ReceiveJsonAsync("SettingsApplied");
+            sessions.Add((client, requestId, client.StreamAudio(TimeSpan.FromMilliseconds(40))));
+        }
+
+        await redis.KillAsync();
+        var killedAt = DateTime.UtcNow;
+
+        // Half of the sessions end while Redis is gone: their final records can only go to the spool.
+        await Task.Delay(500);
+        foreach (var (client, _, audio) in sessions.Take(10))
+        {
+            await audio.DisposeAsync();
+            await client.CloseAsync();
+        }
+
+        await WaitForSpooledAsync(proxy);
+        await Task.Delay(killedAt.AddSeconds(5) - DateTime.UtcNow);
+        await redis.RestartAsync();
+
+        foreach (var (client, _, audio) in sessions.Skip(10))
+        {
+            await audio.DisposeAsync();
+            await client.CloseAsync();
+        }
+
+        await proxy.WaitForEmptySpoolAsync(TimeSpan.FromSeconds(30));
+        await WaitForClosedRecordsAsync(proxy, "redis-kill", 20);
+        var records = await RecordLedger.AssertBooksBalanceAsync(proxy, redis.Database, "redis-kill", [.. sessions.Select(s => s.RequestId)]);
+        Assert.Equal(20, records.Count);
+        Assert.All(records, r => Assert.Equal("client_closed", r.GetProperty("close_reason").GetString()));
+        foreach (var (client, _, _) in sessions)
+        {
+            await client.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Sessions_living_and_ending_while_redis_is_down_are_replayed_once_by_the_restarted_proxy()
+    {
+        await using var redis = await RedisServer.StartAsync(durable: true);
+        var spool = Directory.CreateTempSubdirectory("dgproxy-spool-restart-").FullName;
+        var settings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl) { ["Storage:SpoolDirectory"] = spool };
+        var first = await ProxyServer.StartAsync(redis.Configuration, _gateway.Emulator.WebSocketUrl, settings);
+        await WarmUp.RunAsync(first);
+        var (_, secret) = await first.IssueKeyAsync("redis-down-restart");
+        await first.PatchSettingsAsync("redis-down-restart", new { idle_timeout_ms = 0 });
+
+        // One session while Redis is up: the key is now known to this instance (fail_open admits it from memory).
+        var requestIds = new List<string> { await RunSessionAsync(first, secret) };
+        await first.WaitForClosedRecordByRequestIdAsync("redis-down-restart", requestIds[0]);
+
+        await redis.KillAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            requestIds.Add(await RunSessionAsync(first, secret));
+        }
+
+        await WaitForSpooledAsync(first);
+        Assert.Equal(0, await first.Process.TerminateAsync(TimeSpan.FromSeconds(30)));
+        await first.DisposeAsync();
+
+        // A new process on the same spool, Redis still down; then Redis comes back and the new process replays.
+        await using var second = await ProxyServer.StartAsync(redis.Configuration, _gateway.Emulator.WebSocketUrl, settings);
+        Assert.True((await second.InstanceAsync()).GetProperty("spool_pending_bytes").GetInt64() > 0);
+        await redis.RestartAsync();
+        await second.WaitForEmptySpoolAsync(TimeSpan.FromSeconds(30));
+
+        var records = await RecordLedger.AssertBooksBalanceAsync(second, redis.Database, "redis-down-restart", requestIds);
+        Assert.Equal(6, records.Count);
+        foreach (var requestId in requestIds)
+        {
+            var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
+            var record = records.Single(r => r.GetProperty("deepgram_request_id").GetString() == requestId);
+            Assert.True(Math.Abs(record.GetProperty("duration_ms").GetInt64() - upstream.GetProperty("duration_ms").GetDouble()) <= 5,
+                $"session #{requestIds.IndexOf(requestId)} record {record.GetRawText()} emulator {upstream.GetRawText()}");
+        }
+    }
+
+    /// <summary>Records written while Redis is gone reach the spool once the write fails (at once, or after the
+    /// client notices the dead connection).</summary>
+    private static async Task WaitForSpooledAsync(ProxyServer proxy)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await proxy.InstanceAsync()).GetProperty("spool_pending_bytes").GetInt64() == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no record reached the spool while Redis was down");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<string> RunSessionAsync(ProxyServer proxy, string secret)
+    {
+        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+        await using var _ = client;
+        var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
+        await client.SendTextAsync(AgentTestClient.SettingsJson());
+        await client.ReceiveJsonAsync("SettingsApplied");
+        await client.SendBinaryAsync(640);
+        await client.ReceiveBinaryAsync(1);
+        await client.CloseAsync();
+        return requestId;
+    }
+
+    private static async Task WaitForClosedRecordsAsync(ProxyServer proxy, string customerId, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await proxy.ListSessionsAsync(customerId, "closed")).Length < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} closed records for {customerId}");
+            await Task.Delay(100);
+        }
+    }
+}
