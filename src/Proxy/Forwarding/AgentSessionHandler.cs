@@ -29,6 +29,9 @@ internal sealed class AgentSessionHandler
     private readonly SessionRecorder _recorder;
     private readonly SessionPolicyResolver _policies;
     private readonly SessionLeaseStore _leases;
+    private readonly AuthFailureLimiter _authFailures;
+    private readonly FrameLimits _clientLimits;
+    private readonly Action<AgentSession, TunnelSide, FrameProtocolError> _onViolation;
     private readonly ProxyReadiness _readiness;
     private readonly ProxyInstance _instance;
     private readonly TimeProvider _time;
@@ -47,6 +50,9 @@ internal sealed class AgentSessionHandler
         SessionRecorder recorder,
         SessionPolicyResolver policies,
         SessionLeaseStore leases,
+        AuthFailureLimiter authFailures,
+        SessionCloser closer,
+        IOptions<LimitsOptions> limits,
         ProxyReadiness readiness,
         ProxyInstance instance,
         TimeProvider time,
@@ -63,6 +69,15 @@ internal sealed class AgentSessionHandler
         _recorder = recorder;
         _policies = policies;
         _leases = leases;
+        _authFailures = authFailures;
+        _clientLimits = limits.Value.ClientFrameLimits();
+
+        // A peer that breaks the protocol ends its session: the proxy closes both sides with the right codes.
+        _onViolation = (session, from, error) =>
+        {
+            ForwardingLog.ProtocolViolation(logger, session.SessionId, from.ToString(), error.ToString());
+            _ = closer.CloseAsync(session, from == TunnelSide.Client ? ProxyCloseRequests.ClientViolation(error) : ProxyCloseRequests.UpstreamViolation(error));
+        };
         _readiness = readiness;
         _instance = instance;
         _time = time;
@@ -92,6 +107,15 @@ internal sealed class AgentSessionHandler
             return;
         }
 
+        var remote = context.Connection.RemoteIpAddress;
+        if (_authFailures.IsBlocked(remote, out var retryAfter))
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await RejectAsync(context, StatusCodes.Status429TooManyRequests, "too_many_auth_failures",
+                "Too many failed key checks from this address; retry later.").ConfigureAwait(false);
+            return;
+        }
+
         var request = context.Request;
         var parsed = ClientCredentialParser.Parse(
             request.Headers.Authorization,
@@ -101,6 +125,7 @@ internal sealed class AgentSessionHandler
             request.Headers[ClientCredentialParser.DeepgramSessionIdHeader]);
         if (parsed.Credentials is not { } credentials)
         {
+            _authFailures.RecordFailure(remote);
             await RejectAsync(context, StatusCodes.Status401Unauthorized, "missing_key", parsed.Error!).ConfigureAwait(false);
             return;
         }
@@ -119,6 +144,11 @@ internal sealed class AgentSessionHandler
 
         if (auth.Outcome != KeyAuthenticationOutcome.Accepted)
         {
+            if (auth.Outcome != KeyAuthenticationOutcome.CustomerDisabled)
+            {
+                _authFailures.RecordFailure(remote);
+            }
+
             var (status, error, message) = auth.Outcome switch
             {
                 KeyAuthenticationOutcome.RevokedKey => (StatusCodes.Status401Unauthorized, "key_revoked", "The proxy key has been revoked."),
@@ -197,8 +227,9 @@ internal sealed class AgentSessionHandler
             return;
         }
 
-        using var session = new AgentSession(identity, _time, _settingsCaptureLimit, policy);
+        using var session = new AgentSession(identity, _time, _settingsCaptureLimit, policy, _clientLimits);
         session.AttachAbort(context.Abort);
+        session.ProtocolViolation = _onViolation;
 
         // A client that resets its connection is seen here first: the tunnel's pending read is cancelled rather than
         // failed, and would otherwise let the upstream's teardown look like the first end.

@@ -15,6 +15,11 @@ internal sealed class AgentUpstreamTransformer : HttpTransformer
 {
     public const string ClientSessionIdQueryParameter = "client_session_id";
 
+    private static readonly HashSet<string> DroppedQueryParameters = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ClientSessionIdQueryParameter, "token", "key", "api_key", "apikey", "access_token",
+    };
+
     private static readonly string[] ForwardedRequestHeaders =
     [
         HeaderNames.SecWebSocketKey,
@@ -89,7 +94,8 @@ internal sealed class AgentUpstreamTransformer : HttpTransformer
     }
 
     /// <summary>The client's query string as it came (Deepgram reads options there), minus the proxy's own
-    /// <c>client_session_id</c>.</summary>
+    /// <c>client_session_id</c> and anything that looks like a credential: a key put in the URL by mistake must
+    /// not travel on to Deepgram.</summary>
     internal static string UpstreamQuery(QueryString queryString)
     {
         var raw = queryString.Value;
@@ -102,7 +108,7 @@ internal sealed class AgentUpstreamTransformer : HttpTransformer
         foreach (var part in raw[1..].Split('&'))
         {
             var name = part.Split('=', 2)[0];
-            if (part.Length > 0 && !string.Equals(Uri.UnescapeDataString(name), ClientSessionIdQueryParameter, StringComparison.OrdinalIgnoreCase))
+            if (part.Length > 0 && !DroppedQueryParameters.Contains(Uri.UnescapeDataString(name)))
             {
                 kept.Add(part);
             }

@@ -16,6 +16,9 @@ internal static partial class ForwardingLog
     [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "The stored Deepgram key of customer {CustomerId} cannot be decrypted with the configured Secrets:MasterKey")]
     public static partial void UpstreamKeyUnreadable(ILogger logger, string customerId);
 
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Session {SessionId}: the {Side} broke the protocol ({Error}); closing it")]
+    public static partial void ProtocolViolation(ILogger logger, string sessionId, string side, string error);
+
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Key lookup failed: Redis is unavailable")]
     public static partial void KeyLookupFailed(ILogger logger, Exception exception);
 }

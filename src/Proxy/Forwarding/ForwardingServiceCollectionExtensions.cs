@@ -22,6 +22,9 @@ internal static class ForwardingServiceCollectionExtensions
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>();
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
+        services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<AgentUpstreamTransformer>();
         services.AddSingleton<AgentSessionHandler>();

@@ -20,6 +20,15 @@ internal enum FrameProtocolError
     InvalidPayloadLength,
     DataAfterClose,
 
+    /// <summary>A frame announced more payload than <see cref="FrameLimits.MaxFrameBytes"/> (close code 1009).</summary>
+    FrameTooLarge,
+
+    /// <summary>A message grew past <see cref="FrameLimits.MaxMessageBytes"/> (close code 1009).</summary>
+    MessageTooLarge,
+
+    /// <summary>A text message that is not valid UTF-8 (close code 1007).</summary>
+    InvalidUtf8,
+
     /// <summary>Not the peer's fault: the proxy's own inspection failed, and it stopped inspecting this direction.</summary>
     InspectionFailed,
 }

@@ -21,10 +21,14 @@ internal sealed class MeteredTunnelStream : ObservedStream
 
     // YARP's copy loop is the only other writer; this lock orders its writes with the proxy's own frames.
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly List<(byte[] Frames, TaskCompletionSource<bool> Written)> _pending = [];
+    private readonly List<(byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)> _pending = [];
     private bool _atBoundary = true;
     private bool _sealPending;
     private bool _sealed;
+
+    // After a protocol violation by the other side: forwarding stopped, and whether it stopped at a frame boundary.
+    private bool _cut;
+    private bool _cutClean;
 
     public MeteredTunnelStream(Stream inner, AgentSession session, TunnelSide side)
         : base(inner)
@@ -43,18 +47,25 @@ internal sealed class MeteredTunnelStream : ObservedStream
     /// end with a Close. Completes with false when they can never be written: the side is sealed already, a peer's
     /// Close went to it already, or its framing is unknown (a protocol error stopped the parser).
     /// </summary>
-    public async Task<bool> InjectAsync(byte[] frames, bool seal)
+    public async Task<bool> InjectAsync(byte[] frames, bool seal, bool controlOnly = false)
     {
         TaskCompletionSource<bool> written;
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (_sealed || _sealPending || _outgoing.IsFaulted || _outgoing.CloseSeen)
+            if (_sealed || _sealPending || _outgoing.CloseSeen || _outgoing.Error == FrameProtocolError.InspectionFailed)
             {
                 return false;
             }
 
-            if (_atBoundary)
+            if (_outgoing.IsFaulted && _cut && !(_cutClean && (controlOnly || !_outgoing.FaultInsideMessage)))
+            {
+                // The peer's bad frame had partly gone through already (or, for data frames, it cut a fragmented
+                // message): these frames cannot follow it cleanly.
+                return false;
+            }
+
+            if (_atBoundary && (!_outgoing.IsFaulted || _cut))
             {
                 await base.WriteAsync(frames).ConfigureAwait(false);
                 _sealed = seal;
@@ -64,7 +75,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
             written = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             lock (_pending)
             {
-                _pending.Add((frames, written));
+                _pending.Add((frames, written, controlOnly));
             }
 
             _sealPending = seal;
@@ -83,9 +94,16 @@ internal sealed class MeteredTunnelStream : ObservedStream
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_sealed)
+            if (_sealed || _cut)
             {
-                // After the proxy's Close, the peer gets nothing more; the tunnel keeps reading for the replies.
+                // After the proxy's Close (or a protocol violation), the peer gets nothing more; the tunnel keeps
+                // reading for the replies.
+                return;
+            }
+
+            if (_outgoing.IsFaulted && _outgoing.Error != FrameProtocolError.InspectionFailed)
+            {
+                await CutAtFaultAsync(buffer, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -136,6 +154,49 @@ internal sealed class MeteredTunnelStream : ObservedStream
     }
 
     /// <summary>
+    /// The other side broke the protocol (or a limit) inside the chunk being written. The whole frames before the
+    /// bad one go through; the bad one and everything after it never reach this peer. The proxy's closing frames
+    /// go right after the cut.
+    /// </summary>
+    private async Task CutAtFaultAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        _cut = true;
+        var offset = _outgoing.FaultOffsetInChunk;
+        if (offset >= 0)
+        {
+            _cutClean = true;
+            _atBoundary = true;
+            if (offset > 0)
+            {
+                await base.WriteAsync(buffer[..offset], cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        (byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)[] pending;
+        lock (_pending)
+        {
+            pending = [.. _pending];
+            _pending.Clear();
+        }
+
+        // Inside a fragmented message only control frames (a Close) may follow the cut.
+        var wrote = false;
+        foreach (var (frames, written, controlOnly) in pending)
+        {
+            var fits = _cutClean && (controlOnly || !_outgoing.FaultInsideMessage);
+            if (fits)
+            {
+                await base.WriteAsync(frames, cancellationToken).ConfigureAwait(false);
+                wrote = true;
+            }
+
+            written.TrySetResult(fits);
+        }
+
+        _sealed = wrote && _sealPending;
+    }
+
+    /// <summary>
     /// The chunk being written was parsed on the other side just before; the parser knows where in it the message
     /// in flight ends. Up to there it is forwarded, then the proxy's frames, then the rest (unless they sealed it).
     /// </summary>
@@ -159,19 +220,19 @@ internal sealed class MeteredTunnelStream : ObservedStream
             await base.WriteAsync(buffer[..cut], cancellationToken).ConfigureAwait(false);
         }
 
-        (byte[] Frames, TaskCompletionSource<bool> Written)[] pending;
+        (byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)[] pending;
         lock (_pending)
         {
             pending = [.. _pending];
             _pending.Clear();
         }
 
-        foreach (var (frames, _) in pending)
+        foreach (var (frames, _, _) in pending)
         {
             await base.WriteAsync(frames, cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var (_, written) in pending)
+        foreach (var (_, written, _) in pending)
         {
             written.TrySetResult(true);
         }
@@ -197,7 +258,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
     {
         lock (_pending)
         {
-            foreach (var (_, written) in _pending)
+            foreach (var (_, written, _) in _pending)
             {
                 written.TrySetResult(false);
             }

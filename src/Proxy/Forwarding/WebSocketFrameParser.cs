@@ -46,11 +46,28 @@ internal sealed class WebSocketFrameParser : IDisposable
     // Where the chunk being parsed crosses a message boundary, for injecting frames into the same byte stream.
     private int _chunkConsumed;
 
-    public WebSocketFrameParser(IWebSocketFrameObserver observer, bool expectMasked)
+    private readonly FrameLimits _limits;
+    private long _messageLength;
+    private bool _messageOpenBeforeFrame;
+    private int _frameStartInChunk = -1;
+    private Utf8Tail _utf8Tail;
+    private int _utf8TailLength;
+
+    public WebSocketFrameParser(IWebSocketFrameObserver observer, bool expectMasked, FrameLimits? limits = null)
     {
         _observer = observer;
         _expectMasked = expectMasked;
+        _limits = limits ?? FrameLimits.None;
     }
+
+    /// <summary>
+    /// Where, in the last chunk given to <see cref="Parse"/>, the frame that broke the rules began: everything before
+    /// it was whole frames. -1 when that frame began in an earlier chunk (part of it has gone on already).
+    /// </summary>
+    public int FaultOffsetInChunk { get; private set; } = -1;
+
+    /// <summary>Whether the bad frame came inside a fragmented message: then only control frames may follow the cut.</summary>
+    public bool FaultInsideMessage { get; private set; }
 
     public FrameProtocolError Error { get; private set; }
 
@@ -80,6 +97,9 @@ internal sealed class WebSocketFrameParser : IDisposable
         ChunkStartedAtMessageBoundary = AtMessageBoundary;
         FirstMessageBoundaryInChunk = -1;
         _chunkConsumed = 0;
+
+        // A frame continuing from an earlier chunk did not start in this one.
+        _frameStartInChunk = -1;
         while (!data.IsEmpty && !IsFaulted)
         {
             if (_inPayload)
@@ -88,6 +108,11 @@ internal sealed class WebSocketFrameParser : IDisposable
                 if (take > 0)
                 {
                     CapturePayload(data[..take]);
+                    if (IsFaulted)
+                    {
+                        return;
+                    }
+
                     data = data[take..];
                     _payloadRemaining -= take;
                     _chunkConsumed += take;
@@ -105,6 +130,11 @@ internal sealed class WebSocketFrameParser : IDisposable
             {
                 Fail(FrameProtocolError.DataAfterClose);
                 return;
+            }
+
+            if (_headerCount == 0)
+            {
+                _frameStartInChunk = _chunkConsumed;
             }
 
             var copy = Math.Min(_headerNeeded - _headerCount, data.Length);
@@ -187,6 +217,15 @@ internal sealed class WebSocketFrameParser : IDisposable
         }
 
         var error = Validate(h[0], opcode, fin, masked, length);
+        if (error == FrameProtocolError.None && ((byte)opcode & 0x08) == 0)
+        {
+            var messageLength = (opcode == WebSocketOpcode.Continuation ? _messageLength : 0) + length;
+            error = length > _limits.MaxFrameBytes ? FrameProtocolError.FrameTooLarge
+                : messageLength > _limits.MaxMessageBytes ? FrameProtocolError.MessageTooLarge
+                : FrameProtocolError.None;
+            _messageLength = messageLength;
+        }
+
         if (error != FrameProtocolError.None)
         {
             Fail(error);
@@ -200,6 +239,7 @@ internal sealed class WebSocketFrameParser : IDisposable
 
         _masked = masked;
         _maskOffset = 0;
+        _messageOpenBeforeFrame = IsInsideMessage;
         _frameOpcode = opcode;
         _frameFin = fin;
         _headerCount = 0;
@@ -274,6 +314,7 @@ internal sealed class WebSocketFrameParser : IDisposable
     {
         _textCount = 0;
         _textLength = 0;
+        _utf8TailLength = 0;
         _textLimit = Math.Max(0, _observer.GetTextCaptureLimit());
     }
 
@@ -303,6 +344,12 @@ internal sealed class WebSocketFrameParser : IDisposable
         }
 
         _textLength += chunk.Length;
+        if (_limits.ValidateUtf8 && !ValidateUtf8(chunk))
+        {
+            Fail(FrameProtocolError.InvalidUtf8, inCurrentFrame: true);
+            return;
+        }
+
         var room = _textLimit - _textCount;
         if (room <= 0)
         {
@@ -379,11 +426,19 @@ internal sealed class WebSocketFrameParser : IDisposable
 
         if (_messageOpcode == WebSocketOpcode.Text)
         {
+            if (_limits.ValidateUtf8 && _utf8TailLength > 0)
+            {
+                // The message ended in the middle of a character.
+                Fail(FrameProtocolError.InvalidUtf8, inCurrentFrame: true);
+                return;
+            }
+
             _observer.OnTextMessage(_text is null ? default : _text.AsSpan(0, _textCount), _textLength);
             ReleaseText();
         }
 
         _messageOpcode = WebSocketOpcode.Continuation;
+        _messageLength = 0;
         MarkBoundaryIfBetweenMessages();
     }
 
@@ -393,6 +448,50 @@ internal sealed class WebSocketFrameParser : IDisposable
         {
             FirstMessageBoundaryInChunk = _chunkConsumed;
         }
+    }
+
+    /// <summary>
+    /// Checks a piece of a text message as it passes, unmasking it into a small stack buffer (nothing is kept). A
+    /// character split across pieces is carried over in up to three bytes.
+    /// </summary>
+    private bool ValidateUtf8(ReadOnlySpan<byte> chunk)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        Span<char> chars = stackalloc char[256];
+        var maskOffset = _maskOffset;
+        while (!chunk.IsEmpty)
+        {
+            ReadOnlySpan<byte> tail = _utf8Tail;
+            tail[.._utf8TailLength].CopyTo(buffer);
+            var take = Math.Min(chunk.Length, buffer.Length - _utf8TailLength);
+            var piece = buffer.Slice(_utf8TailLength, take);
+            if (_masked)
+            {
+                ReadOnlySpan<byte> mask = _mask;
+                for (var i = 0; i < take; i++)
+                {
+                    piece[i] = (byte)(chunk[i] ^ mask[(maskOffset + i) & 3]);
+                }
+            }
+            else
+            {
+                chunk[..take].CopyTo(piece);
+            }
+
+            maskOffset += take;
+            chunk = chunk[take..];
+            var data = buffer[..(_utf8TailLength + take)];
+            var status = System.Text.Unicode.Utf8.ToUtf16(data, chars, out var read, out _, replaceInvalidSequences: false, isFinalBlock: false);
+            if (status == System.Buffers.OperationStatus.InvalidData)
+            {
+                return false;
+            }
+
+            _utf8TailLength = data.Length - read;
+            data[read..].CopyTo(_utf8Tail);
+        }
+
+        return true;
     }
 
     private void ReleaseText()
@@ -406,8 +505,13 @@ internal sealed class WebSocketFrameParser : IDisposable
         _textCount = 0;
     }
 
-    private void Fail(FrameProtocolError error)
+    private void Fail(FrameProtocolError error, bool inCurrentFrame = false)
     {
+        FaultOffsetInChunk = _frameStartInChunk;
+
+        // Where the cut goes (before the bad frame), was a message open? A frame found bad in its own payload may
+        // have opened one itself; that does not count.
+        FaultInsideMessage = inCurrentFrame ? _messageOpenBeforeFrame : IsInsideMessage;
         Error = error;
         _inPayload = false;
         _headerCount = 0;
@@ -424,6 +528,12 @@ internal sealed class WebSocketFrameParser : IDisposable
 
     [InlineArray(4)]
     private struct MaskKey
+    {
+        private byte _element;
+    }
+
+    [InlineArray(4)]
+    private struct Utf8Tail
     {
         private byte _element;
     }

@@ -16,6 +16,11 @@ internal static class HostingServiceCollectionExtensions
         services.AddSingleton<ProxyReadiness>();
         services.AddHostedService<StartupReportService>();
         services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("ready", tags: [HealthEndpoints.ReadyTag]);
+
+        // Request lines carry query strings, and a client may put a key there: they are never logged, whatever the
+        // configured levels say (added last, so this rule wins over the configuration's).
+        services.PostConfigure<LoggerFilterOptions>(o => o.Rules.Add(
+            new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning, null)));
         return services;
     }
 

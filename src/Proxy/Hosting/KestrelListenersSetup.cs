@@ -15,15 +15,21 @@ internal sealed class KestrelListenersSetup : IConfigureOptions<KestrelServerOpt
     private readonly EndpointsOptions _endpoints;
     private readonly BoundListeners _bound;
 
-    public KestrelListenersSetup(IOptions<EndpointsOptions> endpoints, BoundListeners bound)
+    private readonly Forwarding.LimitsOptions _limits;
+
+    public KestrelListenersSetup(IOptions<EndpointsOptions> endpoints, IOptions<Forwarding.LimitsOptions> limits, BoundListeners bound)
     {
         _endpoints = endpoints.Value;
+        _limits = limits.Value;
         _bound = bound;
     }
 
     public void Configure(KestrelServerOptions options)
     {
         options.AddServerHeader = false;
+
+        // A client dripping its upgrade request byte by byte (slow-loris) is cut after this; Kestrel answers 408.
+        options.Limits.RequestHeadersTimeout = _limits.RequestHeadersTimeout;
         Bind(options, _endpoints.Proxy, ListenerKind.Proxy, listener => _bound.Proxy = listener);
         Bind(options, _endpoints.Admin, ListenerKind.Admin, listener => _bound.Admin = listener);
     }

@@ -36,7 +36,7 @@ internal sealed class AgentSession : IDisposable
     private MeteredTunnelStream? _upstreamStream;
     private readonly TaskCompletionSource _upstreamEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public AgentSession(SessionIdentity identity, TimeProvider time, int settingsCaptureLimit, SessionPolicy policy)
+    public AgentSession(SessionIdentity identity, TimeProvider time, int settingsCaptureLimit, SessionPolicy policy, FrameLimits? clientLimits = null)
     {
         Identity = identity;
         _time = time;
@@ -46,7 +46,7 @@ internal sealed class AgentSession : IDisposable
         Activity = new SessionActivity(time.GetTimestamp());
         Inbound = new DirectionMeter(this, TunnelSide.Client);
         Outbound = new DirectionMeter(this, TunnelSide.Upstream);
-        ClientParser = new WebSocketFrameParser(Inbound, expectMasked: true);
+        ClientParser = new WebSocketFrameParser(Inbound, expectMasked: true, clientLimits);
         UpstreamParser = new WebSocketFrameParser(Outbound, expectMasked: false);
     }
 
@@ -160,7 +160,7 @@ internal sealed class AgentSession : IDisposable
         var close = WebSocketFrameWriter.Close(1014, "upstream connection lost", masked: false);
         try
         {
-            await client.InjectAsync(close, seal: true).WaitAsync(UpstreamLostNoticeTimeout, _time).ConfigureAwait(false);
+            await client.InjectAsync(close, seal: true, controlOnly: true).WaitAsync(UpstreamLostNoticeTimeout, _time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -193,16 +193,19 @@ internal sealed class AgentSession : IDisposable
         if (Interlocked.CompareExchange(ref _firstCloseFrom, (int)CloseOrigin.Proxy, 0) == 0)
         {
             _closeCode = request.ClientCloseCode;
-            var toClient = WebSocketFrameWriter.Concat(
-                WebSocketFrameWriter.Text(AgentControlMessages.Error(request.ErrorCode, request.Description), masked: false),
-                WebSocketFrameWriter.Close(request.ClientCloseCode, request.ErrorCode, masked: false));
-            var toUpstream = WebSocketFrameWriter.Close(1000, "closed by proxy", masked: true);
+            var close = WebSocketFrameWriter.Close(request.ClientCloseCode, request.ErrorCode, masked: false);
+            var toClient = request.SendErrorMessage
+                ? WebSocketFrameWriter.Concat(WebSocketFrameWriter.Text(AgentControlMessages.Error(request.ErrorCode, request.Description), masked: false), close)
+                : close;
+            var toUpstream = WebSocketFrameWriter.Close(request.UpstreamCloseCode, "closed by proxy", masked: true);
             // A peer stalled in the middle of a frame (or not reading) keeps its side from ever reaching a message
             // boundary: after the grace both connections are cut, which ends the billing as surely.
             bool injected;
             try
             {
-                injected = await Task.WhenAll(client.InjectAsync(toClient, seal: true), upstream.InjectAsync(toUpstream, seal: true))
+                injected = await Task.WhenAll(
+                        client.InjectAsync(toClient, seal: true, controlOnly: !request.SendErrorMessage),
+                        upstream.InjectAsync(toUpstream, seal: true, controlOnly: true))
                     .WaitAsync(grace, _time).ConfigureAwait(false) is [true, true];
             }
             catch (TimeoutException)
@@ -364,7 +367,14 @@ internal sealed class AgentSession : IDisposable
     {
         ProtocolErrorSide = from;
         ProtocolError = error;
+        if (error != FrameProtocolError.InspectionFailed)
+        {
+            ProtocolViolation?.Invoke(this, from, error);
+        }
     }
+
+    /// <summary>Raised (on the copy loop) when a peer breaks the protocol or a limit; the proxy then ends the session.</summary>
+    public Action<AgentSession, TunnelSide, FrameProtocolError>? ProtocolViolation { get; set; }
 
     /// <summary>The exception that stopped the inspection of a direction (a proxy bug, logged when the session ends).</summary>
     public Exception? InspectionFailure { get; private set; }

@@ -5,4 +5,11 @@ namespace Proxy.Sessions;
 /// <param name="ErrorCode">The <c>code</c> of the JSON Error the client gets first.</param>
 /// <param name="Description">The Error's <c>description</c>.</param>
 /// <param name="ClientCloseCode">1000 so Deepgram's SDKs do not reconnect; 1012 (service restart) so they do.</param>
-internal sealed record ProxyCloseRequest(string CloseReason, string ErrorCode, string Description, int ClientCloseCode);
+internal sealed record ProxyCloseRequest(string CloseReason, string ErrorCode, string Description, int ClientCloseCode)
+{
+    /// <summary>Whether the client gets the JSON Error before its Close (not when it broke the protocol itself).</summary>
+    public bool SendErrorMessage { get; init; } = true;
+
+    /// <summary>The Close code the upstream gets: 1000 (a normal end of its session) unless it broke the protocol.</summary>
+    public int UpstreamCloseCode { get; init; } = 1000;
+}

@@ -36,6 +36,27 @@ internal static class ProxyCloseRequests
         "This gateway instance is shutting down; reconnect to continue.",
         1012);
 
+    /// <summary>The client broke the protocol or a limit: it gets the RFC 6455 code (1002, 1007, 1009) and nothing
+    /// more; the upstream a normal Close.</summary>
+    public static ProxyCloseRequest ClientViolation(Forwarding.FrameProtocolError error) => new(
+        CloseReasons.ClientError,
+        "PROTOCOL_ERROR",
+        $"The client broke the WebSocket protocol or a limit: {error}.",
+        Forwarding.FrameLimits.CloseCodeFor(error))
+    {
+        SendErrorMessage = false,
+    };
+
+    /// <summary>The upstream broke the protocol: the client is told (1014, bad gateway), the upstream gets the code.</summary>
+    public static ProxyCloseRequest UpstreamViolation(Forwarding.FrameProtocolError error) => new(
+        CloseReasons.UpstreamError,
+        "UPSTREAM_PROTOCOL_ERROR",
+        $"The agent API sent an invalid frame ({error}); the session was ended.",
+        1014)
+    {
+        UpstreamCloseCode = Forwarding.FrameLimits.CloseCodeFor(error),
+    };
+
     public static string Describe(TimeSpan span) =>
         span.TotalSeconds < 60 ? $"{span.TotalSeconds:0.###} s"
         : span.TotalMinutes < 60 ? $"{span.TotalMinutes:0.##} min"

@@ -45,6 +45,11 @@ public sealed class GatewayFixture : IAsyncLifetime
     };
 
     private Task<ProxyServer>? _shortTimeouts;
+    private Task<ProxyServer>? _limited;
+
+    /// <summary>A long-lived proxy with small client limits, shared by the hostile-input tests (the brute-force
+    /// test has its own, since it gets its address blocked).</summary>
+    internal Task<ProxyServer> LimitedProxyAsync(IDictionary<string, string> limits) => _limited ??= StartProxyAsync(settings: limits);
 
     /// <summary>A second long-lived proxy on the same Redis and emulator, with <see cref="ShortSessionControl"/>.</summary>
     internal Task<ProxyServer> ShortTimeoutsProxyAsync() => _shortTimeouts ??= StartProxyAsync(settings: ShortSessionControl);
@@ -55,9 +60,12 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_shortTimeouts is { IsCompletedSuccessfully: true })
+        foreach (var shared in new[] { _shortTimeouts, _limited })
         {
-            await (await _shortTimeouts).DisposeAsync();
+            if (shared is { IsCompletedSuccessfully: true })
+            {
+                await (await shared).DisposeAsync();
+            }
         }
 
         if (_proxy is not null)

@@ -85,6 +85,22 @@ internal sealed class RawWebSocketClient : IAsyncDisposable
 
     public Task SendTextAsync(string text) => SendFrameAsync(0x1, Encoding.UTF8.GetBytes(text));
 
+    /// <summary>Sends bytes exactly as given: for frames no client should send.</summary>
+    public Task SendRawAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
+
+    /// <summary>Reads frames until a Close and returns its status code (null when it carried none).</summary>
+    public async Task<int?> ReadUntilCloseAsync(TimeSpan timeout)
+    {
+        while (true)
+        {
+            var (opcode, payload) = await ReadFrameAsync(timeout);
+            if (opcode == 0x8)
+            {
+                return payload.Length >= 2 ? (payload[0] << 8) | payload[1] : null;
+            }
+        }
+    }
+
     /// <summary>Reads one whole frame: server frames must be unmasked, unfragmented here, with no reserved bits.</summary>
     public async Task<(byte Opcode, byte[] Payload)> ReadFrameAsync(TimeSpan timeout)
     {

@@ -279,22 +279,22 @@ public sealed class MeteredTunnelStreamTests : IDisposable
     }
 
     [Fact]
-    public async Task A_faulted_parser_makes_injection_fail_and_traffic_still_flows()
+    public async Task A_bad_frame_from_the_upstream_never_reaches_the_client_and_the_proxys_frames_take_its_place()
     {
-        // A masked frame from the upstream is a protocol error: the framing of this direction is unknown from here on.
+        // A masked frame from the upstream is a protocol error: forwarding stops before it.
         var bad = Binary(10, masked: true);
         await ToClient(bad);
         Assert.True(_session.UpstreamParser.IsFaulted);
 
-        Assert.False(await _client.InjectAsync(Warning, seal: false));
-        Assert.False(await _client.InjectAsync(ErrorAndClose, seal: true));
+        Assert.True(await _client.InjectAsync(Warning, seal: false));
+        Assert.True(await _client.InjectAsync(ErrorAndClose, seal: true));
 
         await ToClient(Binary(5, masked: false));
-        Assert.Equal(Concat(bad, Binary(5, masked: false)), _clientWire.Written);
+        Assert.Equal(Concat(Warning, ErrorAndClose), _clientWire.Written);
     }
 
     [Fact]
-    public async Task A_pending_injection_fails_when_the_framing_is_lost_and_the_bytes_are_forwarded_untouched()
+    public async Task A_pending_injection_goes_right_after_the_last_whole_frame_before_a_bad_one()
     {
         var audio = Binary(300, masked: false);
         var reservedOpcode = Frame(0x3, [1, 2, 3], masked: false);
@@ -304,9 +304,31 @@ public sealed class MeteredTunnelStreamTests : IDisposable
         var injected = _client.InjectAsync(ErrorAndClose, seal: true);
         await ToClient(Concat(audio[50..], reservedOpcode));
 
-        Assert.False(await injected);
+        Assert.True(await injected);
         await ToClient(after);
-        Assert.Equal(Concat(audio, reservedOpcode, after), _clientWire.Written);
+        Assert.Equal(Concat(audio, ErrorAndClose), _clientWire.Written);
+    }
+
+    [Fact]
+    public async Task A_bad_frame_whose_start_went_through_already_leaves_nothing_clean_to_inject()
+    {
+        // Invalid UTF-8 is only seen in the middle of a text frame whose start has been forwarded already.
+        var time = new FakeTimeProvider(SessionFrames.Start);
+        using var session = new AgentSession(SessionFrames.Identity, time, 1024, new SessionPolicy(), new FrameLimits(1 << 20, 1 << 20, ValidateUtf8: true));
+        SessionFrames.MarkOpened(session, time);
+        var wire = new RecordingStream();
+        using var upstream = new MeteredTunnelStream(wire, session, TunnelSide.Upstream);
+        byte[] payload = [.. "{\"type\":\"InjectUserMessage\",\"content\":\""u8.ToArray(), 0xC3, 0x28, .. "\"}"u8.ToArray()];
+        var frame = Frame(0x1, payload, masked: true);
+
+        session.ClientParser.Parse(frame.AsSpan(0, 20));
+        await upstream.WriteAsync(frame.AsMemory(0, 20));
+        session.ClientParser.Parse(frame.AsSpan(20));
+        await upstream.WriteAsync(frame.AsMemory(20));
+
+        Assert.Equal(FrameProtocolError.InvalidUtf8, session.ClientParser.Error);
+        Assert.Equal(frame[..20], wire.Written);
+        Assert.False(await upstream.InjectAsync(ProxyCloseToUpstream, seal: true));
     }
 
     [Fact]

@@ -150,7 +150,7 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
     }
 
     [Fact]
-    public async Task A_side_whose_framing_is_lost_cannot_be_closed_cleanly_and_is_aborted_at_once()
+    public async Task A_client_breaking_the_protocol_gets_its_close_code_and_the_upstream_never_sees_the_bad_frame()
     {
         var tunnel = AttachTunnel();
         var unmasked = FrameBuilder.Binary(10, masked: false);
@@ -158,9 +158,18 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
         await tunnel.Upstream.WriteAsync(unmasked);
         Assert.True(_session.ClientParser.IsFaulted);
 
-        await _session.CloseByProxyAsync(ProxyCloseRequests.AdminClosed, Grace).WaitAsync(TimeSpan.FromSeconds(10));
+        var closing = _session.CloseByProxyAsync(ProxyCloseRequests.ClientViolation(FrameProtocolError.MaskMismatch), Grace);
+        _session.MarkEnded(TunnelSide.Upstream);
+        await closing.WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(1, Aborts);
+        Assert.Equal([new CloseSeen(1002, "PROTOCOL_ERROR")], ServerFrames(_clientWire.Written).Closes);
+        Assert.Empty(ServerFrames(_clientWire.Written).Texts);
+        Assert.Equal(FrameBuilder.Close(1000, "closed by proxy", masked: false).Length + 4, _upstreamWire.Written.Length);
+        Assert.Equal(0, Aborts);
+        var record = _session.ToFinalRecord();
+        Assert.Equal("client_error", record.CloseReason);
+        Assert.Equal(1002, record.CloseCode);
+        Assert.Equal("proxy", record.CloseInitiator);
     }
 
     [Fact]

@@ -1,0 +1,209 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Proxy.FunctionalTests.Forwarding;
+using Proxy.FunctionalTests.Infrastructure;
+
+namespace Proxy.FunctionalTests.Reliability;
+
+/// <summary>
+/// Broken and hostile clients, through a proxy with small limits (64 KiB frames and messages): each gets the close
+/// code RFC 6455 gives its fault, the upstream never sees the offending frame, the record says what happened.
+/// </summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed class HostileInputTests
+{
+    private static readonly Dictionary<string, string> SmallLimits = new()
+    {
+        ["Limits:MaxFrameBytes"] = "65536",
+        ["Limits:MaxMessageBytes"] = "65536",
+        ["Limits:RequestHeadersTimeout"] = "00:00:02",
+        ["Limits:AuthFailuresPerMinute"] = "5",
+    };
+
+    private readonly GatewayFixture _gateway;
+
+    public HostileInputTests(GatewayFixture gateway)
+    {
+        _gateway = gateway;
+    }
+
+    public static TheoryData<string, byte[], int> Violations() => new()
+    {
+        { "frame over the limit", Header(0x82, 70_000), 1009 },
+        { "unmasked client frame", [0x82, 0x03, 1, 2, 3], 1002 },
+        { "reserved opcode", Masked(0x83, [1, 2, 3]), 1002 },
+        { "reserved bit", Masked(0xC2, [1, 2, 3]), 1002 },
+        { "continuation without a message", Masked(0x80, [1, 2, 3]), 1002 },
+        { "fragmented ping", Masked(0x09, [1]), 1002 },
+        { "invalid UTF-8 text", Masked(0x81, [0x7B, 0xC3, 0x28, 0x7D]), 1007 },
+        { "message over the limit in fragments", [.. Masked(0x01, new byte[40_000]), .. Masked(0x80, new byte[40_000])], 1009 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Violations))]
+    public async Task A_protocol_violation_gets_its_close_code_and_never_reaches_the_upstream(string violation, byte[] frames, int expectedCode)
+    {
+        var proxy = await LimitedProxyAsync();
+        var customer = "hostile-" + string.Concat(violation.Where(char.IsLetter)).ToLowerInvariant();
+        var (_, secret) = await proxy.IssueKeyAsync(customer);
+        await using var client = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
+        var welcome = JsonDocument.Parse((await client.ReadFrameAsync(TimeSpan.FromSeconds(10))).Payload).RootElement;
+        var requestId = welcome.GetProperty("request_id").GetString()!;
+        await client.SendTextAsync(AgentTestClient.SettingsJson());
+        await client.SendRawAsync(frames);
+
+        Assert.Equal(expectedCode, await client.ReadUntilCloseAsync(TimeSpan.FromSeconds(10)));
+
+        var record = await proxy.WaitForClosedRecordByRequestIdAsync(customer, requestId);
+        Assert.Equal("client_error", record.GetProperty("close_reason").GetString());
+        Assert.Equal(expectedCode, record.GetProperty("close_code").GetInt32());
+        Assert.Equal("proxy", record.GetProperty("close_initiator").GetString());
+
+        // Deepgram got the Settings, then the proxy's Close 1000: nothing of the bad frame.
+        var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
+        Assert.Equal(0, upstream.GetProperty("binary_bytes_received").GetInt64());
+        Assert.Equal(1000, upstream.GetProperty("close_status").GetInt32());
+        Assert.Equal(1, upstream.GetProperty("messages_received").GetInt32());
+    }
+
+    [Fact]
+    public async Task Unreadable_or_oversized_settings_are_forwarded_and_recorded_without_models()
+    {
+        var proxy = await LimitedProxyAsync();
+        var (_, secret) = await proxy.IssueKeyAsync("hostile-settings");
+        foreach (var settings in new[] { """{"type":"Settings","agent":{"listen":""", """{"type":"Settings","tags":["x"],"agent":{"think":{"prompt":""" + "\"" + new string('p', 300_000) + "\"}}}" })
+        {
+            var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+            await using var _ = client;
+            var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
+            if (settings.Length > 65536)
+            {
+                // Over the message limit of this proxy: refused like any other oversized message.
+                await client.SendTextAsync(settings);
+                var seen = await client.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(10));
+                Assert.True(seen.Closed);
+                Assert.Equal(1009, (int)client.CloseStatus!);
+                continue;
+            }
+
+            await client.SendTextAsync(settings);
+            var error = await client.ReceiveJsonAsync("Error");
+            Assert.Equal("INVALID_MESSAGE", error.GetProperty("code").GetString());
+            await client.CloseAsync();
+            var record = await proxy.WaitForClosedRecordByRequestIdAsync("hostile-settings", requestId);
+            Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
+            Assert.Equal(JsonValueKind.Null, record.GetProperty("listen_model").ValueKind);
+        }
+    }
+
+    [Fact]
+    public async Task A_slow_loris_upgrade_is_cut_after_the_header_timeout()
+    {
+        var proxy = await LimitedProxyAsync();
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(proxy.ProxyUrl.Host, proxy.ProxyUrl.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /v1/agent/converse HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"));
+
+        // Nothing more: the proxy gives up on the request (2 s here) and closes the connection.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var text = new StringBuilder();
+        int read;
+        while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+        {
+            text.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        Assert.InRange(waited, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15));
+        Assert.True(text.Length == 0 || text.ToString().StartsWith("HTTP/1.1 408", StringComparison.Ordinal), text.ToString());
+    }
+
+    [Fact]
+    public async Task Guessing_keys_from_one_address_is_refused_with_429_after_the_limit()
+    {
+        var proxy = await _gateway.StartProxyAsync(settings: SmallLimits);
+        await using var _ = proxy;
+        var (_, secret) = await proxy.IssueKeyAsync("hostile-brute-force");
+        for (var i = 0; i < 5; i++)
+        {
+            var refused = await UpgradeAsync(proxy, "dgpk_guess" + i);
+            Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
+        }
+
+        var blocked = await UpgradeAsync(proxy, "dgpk_guess-again");
+        Assert.StartsWith("HTTP/1.1 429", blocked, StringComparison.Ordinal);
+        Assert.Contains("\"error\":\"too_many_auth_failures\"", blocked, StringComparison.Ordinal);
+        Assert.Matches(@"(?im)^Retry-After: \d+\r$", blocked);
+
+        // Blocked means blocked: even a valid key from this address waits out the minute.
+        Assert.StartsWith("HTTP/1.1 429", await UpgradeAsync(proxy, secret), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Garbage_instead_of_an_http_request_gets_400_and_the_proxy_carries_on()
+    {
+        var proxy = await LimitedProxyAsync();
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync(proxy.ProxyUrl.Host, proxy.ProxyUrl.Port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(RandomNumberGenerator.GetBytes(512).Select(b => b == (byte)'\n' ? (byte)'x' : b).Concat("\r\n\r\n"u8.ToArray()).ToArray());
+            var buffer = new byte[1024];
+            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.StartsWith("HTTP/1.1 400", Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+        }
+
+        var (_, secret) = await proxy.IssueKeyAsync("hostile-after-garbage");
+        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+        await using var __ = client;
+        await client.ReceiveJsonAsync("Welcome");
+        await client.CloseAsync();
+    }
+
+    private Task<ProxyServer> LimitedProxyAsync() => _gateway.LimitedProxyAsync(SmallLimits);
+
+    private static Task<string> UpgradeAsync(ProxyServer proxy, string key) =>
+        AdmissionTests.RawUpgradeAsync(
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token " + key + "\r\n",
+            proxy.ProxyUrl);
+
+    private static byte[] Header(byte first, long length)
+    {
+        var header = new List<byte> { first };
+        if (length < 126)
+        {
+            header.Add((byte)(0x80 | length));
+        }
+        else if (length <= ushort.MaxValue)
+        {
+            header.AddRange([0x80 | 126, (byte)(length >> 8), (byte)length]);
+        }
+        else
+        {
+            header.Add(0x80 | 127);
+            header.AddRange(BitConverter.GetBytes((ulong)length).Reverse());
+        }
+
+        header.AddRange(RandomNumberGenerator.GetBytes(4));
+        return [.. header];
+    }
+
+    private static byte[] Masked(byte first, byte[] payload)
+    {
+        var header = Header(first, payload.Length);
+        var mask = header[^4..];
+        var frame = new byte[header.Length + payload.Length];
+        header.CopyTo(frame, 0);
+        for (var i = 0; i < payload.Length; i++)
+        {
+            frame[header.Length + i] = (byte)(payload[i] ^ mask[i & 3]);
+        }
+
+        return frame;
+    }
+}
