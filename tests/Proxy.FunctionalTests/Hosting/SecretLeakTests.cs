@@ -31,6 +31,7 @@ public sealed class SecretLeakTests
             (proxy.AgentUrl(), secret, false),
             (proxy.AgentUrl(), secret, true),
             (new Uri(proxy.AgentUrl() + "?token=" + secret + "&client_session_id=leak"), secret, true),
+            (new Uri(proxy.AgentUrl() + "?api_key=" + secret + "&access_token=" + secret + "&mip_opt_out=true"), secret, false),
         })
         {
             var client = subprotocol
@@ -39,7 +40,14 @@ public sealed class SecretLeakTests
             await using var _ = client;
             var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
             await client.CloseAsync();
-            await proxy.WaitForClosedRecordByRequestIdAsync("leak-check", requestId);
+            var record = await proxy.WaitForClosedRecordByRequestIdAsync("leak-check", requestId);
+            Assert.DoesNotContain(key, record.GetRawText(), StringComparison.Ordinal);
+
+            // Credential-looking query parameters are the client's to us, never Deepgram's to see.
+            var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
+            Assert.DoesNotContain(key, upstream.GetRawText(), StringComparison.Ordinal);
+            Assert.DoesNotContain("token=", upstream.GetProperty("query").GetString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("api_key=", upstream.GetProperty("query").GetString(), StringComparison.Ordinal);
         }
 
         foreach (var refused in new[] { revoked, Guess })
