@@ -172,12 +172,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
             }
         }
 
-        (byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)[] pending;
-        lock (_pending)
-        {
-            pending = [.. _pending];
-            _pending.Clear();
-        }
+        var pending = TakePending();
 
         // Inside a fragmented message only control frames (a Close) may follow the cut.
         var wrote = false;
@@ -220,12 +215,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
             await base.WriteAsync(buffer[..cut], cancellationToken).ConfigureAwait(false);
         }
 
-        (byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)[] pending;
-        lock (_pending)
-        {
-            pending = [.. _pending];
-            _pending.Clear();
-        }
+        var pending = TakePending();
 
         foreach (var (frames, _, _) in pending)
         {
@@ -251,6 +241,16 @@ internal sealed class MeteredTunnelStream : ObservedStream
         lock (_pending)
         {
             return _pending.Count > 0;
+        }
+    }
+
+    private (byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)[] TakePending()
+    {
+        lock (_pending)
+        {
+            (byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)[] pending = [.. _pending];
+            _pending.Clear();
+            return pending;
         }
     }
 
