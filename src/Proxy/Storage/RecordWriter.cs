@@ -28,8 +28,21 @@ internal sealed partial class RecordWriter
     public Task FinalizeAsync(SessionRecord record) => WriteAsync(SpoolEntry.Final, record);
 
     /// <summary>Applies a spooled entry to Redis (the replay); throws if Redis cannot take it.</summary>
-    public Task ApplyAsync(SpoolEntry entry) =>
-        entry.Op == SpoolEntry.Open ? _store.WriteOpenAsync(entry.Record) : _store.FinalizeAsync(entry.Record);
+    public async Task ApplyAsync(SpoolEntry entry)
+    {
+        if (entry.Op == SpoolEntry.Open)
+        {
+            await _store.WriteOpenAsync(entry.Record).ConfigureAwait(false);
+            return;
+        }
+
+        // First final wins, so usage counts the session once. When this instance was cut off from Redis long enough
+        // for the reaper to finalize its session with an estimate, the measured figures stay here, in the log.
+        if (!await _store.FinalizeAsync(entry.Record).ConfigureAwait(false))
+        {
+            AlreadyFinal(_logger, entry.Record.SessionId, entry.Record.CustomerId, entry.Record.DurationMs);
+        }
+    }
 
     private async Task WriteAsync(string op, SessionRecord record)
     {
@@ -52,6 +65,9 @@ internal sealed partial class RecordWriter
 
         await _spool.AppendAsync(new SpoolEntry(op, record)).ConfigureAwait(false);
     }
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "Session {SessionId} of {CustomerId} was already final in Redis (finalized by the reaper while this instance was cut off, or written before); this instance's measurement, {DurationMs} ms, is not counted again")]
+    private static partial void AlreadyFinal(ILogger logger, string sessionId, string customerId, long? durationMs);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "The {Op} record of session {SessionId} went to the local spool: {Reason}")]
     private static partial void Spooled(ILogger logger, string op, string sessionId, string reason);

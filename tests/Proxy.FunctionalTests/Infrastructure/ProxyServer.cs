@@ -135,6 +135,23 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the customer has at least <paramref name="count"/> closed records; returns them.</summary>
+    public async Task<JsonElement[]> WaitForClosedRecordsAsync(string customerId, int count, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var closed = await ListSessionsAsync(customerId, "closed").ConfigureAwait(false);
+            if (closed.Length >= count)
+            {
+                return closed;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{closed.Length} of {count} sessions of {customerId} were closed within {within}");
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+    }
+
     public async Task<JsonElement> InstanceAsync()
     {
         return await Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/instance", UriKind.Relative)).ConfigureAwait(false);

@@ -41,7 +41,7 @@ public sealed class ProxyCrashTests
         await doomed.Process.KillAsync();
         var killed = System.Diagnostics.Stopwatch.GetTimestamp();
 
-        var records = await WaitForClosedAsync(survivor, "proxy-crash", 3, TimeSpan.FromSeconds(30));
+        var records = await survivor.WaitForClosedRecordsAsync("proxy-crash", 3, TimeSpan.FromSeconds(30));
         var reapedAfter = System.Diagnostics.Stopwatch.GetElapsedTime(killed);
         MeasurementLedger.ClosePrecision("orphan_reaped_after_kill", 3000 + 1000, reapedAfter.TotalMilliseconds);
         foreach (var record in records)
@@ -68,22 +68,6 @@ public sealed class ProxyCrashTests
         {
             await audio.DisposeAsync();
             await client.DisposeAsync();
-        }
-    }
-
-    private static async Task<JsonElement[]> WaitForClosedAsync(ProxyServer proxy, string customerId, int count, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var closed = await proxy.ListSessionsAsync(customerId, "closed");
-            if (closed.Length >= count)
-            {
-                return closed;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{closed.Length} of {count} sessions were reaped in {within}");
-            await Task.Delay(100);
         }
     }
 }

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json;
+using Proxy.FunctionalTests.Infrastructure;
+
+namespace Proxy.FunctionalTests.Reliability;
+
+/// <summary>An instance cut off from Redis while its sessions go on: another instance's reaper finalizes them as
+/// orphaned; when the owner later finalizes them too (from its spool, or directly), they still count once.</summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed class NetworkPartitionTests
+{
+    private const string Customer = "partitioned";
+
+    private readonly GatewayFixture _gateway;
+
+    public NetworkPartitionTests(GatewayFixture gateway)
+    {
+        _gateway = gateway;
+    }
+
+    [Fact]
+    public async Task Sessions_reaped_during_a_partition_are_counted_once_when_their_owner_finalizes_them_too()
+    {
+        var reaperSettings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl) { ["Storage:ReaperInterval"] = "00:00:01" };
+        await using var survivor = await _gateway.StartProxyAsync(settings: reaperSettings);
+        await using var relay = TcpRelay.To(_gateway.Redis.Port);
+        var ownerSettings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl) { ["Redis:Configuration"] = $"127.0.0.1:{relay.Port}" };
+        await using var owner = await _gateway.StartProxyAsync(settings: ownerSettings);
+        var (_, secret) = await owner.IssueKeyAsync(Customer);
+        await owner.PatchSettingsAsync(Customer, new { idle_timeout_ms = 0 });
+
+        // Session A ends while its instance is cut off (its final record goes to the spool), B after the partition
+        // heals (its final record goes straight to Redis).
+        var sessions = new List<(AgentTestClient Client, IAsyncDisposable Audio, string RequestId)>();
+        for (var i = 0; i < 2; i++)
+        {
+            var client = await AgentTestClient.ConnectWithHeaderAsync(owner.AgentUrl(), secret);
+            var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
+            await client.SendTextAsync(AgentTestClient.SettingsJson());
+            await client.ReceiveJsonAsync("SettingsApplied");
+            sessions.Add((client, client.StreamAudio(TimeSpan.FromMilliseconds(40)), requestId));
+        }
+
+        // A heartbeat (1 s here) puts a last sign of life on both open records, then the partition.
+        await Task.Delay(1500);
+        relay.Cut();
+        var reaped = await survivor.WaitForClosedRecordsAsync(Customer, 2, TimeSpan.FromSeconds(30));
+        Assert.All(reaped, r => Assert.Equal("orphaned", r.GetProperty("close_reason").GetString()));
+        Assert.All(reaped, r => Assert.True(r.GetProperty("estimated").GetBoolean()));
+
+        // The sessions themselves never noticed: they still work end to end.
+        foreach (var (client, audio, _) in sessions)
+        {
+            await audio.DisposeAsync();
+            await client.SendTextAsync("""{"type":"InjectUserMessage","content":"still there?"}""");
+            await client.ReceiveJsonAsync("ConversationText");
+        }
+
+        var (first, _, firstRequest) = sessions[0];
+        await first.CloseAsync();
+        var sessionOf = reaped.ToDictionary(r => r.GetProperty("deepgram_request_id").GetString()!, r => r.GetProperty("session_id").GetString()!);
+        await owner.Process.WaitForLineAsync($"The final record of session {sessionOf[firstRequest]} went to the local spool", TimeSpan.FromSeconds(10));
+
+        relay.Restore();
+        await owner.WaitForEmptySpoolAsync(TimeSpan.FromSeconds(30));
+        var (second, _, secondRequest) = sessions[1];
+        await second.CloseAsync();
+
+        var measured = new List<long>();
+        foreach (var requestId in new[] { firstRequest, secondRequest })
+        {
+            var line = await owner.Process.WaitForLineAsync(
+                $@"Session {sessionOf[requestId]} of {Customer} was already final in Redis .*measurement, (\d+) ms, is not counted again", TimeSpan.FromSeconds(10));
+            measured.Add(long.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+
+        // The reaper's records stand as they were; the usage hashes, the stream and the leases agree with them.
+        var after = await survivor.ListSessionsAsync(Customer);
+        Assert.Equal(reaped.Select(r => r.GetRawText()).Order(), after.Select(r => r.GetRawText()).Order());
+        await RecordLedger.AssertBooksBalanceAsync(survivor, _gateway.Redis.Database, Customer, [firstRequest, secondRequest]);
+        Assert.Equal(0, await _gateway.Redis.Database.SortedSetLengthAsync($"dgp:{{{Customer}}}:leases"));
+
+        // The owner measured longer than the estimate (which stops at the last heartbeat before the partition).
+        for (var i = 0; i < 2; i++)
+        {
+            var estimate = after.Single(r => r.GetProperty("deepgram_request_id").GetString() == sessions[i].RequestId).GetProperty("duration_ms").GetInt64();
+            Assert.True(measured[i] > estimate, $"measured {measured[i]} ms, estimated {estimate} ms");
+        }
+
+        foreach (var (client, _, _) in sessions)
+        {
+            await client.DisposeAsync();
+        }
+    }
+}
