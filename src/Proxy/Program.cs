@@ -5,6 +5,7 @@ using Proxy.Hosting;
 using Proxy.Metering;
 using Proxy.Sessions;
 using Proxy.Storage;
+using Proxy.Telemetry;
 
 // The content root is the binary's folder, where the build copies the repository's root appsettings.json.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -16,7 +17,8 @@ builder.Services
     .AddMetering()
     .AddAgentSessions()
     .AddAgentForwarding()
-    .AddAdminApi();
+    .AddAdminApi()
+    .AddProxyTelemetry();
 
 var app = builder.Build();
 
@@ -26,5 +28,6 @@ app.UseListenerGuard();
 app.MapAgentEndpoints();
 app.MapAdminApi();
 app.MapHealthEndpoints();
+app.MapProxyMetrics();
 
 return app.RunProxy();

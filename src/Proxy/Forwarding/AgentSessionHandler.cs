@@ -8,6 +8,7 @@ using Proxy.Hosting;
 using Proxy.Metering;
 using Proxy.Sessions;
 using Proxy.Storage;
+using Proxy.Telemetry;
 using StackExchange.Redis;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -35,6 +36,7 @@ internal sealed class AgentSessionHandler
     private readonly ProxyReadiness _readiness;
     private readonly ProxyInstance _instance;
     private readonly TimeProvider _time;
+    private readonly ProxyMetrics _metrics;
     private readonly ILogger<AgentSessionHandler> _logger;
     private readonly UpstreamOptions _options;
     private readonly int _settingsCaptureLimit;
@@ -58,6 +60,7 @@ internal sealed class AgentSessionHandler
         TimeProvider time,
         IOptions<UpstreamOptions> options,
         IOptions<MeteringOptions> metering,
+        ProxyMetrics metrics,
         ILogger<AgentSessionHandler> logger)
     {
         _forwarder = forwarder;
@@ -75,12 +78,14 @@ internal sealed class AgentSessionHandler
         // A peer that breaks the protocol ends its session: the proxy closes both sides with the right codes.
         _onViolation = (session, from, error) =>
         {
+            metrics.ProtocolViolation(from == TunnelSide.Client ? "client" : "upstream", ProtocolErrorLabel.Of(error));
             ForwardingLog.ProtocolViolation(logger, session.SessionId, from.ToString(), error.ToString());
             _ = closer.CloseAsync(session, from == TunnelSide.Client ? ProxyCloseRequests.ClientViolation(error) : ProxyCloseRequests.UpstreamViolation(error));
         };
         _readiness = readiness;
         _instance = instance;
         _time = time;
+        _metrics = metrics;
         _logger = logger;
         _options = options.Value;
         _settingsCaptureLimit = metering.Value.MaxInspectedSettingsBytes;
@@ -126,6 +131,7 @@ internal sealed class AgentSessionHandler
         if (parsed.Credentials is not { } credentials)
         {
             _authFailures.RecordFailure(remote);
+            _metrics.AuthFailed("missing_key");
             await RejectAsync(context, StatusCodes.Status401Unauthorized, "missing_key", parsed.Error!).ConfigureAwait(false);
             return;
         }
@@ -156,6 +162,7 @@ internal sealed class AgentSessionHandler
                 KeyAuthenticationOutcome.CustomerDisabled => (StatusCodes.Status403Forbidden, "customer_disabled", "The customer of this key is disabled."),
                 _ => (StatusCodes.Status401Unauthorized, "invalid_key", "The proxy key is not valid."),
             };
+            _metrics.AuthFailed(error);
             await RejectAsync(context, status, error, message, auth.Key?.KeyId).ConfigureAwait(false);
             return;
         }
@@ -240,6 +247,7 @@ internal sealed class AgentSessionHandler
         try
         {
             ForwarderError error;
+            var connectStarted = _time.GetTimestamp();
             try
             {
                 error = await _forwarder.SendAsync(context, _upstream.BaseUrl, _upstream.Invoker, _requestConfig, _transformer).ConfigureAwait(false);
@@ -250,8 +258,13 @@ internal sealed class AgentSessionHandler
                 context.Features.Set(upgrade);
             }
 
-            if (!session.UpstreamOpened)
+            if (session.UpstreamOpened)
             {
+                _metrics.UpstreamConnected(_time.GetElapsedTime(connectStarted, session.UpstreamOpenedTimestamp), "ok");
+            }
+            else
+            {
+                _metrics.UpstreamConnected(_time.GetElapsedTime(connectStarted), session.UpstreamStatus is null ? "failed" : "refused");
                 await ReportUpstreamFailureAsync(context, session, error).ConfigureAwait(false);
             }
 
@@ -295,6 +308,7 @@ internal sealed class AgentSessionHandler
     private async Task ReportUpstreamFailureAsync(HttpContext context, AgentSession session, ForwarderError error)
     {
         var identity = session.Identity;
+        _metrics.AdmissionRejected(AdmissionRejections.Upstream);
         if (session.UpstreamStatus is { } refusedWith)
         {
             // The transformer has already answered 502 with the upstream's status.
@@ -376,6 +390,7 @@ internal sealed class AgentSessionHandler
     private Task RejectAsync(HttpContext context, int status, string error, string message, string? keyId = null)
     {
         ForwardingLog.Rejected(_logger, context.Connection.RemoteIpAddress, status, error, keyId);
+        _metrics.AdmissionRejected(AdmissionRejections.ReasonFor(error, _readiness.IsStopping));
         if (status == StatusCodes.Status401Unauthorized)
         {
             context.Response.Headers.WWWAuthenticate = "Token";

@@ -10,7 +10,9 @@ internal sealed class DirectionMeter : IWebSocketFrameObserver
 {
     private readonly AgentSession _session;
     private readonly TunnelSide _from;
-    private long _frames;
+    private long _binaryFrames;
+    private long _textFrames;
+    private long _controlFrames;
     private long _bytes;
     private long _binaryPayloadBytes;
 
@@ -20,7 +22,16 @@ internal sealed class DirectionMeter : IWebSocketFrameObserver
         _from = from;
     }
 
-    public long Frames => Volatile.Read(ref _frames);
+    public long Frames => BinaryFrames + TextFrames + ControlFrames;
+
+    /// <summary>Frames of binary messages (continuations included).</summary>
+    public long BinaryFrames => Volatile.Read(ref _binaryFrames);
+
+    /// <summary>Frames of text messages (continuations included).</summary>
+    public long TextFrames => Volatile.Read(ref _textFrames);
+
+    /// <summary>Close, ping and pong frames.</summary>
+    public long ControlFrames => Volatile.Read(ref _controlFrames);
 
     /// <summary>Bytes on the wire, frame headers included.</summary>
     public long Bytes => Volatile.Read(ref _bytes);
@@ -32,10 +43,19 @@ internal sealed class DirectionMeter : IWebSocketFrameObserver
 
     public void OnFrame(WebSocketOpcode frameOpcode, WebSocketOpcode messageOpcode, bool fin, long payloadLength)
     {
-        Volatile.Write(ref _frames, _frames + 1);
-        if (messageOpcode == WebSocketOpcode.Binary)
+        // One counter per kind, each only ever growing: a metrics scrape that sums them never sees a total shrink.
+        if (frameOpcode >= WebSocketOpcode.Close)
         {
+            Volatile.Write(ref _controlFrames, _controlFrames + 1);
+        }
+        else if (messageOpcode == WebSocketOpcode.Binary)
+        {
+            Volatile.Write(ref _binaryFrames, _binaryFrames + 1);
             Volatile.Write(ref _binaryPayloadBytes, _binaryPayloadBytes + payloadLength);
+        }
+        else
+        {
+            Volatile.Write(ref _textFrames, _textFrames + 1);
         }
 
         _session.OnFrame(_from, frameOpcode, messageOpcode);

@@ -3,6 +3,7 @@ using Proxy.Customers;
 using Proxy.Hosting;
 using Proxy.Metering;
 using Proxy.Storage;
+using Proxy.Telemetry;
 using StackExchange.Redis;
 
 namespace Proxy.Sessions;
@@ -39,6 +40,7 @@ internal sealed partial class OrphanReaper : BackgroundService
     private readonly ProxyInstance _instance;
     private readonly IOptions<StorageOptions> _options;
     private readonly TimeProvider _time;
+    private readonly ProxyMetrics _metrics;
     private readonly ILogger<OrphanReaper> _logger;
 
     public OrphanReaper(
@@ -52,6 +54,7 @@ internal sealed partial class OrphanReaper : BackgroundService
         ProxyInstance instance,
         IOptions<StorageOptions> options,
         TimeProvider time,
+        ProxyMetrics metrics,
         ILogger<OrphanReaper> logger)
     {
         _redis = redis;
@@ -64,6 +67,7 @@ internal sealed partial class OrphanReaper : BackgroundService
         _instance = instance;
         _options = options;
         _time = time;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -104,6 +108,8 @@ internal sealed partial class OrphanReaper : BackgroundService
                     if (await _records.FinalizeAsync(final).ConfigureAwait(false))
                     {
                         reaped++;
+                        _metrics.RecordWritten(SpoolEntry.Final, RecordWriteResults.Ok);
+                        _metrics.SessionFinalized(final);
                         Reaped(_logger, final.SessionId, final.CustomerId, open.InstanceId, final.DurationMs, final.BillableMs);
                     }
                 }

@@ -12,4 +12,7 @@ internal sealed record ProxyCloseRequest(string CloseReason, string ErrorCode, s
 
     /// <summary>The Close code the upstream gets: 1000 (a normal end of its session) unless it broke the protocol.</summary>
     public int UpstreamCloseCode { get; init; } = 1000;
+
+    /// <summary>A peer broke the WebSocket protocol or a limit (counted apart from the proxy's policy closes).</summary>
+    public bool IsProtocolViolation { get; init; }
 }

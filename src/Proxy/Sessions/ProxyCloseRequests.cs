@@ -45,6 +45,7 @@ internal static class ProxyCloseRequests
         Forwarding.FrameLimits.CloseCodeFor(error))
     {
         SendErrorMessage = false,
+        IsProtocolViolation = true,
     };
 
     /// <summary>The upstream broke the protocol: the client is told (1014, bad gateway), the upstream gets the code.</summary>
@@ -55,6 +56,7 @@ internal static class ProxyCloseRequests
         1014)
     {
         UpstreamCloseCode = Forwarding.FrameLimits.CloseCodeFor(error),
+        IsProtocolViolation = true,
     };
 
     public static string Describe(TimeSpan span) =>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Telemetry;
 
 namespace Proxy.Sessions;
 
@@ -6,11 +7,13 @@ namespace Proxy.Sessions;
 internal sealed class SessionCloser
 {
     private readonly IOptionsMonitor<SessionControlOptions> _options;
+    private readonly ProxyMetrics _metrics;
     private readonly ILogger<SessionCloser> _logger;
 
-    public SessionCloser(IOptionsMonitor<SessionControlOptions> options, ILogger<SessionCloser> logger)
+    public SessionCloser(IOptionsMonitor<SessionControlOptions> options, ProxyMetrics metrics, ILogger<SessionCloser> logger)
     {
         _options = options;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -21,6 +24,7 @@ internal sealed class SessionCloser
             return Task.CompletedTask;
         }
 
+        _metrics.ForcedClose(request.IsProtocolViolation ? "protocol_violation" : request.CloseReason);
         SessionControlLog.ForcedClose(_logger, session.SessionId, session.Identity.CustomerId, request.CloseReason, request.ClientCloseCode);
         return CloseCoreAsync(session, request);
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Telemetry;
 
 namespace Proxy.Sessions;
 
@@ -14,6 +15,7 @@ internal sealed class SessionSupervisor : BackgroundService
     private readonly SessionCloser _closer;
     private readonly IOptionsMonitor<SessionControlOptions> _options;
     private readonly TimeProvider _time;
+    private readonly ProxyMetrics _metrics;
     private readonly ILogger<SessionSupervisor> _logger;
 
     public SessionSupervisor(
@@ -21,12 +23,14 @@ internal sealed class SessionSupervisor : BackgroundService
         SessionCloser closer,
         IOptionsMonitor<SessionControlOptions> options,
         TimeProvider time,
+        ProxyMetrics metrics,
         ILogger<SessionSupervisor> logger)
     {
         _registry = registry;
         _closer = closer;
         _options = options;
         _time = time;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -110,6 +114,7 @@ internal sealed class SessionSupervisor : BackgroundService
         if (policy.IdleWarningLead > TimeSpan.Zero && session.IdleWarningSentFor != lastActivity && idle >= policy.IdleTimeout - policy.IdleWarningLead)
         {
             session.IdleWarningSentFor = lastActivity;
+            _metrics.IdleWarningSent();
             Warn(session, AgentControlMessages.IdleWarning,
                 $"No activity for {ProxyCloseRequests.Describe(idle)}: the session will be closed in {ProxyCloseRequests.Describe(policy.IdleTimeout - idle)} unless it is used.");
         }

@@ -40,6 +40,7 @@ internal sealed partial class RecordSpool : IDisposable
     // The file's length and how much of it has been replayed, as of the last write or replay.
     private long _length;
     private long _replayed;
+    private long _pendingRecords;
 
     public RecordSpool(IOptions<StorageOptions> options, ILogger<RecordSpool> logger)
     {
@@ -54,6 +55,7 @@ internal sealed partial class RecordSpool : IDisposable
         _ = JsonSerializer.SerializeToUtf8Bytes(new SpoolEntry(SpoolEntry.Open, WarmUpRecord), SpoolJsonContext.Default.SpoolEntry);
         _length = File.Exists(_file) ? new FileInfo(_file).Length : 0;
         _replayed = Math.Min(ReadOffset(), _length);
+        _pendingRecords = CountLines(_file, _replayed, _length);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "record-spool" };
         _writer.Start();
     }
@@ -65,6 +67,11 @@ internal sealed partial class RecordSpool : IDisposable
     public long PendingBytes => Math.Max(0, Volatile.Read(ref _length) - Volatile.Read(ref _replayed));
 
     public bool HasPending => PendingBytes > 0;
+
+    /// <summary>Entries written but not yet replayed (for metrics; <see cref="PendingBytes"/> is what bounds the spool).</summary>
+    public long PendingRecords => Math.Max(0, Volatile.Read(ref _pendingRecords));
+
+    public long MaxBytes => _maxBytes;
 
     /// <summary>Over its size bound: the instance stops admitting sessions until the spool drains.</summary>
     public bool IsFull => PendingBytes >= _maxBytes;
@@ -108,6 +115,7 @@ internal sealed partial class RecordSpool : IDisposable
 
                     _append.Flush(flushToDisk: true);
                     Volatile.Write(ref _length, _append.Length);
+                    Interlocked.Add(ref _pendingRecords, batch.Count);
                     var pending = PendingBytes;
                     if (pending >= _maxBytes && !_alarmRaised)
                     {
@@ -171,6 +179,8 @@ internal sealed partial class RecordSpool : IDisposable
                 Volatile.Write(ref _replayed, offset + newline + 1);
             }
 
+            Interlocked.Decrement(ref _pendingRecords);
+
             start = newline + 1;
         }
 
@@ -188,6 +198,7 @@ internal sealed partial class RecordSpool : IDisposable
                 File.Delete(_file);
                 File.Delete(_offsetFile);
                 _alarmRaised = false;
+                Volatile.Write(ref _pendingRecords, 0);
                 Volatile.Write(ref _length, 0);
                 Volatile.Write(ref _replayed, 0);
             }
@@ -245,6 +256,32 @@ internal sealed partial class RecordSpool : IDisposable
             CorruptLine(_logger, Directory, Encoding.UTF8.GetString(line), ex);
             return null;
         }
+    }
+
+    private static long CountLines(string file, long from, long to)
+    {
+        if (to <= from)
+        {
+            return 0;
+        }
+
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(from, SeekOrigin.Begin);
+        var buffer = new byte[64 * 1024];
+        long lines = 0;
+        for (var left = to - from; left > 0;)
+        {
+            var read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (read == 0)
+            {
+                break;
+            }
+
+            lines += buffer.AsSpan(0, read).Count((byte)'\n');
+            left -= read;
+        }
+
+        return lines;
     }
 
     private long ReadOffset() =>

@@ -1,4 +1,5 @@
 using Proxy.Metering;
+using Proxy.Telemetry;
 using StackExchange.Redis;
 
 namespace Proxy.Storage;
@@ -13,13 +14,15 @@ internal sealed partial class RecordWriter
     private readonly SessionRecordStore _store;
     private readonly RecordSpool _spool;
     private readonly IConnectionMultiplexer _redis;
+    private readonly ProxyMetrics _metrics;
     private readonly ILogger<RecordWriter> _logger;
 
-    public RecordWriter(SessionRecordStore store, RecordSpool spool, IConnectionMultiplexer redis, ILogger<RecordWriter> logger)
+    public RecordWriter(SessionRecordStore store, RecordSpool spool, IConnectionMultiplexer redis, ProxyMetrics metrics, ILogger<RecordWriter> logger)
     {
         _store = store;
         _spool = spool;
         _redis = redis;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -28,18 +31,27 @@ internal sealed partial class RecordWriter
     public Task FinalizeAsync(SessionRecord record) => WriteAsync(SpoolEntry.Final, record);
 
     /// <summary>Applies a spooled entry to Redis (the replay); throws if Redis cannot take it.</summary>
-    public async Task ApplyAsync(SpoolEntry entry)
+    public Task ReplayAsync(SpoolEntry entry) => ApplyAsync(entry, RecordWriteResults.Replayed);
+
+    private async Task ApplyAsync(SpoolEntry entry, string result)
     {
         if (entry.Op == SpoolEntry.Open)
         {
             await _store.WriteOpenAsync(entry.Record).ConfigureAwait(false);
+            _metrics.RecordWritten(entry.Op, result);
             return;
         }
 
         // First final wins, so usage counts the session once. When this instance was cut off from Redis long enough
         // for the reaper to finalize its session with an estimate, the measured figures stay here, in the log.
-        if (!await _store.FinalizeAsync(entry.Record).ConfigureAwait(false))
+        if (await _store.FinalizeAsync(entry.Record).ConfigureAwait(false))
         {
+            _metrics.RecordWritten(entry.Op, result);
+            _metrics.SessionFinalized(entry.Record);
+        }
+        else
+        {
+            _metrics.RecordWritten(entry.Op, RecordWriteResults.AlreadyFinal);
             AlreadyFinal(_logger, entry.Record.SessionId, entry.Record.CustomerId, entry.Record.DurationMs);
         }
     }
@@ -50,7 +62,7 @@ internal sealed partial class RecordWriter
         {
             try
             {
-                await ApplyAsync(new SpoolEntry(op, record)).ConfigureAwait(false);
+                await ApplyAsync(new SpoolEntry(op, record), RecordWriteResults.Ok).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
@@ -63,7 +75,17 @@ internal sealed partial class RecordWriter
             Spooled(_logger, op, record.SessionId, "Redis is not connected");
         }
 
-        await _spool.AppendAsync(new SpoolEntry(op, record)).ConfigureAwait(false);
+        try
+        {
+            await _spool.AppendAsync(new SpoolEntry(op, record)).ConfigureAwait(false);
+        }
+        catch
+        {
+            _metrics.RecordWritten(op, RecordWriteResults.Failed);
+            throw;
+        }
+
+        _metrics.RecordWritten(op, RecordWriteResults.Spooled);
     }
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "Session {SessionId} of {CustomerId} was already final in Redis (finalized by the reaper while this instance was cut off, or written before); this instance's measurement, {DurationMs} ms, is not counted again")]

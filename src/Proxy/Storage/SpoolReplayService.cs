@@ -32,7 +32,7 @@ internal sealed partial class SpoolReplayService : BackgroundService
 
         try
         {
-            var applied = await _spool.ReplayAsync(_writer.ApplyAsync, cancellationToken).ConfigureAwait(false);
+            var applied = await _spool.ReplayAsync(_writer.ReplayAsync, cancellationToken).ConfigureAwait(false);
             if (applied > 0)
             {
                 Replayed(_logger, applied, _spool.PendingBytes);

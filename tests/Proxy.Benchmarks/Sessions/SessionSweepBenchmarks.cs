@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Proxy.Sessions;
+using Proxy.Telemetry;
 
 namespace Proxy.Benchmarks.Sessions;
 
@@ -34,7 +37,10 @@ public class SessionSweepBenchmarks : IDisposable
             registry.Add(session);
         }
 
-        _supervisor = new SessionSupervisor(registry, new SessionCloser(monitor, NullLogger<SessionCloser>.Instance), monitor, time, NullLogger<SessionSupervisor>.Instance);
+        var metrics = new ProxyMetrics(
+            new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>(),
+            new CustomerLabel(Options.Create(new MetricsOptions())));
+        _supervisor = new SessionSupervisor(registry, new SessionCloser(monitor, metrics, NullLogger<SessionCloser>.Instance), monitor, time, metrics, NullLogger<SessionSupervisor>.Instance);
     }
 
     [Benchmark]

@@ -152,6 +152,30 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Scrapes <c>/metrics</c> on the admin port, as Prometheus does (no token).</summary>
+    public async Task<PrometheusSnapshot> ScrapeAsync()
+    {
+        using var scraper = new HttpClient { BaseAddress = AdminUrl, Timeout = TimeSpan.FromSeconds(10) };
+        return PrometheusSnapshot.Parse(await scraper.GetStringAsync("/metrics"));
+    }
+
+    /// <summary>Scrapes until <paramref name="done"/> holds (counters move once a record is written, just after the
+    /// client sees its Close).</summary>
+    public async Task<PrometheusSnapshot> ScrapeUntilAsync(Func<PrometheusSnapshot, bool> done, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var snapshot = await ScrapeAsync();
+            if (done(snapshot) || DateTime.UtcNow > deadline)
+            {
+                return snapshot;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public async Task<JsonElement> InstanceAsync()
     {
         return await Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/instance", UriKind.Relative)).ConfigureAwait(false);

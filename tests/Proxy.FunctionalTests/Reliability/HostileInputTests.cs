@@ -48,6 +48,7 @@ public sealed class HostileInputTests
         var proxy = await LimitedProxyAsync();
         var customer = "hostile-" + string.Concat(violation.Where(char.IsLetter)).ToLowerInvariant();
         var (_, secret) = await proxy.IssueKeyAsync(customer);
+        var before = await proxy.ScrapeAsync();
         await using var client = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
         var welcome = JsonDocument.Parse((await client.ReadFrameAsync(TimeSpan.FromSeconds(10))).Payload).RootElement;
         var requestId = welcome.GetProperty("request_id").GetString()!;
@@ -60,6 +61,9 @@ public sealed class HostileInputTests
         Assert.Equal("client_error", record.GetProperty("close_reason").GetString());
         Assert.Equal(expectedCode, record.GetProperty("close_code").GetInt32());
         Assert.Equal("proxy", record.GetProperty("close_initiator").GetString());
+        var after = await proxy.ScrapeAsync();
+        Assert.Equal(1, after.Sum("dgproxy_protocol_violations_total", "side=client") - before.Sum("dgproxy_protocol_violations_total", "side=client"));
+        Assert.Equal(1, after.Sum("dgproxy_forced_closes_total", "reason=protocol_violation") - before.Sum("dgproxy_forced_closes_total", "reason=protocol_violation"));
 
         // Deepgram got the Settings, then the proxy's Close 1000: nothing of the bad frame.
         var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
@@ -102,6 +106,7 @@ public sealed class HostileInputTests
     public async Task A_slow_loris_upgrade_is_cut_after_the_header_timeout()
     {
         var proxy = await LimitedProxyAsync();
+        var before = await proxy.ScrapeAsync();
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(proxy.ProxyUrl.Host, proxy.ProxyUrl.Port);
         var stream = tcp.GetStream();
@@ -121,6 +126,8 @@ public sealed class HostileInputTests
         var waited = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         Assert.InRange(waited, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15));
         Assert.True(text.Length == 0 || text.ToString().StartsWith("HTTP/1.1 408", StringComparison.Ordinal), text.ToString());
+        var after = await proxy.ScrapeUntilAsync(s => Cut(s, "request_headers_timeout") > Cut(before, "request_headers_timeout"));
+        Assert.Equal(1, Cut(after, "request_headers_timeout") - Cut(before, "request_headers_timeout"));
     }
 
     [Fact]
@@ -128,6 +135,7 @@ public sealed class HostileInputTests
     {
         var proxy = await _gateway.StartProxyAsync(settings: SmallLimits);
         await using var _ = proxy;
+        var before = await proxy.ScrapeAsync();
         var (_, secret) = await proxy.IssueKeyAsync("hostile-brute-force");
         for (var i = 0; i < 5; i++)
         {
@@ -142,12 +150,16 @@ public sealed class HostileInputTests
 
         // Blocked means blocked: even a valid key from this address waits out the minute.
         Assert.StartsWith("HTTP/1.1 429", await UpgradeAsync(proxy, secret), StringComparison.Ordinal);
+        var after = await proxy.ScrapeAsync();
+        Assert.Equal(5, after.Sum("dgproxy_auth_failures_total", "reason=invalid_key") - before.Sum("dgproxy_auth_failures_total", "reason=invalid_key"));
+        Assert.Equal(2, after.Sum("dgproxy_admission_rejected_total", "reason=rate_limited") - before.Sum("dgproxy_admission_rejected_total", "reason=rate_limited"));
     }
 
     [Fact]
     public async Task Garbage_instead_of_an_http_request_gets_400_and_the_proxy_carries_on()
     {
         var proxy = await LimitedProxyAsync();
+        var before = await proxy.ScrapeAsync();
         using (var tcp = new TcpClient())
         {
             await tcp.ConnectAsync(proxy.ProxyUrl.Host, proxy.ProxyUrl.Port);
@@ -163,7 +175,13 @@ public sealed class HostileInputTests
         await using var __ = client;
         await client.ReceiveJsonAsync("Welcome");
         await client.CloseAsync();
+        var after = await proxy.ScrapeUntilAsync(s => Cut(s, "invalid_request_line") > Cut(before, "invalid_request_line"));
+        Assert.Equal(1, Cut(after, "invalid_request_line") - Cut(before, "invalid_request_line"));
     }
+
+    /// <summary>Connections Kestrel ended for a reason (its <c>error.type</c>), from its own metrics.</summary>
+    private static double Cut(PrometheusSnapshot snapshot, string errorType) =>
+        snapshot.Sum("kestrel_connection_duration_seconds_count", "error_type=" + errorType);
 
     private Task<ProxyServer> LimitedProxyAsync() => _gateway.LimitedProxyAsync(SmallLimits);
 

@@ -43,6 +43,10 @@ public sealed class RedisFailureTests
         }
 
         await WaitForSpooledAsync(proxy);
+        var outage = await proxy.ScrapeAsync();
+        Assert.Equal(0, outage.Sum("dgproxy_redis_up"));
+        Assert.True(outage.Sum("dgproxy_spool_pending_records") > 0);
+        Assert.True(outage.Sum("dgproxy_record_writes_total", "result=spooled") > 0);
         await Task.Delay(killedAt.AddSeconds(5) - DateTime.UtcNow);
         await redis.RestartAsync();
 
@@ -53,10 +57,21 @@ public sealed class RedisFailureTests
         }
 
         await proxy.WaitForEmptySpoolAsync(TimeSpan.FromSeconds(30));
-        await WaitForClosedRecordsAsync(proxy, "redis-kill", 20);
+        await proxy.WaitForClosedRecordsAsync("redis-kill", 20, TimeSpan.FromSeconds(30));
         var records = await RecordLedger.AssertBooksBalanceAsync(proxy, redis.Database, "redis-kill", [.. sessions.Select(s => s.RequestId)]);
         Assert.Equal(20, records.Count);
         Assert.All(records, r => Assert.Equal("client_closed", r.GetProperty("close_reason").GetString()));
+
+        // The metrics tell the same story: every spooled final replayed, each session counted once.
+        var after = await proxy.ScrapeAsync();
+        Assert.Equal(1, after.Sum("dgproxy_redis_up"));
+        Assert.Equal(0, after.Sum("dgproxy_spool_pending_records"));
+        Assert.Equal(20, after.Sum("dgproxy_sessions_total"));
+        Assert.Equal(records.Sum(r => r.GetProperty("billable_ms").GetInt64()) / 1000.0, after.Sum("dgproxy_billable_seconds_total"), 6);
+        Assert.Equal(after.Sum("dgproxy_record_writes_total", "record=final", "result=spooled"), after.Sum("dgproxy_record_writes_total", "record=final", "result=replayed"));
+        Assert.True(after.Sum("dgproxy_record_writes_total", "record=final", "result=spooled") >= 10);
+        Assert.Equal(20, after.Sum("dgproxy_record_writes_total", "record=final", "result=ok") + after.Sum("dgproxy_record_writes_total", "record=final", "result=replayed"));
+        Assert.Equal(0, after.Sum("dgproxy_record_writes_total", "result=failed"));
         foreach (var (client, _, _) in sessions)
         {
             await client.DisposeAsync();
@@ -128,15 +143,5 @@ public sealed class RedisFailureTests
         await client.ReceiveBinaryAsync(1);
         await client.CloseAsync();
         return requestId;
-    }
-
-    private static async Task WaitForClosedRecordsAsync(ProxyServer proxy, string customerId, int count)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while ((await proxy.ListSessionsAsync(customerId, "closed")).Length < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} closed records for {customerId}");
-            await Task.Delay(100);
-        }
     }
 }

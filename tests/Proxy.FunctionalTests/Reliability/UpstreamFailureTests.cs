@@ -73,6 +73,14 @@ public sealed class UpstreamFailureTests
         Assert.True(waited < TimeSpan.FromSeconds(10), $"the client waited {waited}");
         var record = await proxy.WaitForClosedRecordAsync("upstream-silent", _ => true);
         Assert.Equal("upstream_error", record.GetProperty("close_reason").GetString());
+
+        // Dashboards and the connect-failure alert see it: one failed connect of about the timeout, one rejection.
+        var metrics = await proxy.ScrapeAsync();
+        Assert.Equal(1, metrics.Sum("dgproxy_upstream_connect_duration_seconds_count", "result=failed"));
+        Assert.InRange(metrics.Sum("dgproxy_upstream_connect_duration_seconds_sum", "result=failed"), 0.9, 10);
+        Assert.Equal(1, metrics.Sum("dgproxy_admission_rejected_total", "reason=upstream"));
+        Assert.Equal(1, metrics.Sum("dgproxy_sessions_total", "close_reason=upstream_error"));
+        Assert.Equal(0, metrics.Sum("dgproxy_billable_seconds_total"));
         Assert.Equal(0, record.GetProperty("billable_ms").GetInt64());
         silent.Stop();
         foreach (var socket in accepted)

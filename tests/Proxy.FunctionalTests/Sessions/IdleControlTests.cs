@@ -32,6 +32,7 @@ public sealed class IdleControlTests
         var customer = $"idle-keepalive-{mode}";
         var (_, secret) = await proxy.IssueKeyAsync(customer);
         await proxy.PatchSettingsAsync(customer, new { idle_mode = mode });
+        var before = await proxy.ScrapeAsync();
 
         var (client, requestId) = await OpenAsync(proxy, secret);
         await using var _ = client;
@@ -57,6 +58,10 @@ public sealed class IdleControlTests
         Assert.Equal("idle_timeout", record.GetProperty("close_reason").GetString());
         Assert.Equal("proxy", record.GetProperty("close_initiator").GetString());
         Assert.Equal(1000, record.GetProperty("close_code").GetInt32());
+        var after = await proxy.ScrapeAsync();
+        Assert.Equal(1, after.Sum("dgproxy_idle_warnings_total") - before.Sum("dgproxy_idle_warnings_total"));
+        Assert.Equal(1, after.Sum("dgproxy_forced_closes_total", "reason=idle_timeout") - before.Sum("dgproxy_forced_closes_total", "reason=idle_timeout"));
+        Assert.Equal(1, after.Sum("dgproxy_sessions_total", "close_reason=idle_timeout") - before.Sum("dgproxy_sessions_total", "close_reason=idle_timeout"));
         var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
         Assert.Equal(1000, upstream.GetProperty("close_status").GetInt32());
         Assert.True(Math.Abs(record.GetProperty("duration_ms").GetInt64() - upstream.GetProperty("duration_ms").GetDouble()) <= 5);

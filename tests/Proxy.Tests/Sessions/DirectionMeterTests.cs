@@ -34,8 +34,26 @@ public sealed class DirectionMeterTests
         meter.OnFrame(WebSocketOpcode.Close, WebSocketOpcode.Close, true, 2);
 
         Assert.Equal(6, meter.Frames);
+        Assert.Equal(2, meter.BinaryFrames);
+        Assert.Equal(2, meter.TextFrames);
+        Assert.Equal(2, meter.ControlFrames);
         Assert.Equal(3000, meter.BinaryPayloadBytes);
         Assert.Equal(0, meter.Bytes);
+    }
+
+    [Fact]
+    public void A_ping_inside_a_fragmented_binary_message_is_a_control_frame_and_not_audio()
+    {
+        using var session = NewSession();
+        var meter = session.Inbound;
+
+        meter.OnFrame(WebSocketOpcode.Binary, WebSocketOpcode.Binary, false, 1000);
+        meter.OnFrame(WebSocketOpcode.Ping, WebSocketOpcode.Binary, true, 4);
+        meter.OnFrame(WebSocketOpcode.Continuation, WebSocketOpcode.Binary, true, 1000);
+
+        Assert.Equal(2, meter.BinaryFrames);
+        Assert.Equal(1, meter.ControlFrames);
+        Assert.Equal(2000, meter.BinaryPayloadBytes);
     }
 
     [Fact]

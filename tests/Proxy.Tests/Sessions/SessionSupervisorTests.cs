@@ -41,9 +41,10 @@ public sealed class SessionSupervisorTests : IDisposable
     {
         _supervisor = new SessionSupervisor(
             _registry,
-            new SessionCloser(_options, NullLogger<SessionCloser>.Instance),
+            new SessionCloser(_options, TestMetrics.Create(), NullLogger<SessionCloser>.Instance),
             _options,
             _time,
+            TestMetrics.Create(),
             NullLogger<SessionSupervisor>.Instance);
     }
 

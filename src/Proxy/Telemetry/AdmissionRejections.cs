@@ -1,0 +1,23 @@
+namespace Proxy.Telemetry;
+
+/// <summary>The <c>reason</c> label of <c>dgproxy_admission_rejected_total</c> for each error code a client can get.</summary>
+internal static class AdmissionRejections
+{
+    public const string Auth = "auth";
+    public const string RateLimited = "rate_limited";
+    public const string Concurrency = "concurrency";
+    public const string Draining = "draining";
+    public const string Storage = "storage";
+    public const string Upstream = "upstream";
+    public const string BadRequest = "bad_request";
+
+    public static string ReasonFor(string error, bool stopping) => error switch
+    {
+        "missing_key" or "invalid_key" or "key_revoked" or "key_expired" or "customer_disabled" => Auth,
+        "too_many_auth_failures" => RateLimited,
+        "concurrency_limit" or "instance_full" => Concurrency,
+        "not_ready" => stopping ? Draining : Storage,
+        "websocket_required" or "unsupported_websocket_version" or "invalid_websocket_key" => BadRequest,
+        _ => Upstream,
+    };
+}

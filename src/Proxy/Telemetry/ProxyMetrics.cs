@@ -1,0 +1,96 @@
+using System.Diagnostics.Metrics;
+using Proxy.Metering;
+
+namespace Proxy.Telemetry;
+
+/// <summary>
+/// The proxy's own instruments, exported as <c>dgproxy_*</c> (README, "Operating"). Only bounded labels: close
+/// reasons, rejection and failure reasons, results, and – if the operator opts in – an allow-listed customer.
+/// Nothing here runs per frame: traffic is read from the sessions' own counters at scrape time
+/// (<see cref="ProxyStateMetrics"/>).
+/// </summary>
+internal sealed class ProxyMetrics
+{
+    public const string MeterName = "Proxy";
+
+    private static readonly double[] SessionDurationBuckets = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 5400, 7200];
+    private static readonly double[] ConnectDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private readonly CustomerLabel _customer;
+    private readonly Counter<long> _sessions;
+    private readonly Histogram<double> _sessionDuration;
+    private readonly Counter<double> _billableSeconds;
+    private readonly Histogram<double> _upstreamConnect;
+    private readonly Counter<long> _admissionRejected;
+    private readonly Counter<long> _authFailures;
+    private readonly Counter<long> _idleWarnings;
+    private readonly Counter<long> _forcedCloses;
+    private readonly Counter<long> _protocolViolations;
+    private readonly Counter<long> _recordWrites;
+
+    public ProxyMetrics(IMeterFactory meterFactory, CustomerLabel customer)
+    {
+        _customer = customer;
+        var meter = meterFactory.Create(MeterName);
+        _sessions = meter.CreateCounter<long>("dgproxy.sessions", description: "Sessions whose final record was written, by close reason (counted once, by the instance that wrote it).");
+        _sessionDuration = meter.CreateHistogram(
+            "dgproxy.session.duration", "s", "Session duration as recorded (upstream connection time).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SessionDurationBuckets });
+        _billableSeconds = meter.CreateCounter<double>("dgproxy.billable", "s", "Billable seconds of finalized sessions (at least 1 s per connected session).");
+        _upstreamConnect = meter.CreateHistogram(
+            "dgproxy.upstream.connect.duration", "s", "From forwarding the upgrade to the agent API's answer, by result (ok, refused, failed).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ConnectDurationBuckets });
+        _admissionRejected = meter.CreateCounter<long>("dgproxy.admission.rejected", description: "Session requests refused before or at the upgrade, by reason.");
+        _authFailures = meter.CreateCounter<long>("dgproxy.auth.failures", description: "Failed proxy key checks, by reason.");
+        _idleWarnings = meter.CreateCounter<long>("dgproxy.idle.warnings", description: "SESSION_IDLE_WARNING messages sent.");
+        _forcedCloses = meter.CreateCounter<long>("dgproxy.forced.closes", description: "Sessions the proxy closed, by reason.");
+        _protocolViolations = meter.CreateCounter<long>("dgproxy.protocol.violations", description: "Sessions ended because a peer broke the WebSocket protocol or a limit, by side and error.");
+        _recordWrites = meter.CreateCounter<long>("dgproxy.record.writes", description: "Session record writes, by record (open, final) and result (ok, spooled, replayed, already_final, failed).");
+
+        // Present from the start at 0: an alert on its increase then sees the very first failure of a process.
+        RecordWritten(Storage.SpoolEntry.Open, RecordWriteResults.Failed, 0);
+        RecordWritten(Storage.SpoolEntry.Final, RecordWriteResults.Failed, 0);
+    }
+
+    /// <summary>A final record reached Redis for the first time (direct, replayed, or the reaper's).</summary>
+    public void SessionFinalized(SessionRecord record)
+    {
+        var reason = new KeyValuePair<string, object?>("close_reason", record.CloseReason ?? "unknown");
+        if (_customer.IsEnabled)
+        {
+            var customer = new KeyValuePair<string, object?>(CustomerLabel.Name, _customer.ValueFor(record.CustomerId));
+            _sessions.Add(1, reason, customer);
+            _billableSeconds.Add((record.BillableMs ?? 0) / 1000.0, customer);
+        }
+        else
+        {
+            _sessions.Add(1, reason);
+            _billableSeconds.Add((record.BillableMs ?? 0) / 1000.0);
+        }
+
+        if (record.DurationMs is { } durationMs)
+        {
+            _sessionDuration.Record(durationMs / 1000.0);
+        }
+    }
+
+    public void UpstreamConnected(TimeSpan elapsed, string result) =>
+        _upstreamConnect.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("result", result));
+
+    public void AdmissionRejected(string reason) =>
+        _admissionRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void AuthFailed(string reason) =>
+        _authFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void IdleWarningSent() => _idleWarnings.Add(1);
+
+    public void ForcedClose(string reason) =>
+        _forcedCloses.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void ProtocolViolation(string side, string error) =>
+        _protocolViolations.Add(1, new KeyValuePair<string, object?>("side", side), new KeyValuePair<string, object?>("error", error));
+
+    public void RecordWritten(string record, string result, long count = 1) =>
+        _recordWrites.Add(count, new KeyValuePair<string, object?>("record", record), new KeyValuePair<string, object?>("result", result));
+}

@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Options;
+using Proxy.Metering;
+using Proxy.Telemetry;
+using Proxy.Tests.TestSupport;
+
+namespace Proxy.Tests.Telemetry;
+
+public sealed class ProxyMetricsTests
+{
+    [Fact]
+    public void A_finalized_session_counts_once_with_its_billable_seconds_and_duration()
+    {
+        var factory = TestMetrics.NewMeterFactory();
+        var metrics = TestMetrics.Create(factory);
+        using var sessions = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.sessions");
+        using var billable = new MetricCollector<double>(factory, ProxyMetrics.MeterName, "dgproxy.billable");
+        using var duration = new MetricCollector<double>(factory, ProxyMetrics.MeterName, "dgproxy.session.duration");
+
+        metrics.SessionFinalized(Final("acme", durationMs: 400, billableMs: 1000));
+        metrics.SessionFinalized(Final("acme", durationMs: 61_250, billableMs: 61_250));
+
+        Assert.Equal(2, sessions.GetMeasurementSnapshot().EvaluateAsCounter());
+        Assert.All(sessions.GetMeasurementSnapshot(), m => Assert.Equal("client_closed", m.Tags["close_reason"]));
+        Assert.All(sessions.GetMeasurementSnapshot(), m => Assert.False(m.Tags.ContainsKey(CustomerLabel.Name)));
+        Assert.Equal(62.25, billable.GetMeasurementSnapshot().Sum(m => m.Value), 9);
+        Assert.Equal([0.4, 61.25], duration.GetMeasurementSnapshot().Select(m => m.Value));
+    }
+
+    [Fact]
+    public void Only_allow_listed_customers_appear_as_labels()
+    {
+        var factory = TestMetrics.NewMeterFactory();
+        var metrics = TestMetrics.Create(factory, "acme");
+        using var sessions = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.sessions");
+
+        metrics.SessionFinalized(Final("acme", 1000, 1000));
+        metrics.SessionFinalized(Final("globex", 1000, 1000));
+        metrics.SessionFinalized(Final("initech", 1000, 1000));
+
+        Assert.Equal(["acme", "other", "other"], sessions.GetMeasurementSnapshot().Select(m => m.Tags[CustomerLabel.Name]));
+    }
+
+    [Fact]
+    public void Failed_record_writes_exist_at_zero_from_the_start()
+    {
+        var factory = TestMetrics.NewMeterFactory();
+        using var writes = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.record.writes");
+
+        TestMetrics.Create(factory);
+
+        var failed = writes.GetMeasurementSnapshot();
+        Assert.Equal(2, failed.Count);
+        Assert.All(failed, m => Assert.Equal(("failed", 0L), ((string)m.Tags["result"]!, m.Value)));
+    }
+
+    [Theory]
+    [InlineData("missing_key", false, "auth")]
+    [InlineData("key_expired", false, "auth")]
+    [InlineData("customer_disabled", false, "auth")]
+    [InlineData("too_many_auth_failures", false, "rate_limited")]
+    [InlineData("instance_full", false, "concurrency")]
+    [InlineData("concurrency_limit", false, "concurrency")]
+    [InlineData("not_ready", true, "draining")]
+    [InlineData("not_ready", false, "storage")]
+    [InlineData("invalid_websocket_key", false, "bad_request")]
+    [InlineData("upstream_key_missing", false, "upstream")]
+    public void Every_refusal_maps_to_a_bounded_reason(string error, bool stopping, string reason) =>
+        Assert.Equal(reason, AdmissionRejections.ReasonFor(error, stopping));
+
+    [Fact]
+    public void The_customer_label_allow_list_is_capped_and_checked()
+    {
+        var validator = new MetricsOptionsValidator();
+
+        Assert.True(validator.Validate(null, new MetricsOptions { CustomerLabels = ["acme", "globex"] }).Succeeded);
+        var tooMany = validator.Validate(null, new MetricsOptions { CustomerLabels = [.. Enumerable.Range(0, 51).Select(i => $"c{i}")] });
+        Assert.Contains("at most 50", tooMany.FailureMessage, StringComparison.Ordinal);
+        var other = validator.Validate(null, new MetricsOptions { CustomerLabels = ["other"] });
+        Assert.Contains("'other' is not a customer id", other.FailureMessage, StringComparison.Ordinal);
+        Assert.False(validator.Validate(null, new MetricsOptions { CustomerLabels = ["Not An Id!"] }).Succeeded);
+    }
+
+    [Fact]
+    public void Every_label_value_of_the_customer_label_is_known_in_advance()
+    {
+        var label = new CustomerLabel(Options.Create(new MetricsOptions { CustomerLabels = ["acme"] }));
+
+        Assert.True(label.IsEnabled);
+        Assert.Equal(["acme", "other"], label.Values);
+        Assert.False(new CustomerLabel(Options.Create(new MetricsOptions())).IsEnabled);
+    }
+
+    private static SessionRecord Final(string customerId, long durationMs, long billableMs) => new()
+    {
+        SessionId = Guid.NewGuid().ToString(),
+        CustomerId = customerId,
+        KeyId = "key_1",
+        InstanceId = "test",
+        ClientOpenedAtMs = 1,
+        DurationMs = durationMs,
+        BillableMs = billableMs,
+        CloseReason = CloseReasons.ClientClosed,
+        Status = SessionStatus.Closed,
+    };
+}
