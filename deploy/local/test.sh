@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Runs every test: unit, functional (real proxy, emulator and redis-server processes on loopback) and the
-# end-to-end runs of Deepgram's JS SDK. Installs what a fresh Debian machine lacks (redis-server, npm packages).
+# Runs every test: the alert rules and Prometheus config (promtool), unit, functional (real proxy, emulator,
+# redis-server and prometheus processes on loopback) and the end-to-end runs of Deepgram's JS SDK. Installs what a
+# fresh Debian machine lacks (redis-server, prometheus, npm packages).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 root="$(repo_root)"
 cd "$root"
 
 ensure_package redis-server redis-server
+ensure_package promtool prometheus
 command -v node >/dev/null 2>&1 || fail "node (>= 20) is required for the SDK end-to-end tests"
 
 log "npm ci (tests/sdk-e2e: @deepgram/sdk)"
 (cd tests/sdk-e2e && npm ci --no-audit --no-fund --loglevel=error)
+
+log "alert rules, their unit tests and the Prometheus config (promtool)"
+bash deploy/prometheus/check.sh
 
 log "dotnet build (Release)"
 dotnet build Proxy.sln -c Release -warnaserror --nologo -v quiet

@@ -78,18 +78,5 @@ internal sealed class RedisServer : IAsyncDisposable
         await _process.WaitForLineAsync("Ready to accept connections", TimeSpan.FromSeconds(20)).ConfigureAwait(false);
     }
 
-    private static string FindExecutable()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Append("/usr/bin").Append("/usr/local/bin"))
-        {
-            var candidate = Path.Combine(dir, "redis-server");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException(
-            "redis-server is not installed. The functional tests need a real Redis: install it (apt-get install -y redis-server) or run deploy/local/test.sh, which does.");
-    }
+    private static string FindExecutable() => Executables.Find("redis-server", "redis-server");
 }

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Proxy.FunctionalTests.Infrastructure;
+
+namespace Proxy.FunctionalTests.Telemetry;
+
+/// <summary>The Grafana dashboard only queries what the proxy really exports.</summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed partial class DashboardTests
+{
+    private readonly GatewayFixture _gateway;
+
+    public DashboardTests(GatewayFixture gateway)
+    {
+        _gateway = gateway;
+    }
+
+    [Fact]
+    public async Task Every_panel_query_names_a_metric_the_proxy_exports()
+    {
+        var path = Path.Combine(RepositoryPaths.Root, "deploy", "grafana", "dgproxy-dashboard.json");
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(path));
+        var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray().ToList();
+        Assert.NotEmpty(panels);
+        var queries = new List<(string Panel, string Expr)>();
+        foreach (var panel in panels)
+        {
+            var title = panel.GetProperty("title").GetString()!;
+            var targets = panel.GetProperty("targets").EnumerateArray().ToList();
+            Assert.True(targets.Count > 0, $"panel '{title}' has no query");
+            foreach (var target in targets)
+            {
+                var expr = target.GetProperty("expr").GetString();
+                Assert.False(string.IsNullOrWhiteSpace(expr), $"panel '{title}' has an empty query");
+                queries.Add((title, expr!));
+            }
+        }
+
+        // A proxy that has done a bit of everything, so that every instrument has reported at least once.
+        await using var proxy = await _gateway.StartProxyAsync(settings: GatewayFixture.ShortSessionControl);
+        await ExerciseAsync(proxy);
+        var exported = (await proxy.ScrapeUntilAsync(s => s.Has("dgproxy_forced_closes_total") && s.Has("dgproxy_protocol_violations_total"))).MetricNames.ToHashSet(StringComparer.Ordinal);
+
+        foreach (var (panel, expr) in queries)
+        {
+            var names = MetricName().Matches(expr).Select(m => m.Value).ToList();
+            Assert.True(names.Count > 0 || expr.Contains("up{job=\"dgproxy\"", StringComparison.Ordinal), $"panel '{panel}': '{expr}' names no dgproxy metric");
+            foreach (var name in names)
+            {
+                Assert.True(exported.Contains(name), $"panel '{panel}' queries {name}, which the proxy does not export");
+            }
+        }
+    }
+
+    /// <summary>A session, a failed key check, an idle close with its warning, and a protocol violation.</summary>
+    private static async Task ExerciseAsync(ProxyServer proxy)
+    {
+        var (_, secret) = await proxy.IssueKeyAsync("dashboard");
+        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+        await using (client)
+        {
+            await client.ReceiveJsonAsync("Welcome");
+            await client.SendBinaryAsync(640);
+            var seen = await client.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(10));
+            Assert.True(seen.Closed);
+        }
+
+        var refused = await Forwarding.AdmissionTests.RawUpgradeAsync(
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token dgpk_wrong\r\n", proxy.ProxyUrl);
+        Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
+
+        await using var raw = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
+        await raw.ReadFrameAsync(TimeSpan.FromSeconds(10));
+        await raw.SendRawAsync([0x82, 0x01, 0x00]);
+        Assert.Equal(1002, await raw.ReadUntilCloseAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    // Metric names in PromQL: dgproxy_* (and `up`, which Prometheus makes itself).
+    [GeneratedRegex(@"\bdgproxy_[a-z_]+\b")]
+    private static partial Regex MetricName();
+}
