@@ -15,6 +15,8 @@ internal static class ConnectionEndTracker
     public static void UseConnectionEndTracking(this KestrelServerOptions options, TimeProvider time) =>
         options.ConfigureEndpointDefaults(listen => listen.Use(next => async connection =>
         {
+            var peerEnd = new PeerEndStamp(time);
+            connection.Transport = new PeerEndObservingPipe(connection.Transport, peerEnd);
             try
             {
                 await next(connection);
@@ -23,6 +25,12 @@ internal static class ConnectionEndTracker
             {
                 if (connection.Items.TryGetValue(RecordKey, out var value) && value is ConnectionRecord record)
                 {
+                    // The peer's FIN or reset, as the transport saw it, when it came first.
+                    if (peerEnd.TryGet(out var timestamp, out var at))
+                    {
+                        record.MarkPeerGone(time.GetElapsedTime(record.AcceptedTimestamp, timestamp), at);
+                    }
+
                     record.MarkConnectionEnded(time.GetElapsedTime(record.AcceptedTimestamp), time.GetUtcNow());
                 }
             }

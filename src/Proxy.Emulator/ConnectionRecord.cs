@@ -101,14 +101,15 @@ internal sealed class ConnectionRecord
     }
 
     /// <summary>
-    /// The connection died under the session (the peer dropped it, or the emulator aborted it): it ended now, even
+    /// The connection died under the session (the peer dropped it, or the emulator aborted it): it ended then, even
     /// though the handler and Kestrel take a while longer to notice and tear it down.
     /// </summary>
     public void MarkPeerGone(TimeSpan duration, DateTimeOffset at)
     {
         lock (_gate)
         {
-            if (_peerGoneAfter is null && _closedAtMs is null)
+            // The earliest report wins: the transport's own (at teardown) can arrive after the handler's later one.
+            if (_closedAtMs is null && (_peerGoneAfter is null || duration < _peerGoneAfter))
             {
                 _peerGoneAfter = duration;
                 _peerGoneAt = at;

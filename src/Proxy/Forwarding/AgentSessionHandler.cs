@@ -240,7 +240,9 @@ internal sealed class AgentSessionHandler
 
         // A client that resets its connection is seen here first: the tunnel's pending read is cancelled rather than
         // failed, and would otherwise let the upstream's teardown look like the first end.
-        using var clientGone = context.RequestAborted.Register(static state => ((AgentSession)state!).MarkEnded(TunnelSide.Client), session);
+        var lifetime = context.Features.Get<IHttpRequestLifetimeFeature>()!;
+        using var clientGone = new ClientAbortFeature(lifetime, session);
+        context.Features.Set<IHttpRequestLifetimeFeature>(clientGone);
         context.Features.Set(new AgentSessionFeature(session, credentials, upstreamKey));
         context.Features.Set<IHttpUpgradeFeature>(new MeteredUpgradeFeature(upgrade, session));
         _registry.Add(session);
@@ -254,8 +256,10 @@ internal sealed class AgentSessionHandler
             }
             finally
             {
+                session.CloseUpstreamConnection();
                 session.MarkTunnelEnded();
                 context.Features.Set(upgrade);
+                context.Features.Set(lifetime);
             }
 
             if (session.UpstreamOpened)

@@ -141,7 +141,12 @@ internal sealed class MeteredTunnelStream : ObservedStream
 
     protected override void OnEnded()
     {
-        _session.MarkEnded(_side);
+        // The upstream's end is the socket's (UpstreamConnectionStream, below this one) when the proxy has it.
+        if (_side == TunnelSide.Client || !_session.HasUpstreamConnection)
+        {
+            _session.MarkEnded(_side);
+        }
+
         FailPending();
     }
 

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Proxy.Sessions;
 
 namespace Proxy.Forwarding;
@@ -10,6 +11,7 @@ namespace Proxy.Forwarding;
 internal sealed class UpstreamConnectionStream : ObservedStream
 {
     private readonly TimeProvider _time;
+    private readonly Socket? _socket;
     private AgentSession? _session;
     private bool _sawResponse;
 
@@ -17,6 +19,7 @@ internal sealed class UpstreamConnectionStream : ObservedStream
         : base(inner)
     {
         _time = time;
+        _socket = (inner as NetworkStream)?.Socket;
     }
 
     public void Attach(AgentSession session) => Volatile.Write(ref _session, session);
@@ -34,4 +37,35 @@ internal sealed class UpstreamConnectionStream : ObservedStream
     }
 
     protected override void OnEnded() => Volatile.Read(ref _session)?.MarkEnded(TunnelSide.Upstream);
+
+    // Closing a socket that still has an operation in flight is deferred until that operation has unwound: the FIN
+    // goes out right after the end is stamped, so Deepgram's clock stops when the record's does.
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            ShutDown();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        ShutDown();
+        return base.DisposeAsync();
+    }
+
+    private void ShutDown()
+    {
+        OnEnded();
+        try
+        {
+            _socket?.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed or reset: nothing left to end.
+        }
+    }
 }

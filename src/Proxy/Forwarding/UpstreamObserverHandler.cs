@@ -64,6 +64,7 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
         {
             session.MarkUpstreamOpened(probe.FirstResponseTimestamp, probe.FirstResponseAtMs);
             connection.Attach(session);
+            session.AttachUpstreamConnection(connection);
         }
         else
         {

@@ -25,6 +25,7 @@ internal sealed class AgentSession : IDisposable
     private long _upstreamClosedAtMs;
     private long _clientClosedAtMs;
     private int _firstEndedSide;
+    private Stream? _upstreamConnection;
     private int _firstCloseFrom;
     private int _closeCode;
     private int _upstreamStatus;
@@ -239,6 +240,16 @@ internal sealed class AgentSession : IDisposable
     }
 
     public void MarkUpstreamRefused(int statusCode) => _upstreamStatus = statusCode;
+
+    /// <summary>The upstream's socket-level stream (below HTTP). Once known, only its end stamps the upstream's end:
+    /// the streams above it can be let go of before the socket is really closed.</summary>
+    public void AttachUpstreamConnection(Stream connection) => Volatile.Write(ref _upstreamConnection, connection);
+
+    public bool HasUpstreamConnection => Volatile.Read(ref _upstreamConnection) is not null;
+
+    /// <summary>Closes the upstream connection now if the forwarder has not (a client gone before the tunnel started
+    /// leaves it to be collected later): billing stops when Deepgram sees the connection end.</summary>
+    public void CloseUpstreamConnection() => Volatile.Read(ref _upstreamConnection)?.Dispose();
 
     private async Task<bool> WaitForUpstreamEndAsync(TimeSpan grace)
     {

@@ -21,19 +21,42 @@ public sealed class ClientFaultTests
     {
         var proxy = _gateway.Proxy;
         var (_, secret) = await proxy.IssueKeyAsync("client-reset");
-        var client = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
-        var (_, welcome) = await client.ReadFrameAsync(TimeSpan.FromSeconds(10));
-        var requestId = System.Text.Json.JsonDocument.Parse(welcome).RootElement.GetProperty("request_id").GetString()!;
-        var mask = RandomNumberGenerator.GetBytes(4);
-        await client.SendHeaderAsync(0x2, 64 * 1024, mask);
-        await client.SendPayloadAsync(RandomNumberGenerator.GetBytes(1000), mask, 0);
-        client.Reset();
 
-        var record = await proxy.WaitForClosedRecordByRequestIdAsync("client-reset", requestId);
-        Assert.Equal("client_error", record.GetProperty("close_reason").GetString());
-        Assert.Equal(1006, record.GetProperty("close_code").GetInt32());
-        var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
-        Assert.True(Math.Abs(record.GetProperty("duration_ms").GetInt64() - upstream.GetProperty("duration_ms").GetDouble()) <= 5);
+        // Who ended first is a race between the client's abort and the tunnel's teardown (once lost now and then):
+        // several resets, each must be the client's fault; the last one is also timed against the emulator.
+        const int Attempts = 10;
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var client = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
+            var (_, welcome) = await client.ReadFrameAsync(TimeSpan.FromSeconds(10));
+            var requestId = System.Text.Json.JsonDocument.Parse(welcome).RootElement.GetProperty("request_id").GetString()!;
+
+            // An established session (the agent has applied its Settings), then the reset in the middle of a frame.
+            await client.SendTextAsync(AgentTestClient.SettingsJson());
+            while (!System.Text.Encoding.UTF8.GetString((await client.ReadFrameAsync(TimeSpan.FromSeconds(10))).Payload).Contains("SettingsApplied", StringComparison.Ordinal))
+            {
+            }
+
+            var mask = RandomNumberGenerator.GetBytes(4);
+            await client.SendHeaderAsync(0x2, 64 * 1024, mask);
+            await client.SendPayloadAsync(RandomNumberGenerator.GetBytes(1000), mask, 0);
+            client.Reset();
+
+            // The teardown is timed in both processes: asking the proxy and Redis for the record at that very moment
+            // would compete with it for the two cores.
+            await Task.Delay(200);
+            var record = await proxy.WaitForClosedRecordByRequestIdAsync("client-reset", requestId);
+            Assert.True("client_error" == record.GetProperty("close_reason").GetString(), $"attempt {attempt}: {record.GetRawText()}");
+            Assert.Equal(1006, record.GetProperty("close_code").GetInt32());
+            await client.DisposeAsync();
+            if (attempt == Attempts - 1)
+            {
+                var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
+                var drift = record.GetProperty("duration_ms").GetInt64() - upstream.GetProperty("duration_ms").GetDouble();
+                MeasurementLedger.DurationDrift(nameof(A_client_resetting_its_connection_mid_frame_is_recorded_as_a_client_error), drift);
+                Assert.True(Math.Abs(drift) <= 5, $"record {record.GetRawText()} emulator {upstream.GetRawText()}");
+            }
+        }
 
         // The proxy is unharmed.
         var next = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
