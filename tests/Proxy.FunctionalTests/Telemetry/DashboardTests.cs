@@ -39,7 +39,9 @@ public sealed partial class DashboardTests
         // A proxy that has done a bit of everything, so that every instrument has reported at least once.
         await using var proxy = await _gateway.StartProxyAsync(settings: GatewayFixture.ShortSessionControl);
         await ExerciseAsync(proxy);
-        var exported = (await proxy.ScrapeUntilAsync(s => s.Has("dgproxy_forced_closes_total") && s.Has("dgproxy_protocol_violations_total"))).MetricNames.ToHashSet(StringComparer.Ordinal);
+        var scrape = await proxy.ScrapeUntilAsync(s => s.Has("dgproxy_forced_closes_total") && s.Has("dgproxy_protocol_violations_total"));
+        File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "metrics-exercised.txt"), scrape.Text);
+        var exported = scrape.MetricNames.ToHashSet(StringComparer.Ordinal);
 
         foreach (var (panel, expr) in queries)
         {
