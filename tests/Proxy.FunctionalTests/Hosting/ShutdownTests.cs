@@ -24,11 +24,8 @@ public sealed class ShutdownTests
         await using var _ = proxy;
         var (_, secret) = await proxy.IssueKeyAsync("drain-live");
         await proxy.PatchSettingsAsync("drain-live", new { idle_timeout_ms = 0 });
-        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
         await using var __ = client;
-        var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
-        await client.SendTextAsync(AgentTestClient.SettingsJson());
-        await client.ReceiveJsonAsync("SettingsApplied");
 
         var exit = proxy.Process.TerminateAsync(TimeSpan.FromSeconds(30));
         using var http = new HttpClient { BaseAddress = proxy.AdminUrl };

@@ -49,6 +49,17 @@ internal sealed class AgentTestClient : IAsyncDisposable
             configure?.Invoke(options);
         });
 
+    /// <summary>Connects with the key in the Authorization header and runs the opening every session has: Welcome,
+    /// Settings, SettingsApplied. Returns the client and Deepgram's request id (the emulator's key to its record).</summary>
+    public static async Task<(AgentTestClient Client, string RequestId)> StartSessionAsync(Uri url, string key)
+    {
+        var client = await ConnectWithHeaderAsync(url, key).ConfigureAwait(false);
+        var requestId = (await client.ReceiveJsonAsync("Welcome").ConfigureAwait(false)).GetProperty("request_id").GetString()!;
+        await client.SendTextAsync(SettingsJson()).ConfigureAwait(false);
+        await client.ReceiveJsonAsync("SettingsApplied").ConfigureAwait(false);
+        return (client, requestId);
+    }
+
     public static async Task<AgentTestClient> ConnectAsync(Uri url, Action<ClientWebSocketOptions> configure)
     {
         var socket = new ClientWebSocket();

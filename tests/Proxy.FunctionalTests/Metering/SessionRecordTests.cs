@@ -136,10 +136,7 @@ public sealed class SessionRecordTests
     {
         var proxy = _gateway.Proxy;
         var (_, secret) = await proxy.IssueKeyAsync("client-drop");
-        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
-        var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
-        await client.SendTextAsync(AgentTestClient.SettingsJson());
-        await client.ReceiveJsonAsync("SettingsApplied");
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
         await client.SendBinaryAsync(640);
         await client.ReceiveBinaryAsync(1);
 
@@ -160,11 +157,8 @@ public sealed class SessionRecordTests
     {
         var proxy = _gateway.Proxy;
         var (_, secret) = await proxy.IssueKeyAsync("upstream-crash");
-        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
         await using var _ = client;
-        var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
-        await client.SendTextAsync(AgentTestClient.SettingsJson());
-        await client.ReceiveJsonAsync("SettingsApplied");
 
         // The emulator drops the TCP connection without a Close frame, as a crashed server would; the client is told
         // with Close 1014 (bad gateway).
@@ -226,11 +220,8 @@ public sealed class SessionRecordTests
         var requestIds = await Task.WhenAll(Enumerable.Range(0, Sessions).Select(async i =>
         {
             await Task.Delay(i * 40);
-            var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+            var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
             await using var _ = client;
-            var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
-            await client.SendTextAsync(AgentTestClient.SettingsJson());
-            await client.ReceiveJsonAsync("SettingsApplied");
 
             // 20 ms audio frames in real time, as a voice app sends them, for 0.5–1.4 s.
             for (var frame = 0; frame < 25 + (i * 5); frame++)

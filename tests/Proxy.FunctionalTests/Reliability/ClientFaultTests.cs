@@ -71,11 +71,8 @@ public sealed class ClientFaultTests
         var proxy = await _gateway.StartProxyAsync(settings: GatewayFixture.ShortSessionControl);
         await using var _ = proxy;
         var (_, secret) = await proxy.IssueKeyAsync("client-stalled");
-        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
         await using var __ = client;
-        var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
-        await client.SendTextAsync(AgentTestClient.SettingsJson());
-        await client.ReceiveJsonAsync("SettingsApplied");
         var rssBefore = ResidentKb(proxy.Process.Id);
 
         // The agent pushes 4,000 × 64 KB (250 MB) as fast as it can; the client reads none of it.

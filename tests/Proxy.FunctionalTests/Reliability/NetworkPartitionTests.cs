@@ -34,10 +34,7 @@ public sealed class NetworkPartitionTests
         var sessions = new List<(AgentTestClient Client, IAsyncDisposable Audio, string RequestId)>();
         for (var i = 0; i < 2; i++)
         {
-            var client = await AgentTestClient.ConnectWithHeaderAsync(owner.AgentUrl(), secret);
-            var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
-            await client.SendTextAsync(AgentTestClient.SettingsJson());
-            await client.ReceiveJsonAsync("SettingsApplied");
+            var (client, requestId) = await AgentTestClient.StartSessionAsync(owner.AgentUrl(), secret);
             sessions.Add((client, client.StreamAudio(TimeSpan.FromMilliseconds(40)), requestId));
         }
 

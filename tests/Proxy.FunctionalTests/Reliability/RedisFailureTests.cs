@@ -24,10 +24,7 @@ public sealed class RedisFailureTests
         var sessions = new List<(AgentTestClient Client, string RequestId, IAsyncDisposable Audio)>();
         for (var i = 0; i < 20; i++)
         {
-            var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
-            var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
-            await client.SendTextAsync(AgentTestClient.SettingsJson());
-            await client.ReceiveJsonAsync("SettingsApplied");
+            var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
             sessions.Add((client, requestId, client.StreamAudio(TimeSpan.FromMilliseconds(40))));
         }
 
@@ -134,11 +131,8 @@ public sealed class RedisFailureTests
 
     private static async Task<string> RunSessionAsync(ProxyServer proxy, string secret)
     {
-        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
         await using var _ = client;
-        var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
-        await client.SendTextAsync(AgentTestClient.SettingsJson());
-        await client.ReceiveJsonAsync("SettingsApplied");
         await client.SendBinaryAsync(640);
         await client.ReceiveBinaryAsync(1);
         await client.CloseAsync();

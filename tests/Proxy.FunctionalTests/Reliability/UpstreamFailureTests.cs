@@ -22,11 +22,8 @@ public sealed class UpstreamFailureTests
         await using var emulator = await EmulatorServer.StartAsync();
         await using var proxy = await _gateway.StartProxyAsync(emulator.WebSocketUrl);
         var (_, secret) = await proxy.IssueKeyAsync("upstream-killed");
-        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
         await using var _ = client;
-        var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
-        await client.SendTextAsync(AgentTestClient.SettingsJson());
-        await client.ReceiveJsonAsync("SettingsApplied");
         ReceivedSession seen;
         long killedAtMs;
         await using (client.StreamAudio(TimeSpan.FromMilliseconds(20)))

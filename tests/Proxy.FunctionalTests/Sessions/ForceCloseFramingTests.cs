@@ -26,11 +26,8 @@ public sealed class ForceCloseFramingTests
     {
         var proxy = _gateway.Proxy;
         var (_, secret) = await proxy.IssueKeyAsync("force-close-downstream");
-        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
         await using var _ = client;
-        var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
-        await client.SendTextAsync(AgentTestClient.SettingsJson());
-        await client.ReceiveJsonAsync("SettingsApplied");
 
         // A 16 MiB frame cannot fit in the buffers between emulator, proxy and a client that is not reading: the
         // proxy is stuck in the middle of it when the close order comes.

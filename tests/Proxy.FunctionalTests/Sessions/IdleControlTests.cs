@@ -282,12 +282,6 @@ public sealed class IdleControlTests
         Assert.Equal(0, view.GetProperty("effective").GetProperty("max_concurrent_sessions").GetInt32());
     }
 
-    private static async Task<(AgentTestClient Client, string RequestId)> OpenAsync(ProxyServer proxy, string secret)
-    {
-        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
-        var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
-        await client.SendTextAsync(AgentTestClient.SettingsJson());
-        await client.ReceiveJsonAsync("SettingsApplied");
-        return (client, requestId);
-    }
+    private static Task<(AgentTestClient Client, string RequestId)> OpenAsync(ProxyServer proxy, string secret) =>
+        AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
 }
