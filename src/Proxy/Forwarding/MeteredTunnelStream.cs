@@ -20,7 +20,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
     private readonly WebSocketFrameParser _outgoing;
 
     // YARP's copy loop is the only other writer; this lock orders its writes with the proxy's own frames.
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly AsyncMutex _writeLock = new();
     private readonly List<(byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)> _pending = [];
 
     // _pending's count, changed under its lock and read without it: the copy loop checks it on every write.
@@ -54,7 +54,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
     public async Task<bool> InjectAsync(byte[] frames, bool seal, bool controlOnly = false)
     {
         TaskCompletionSource<bool> written;
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await _writeLock.EnterAsync().ConfigureAwait(false);
         try
         {
             if (_sealed || _sealPending || _outgoing.CloseSeen || _outgoing.Error == FrameProtocolError.InspectionFailed)
@@ -87,7 +87,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock.Exit();
         }
 
         return await written.Task.ConfigureAwait(false);
@@ -96,7 +96,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _writeLock.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_sealed || _cut)
@@ -123,7 +123,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock.Exit();
         }
     }
 
