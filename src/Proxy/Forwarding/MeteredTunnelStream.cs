@@ -20,8 +20,12 @@ internal sealed class MeteredTunnelStream : ObservedStream
     private readonly WebSocketFrameParser _outgoing;
 
     // YARP's copy loop is the only other writer; this lock orders its writes with the proxy's own frames.
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly AsyncMutex _writeLock = new();
     private readonly List<(byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)> _pending = [];
+
+    // _pending's count, changed under its lock and read without it: the copy loop checks it on every write.
+    private int _pendingCount;
+
     private bool _atBoundary = true;
     private bool _sealPending;
     private bool _sealed;
@@ -50,7 +54,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
     public async Task<bool> InjectAsync(byte[] frames, bool seal, bool controlOnly = false)
     {
         TaskCompletionSource<bool> written;
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await _writeLock.EnterAsync().ConfigureAwait(false);
         try
         {
             if (_sealed || _sealPending || _outgoing.CloseSeen || _outgoing.Error == FrameProtocolError.InspectionFailed)
@@ -76,13 +80,14 @@ internal sealed class MeteredTunnelStream : ObservedStream
             lock (_pending)
             {
                 _pending.Add((frames, written, controlOnly));
+                Volatile.Write(ref _pendingCount, _pending.Count);
             }
 
             _sealPending = seal;
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock.Exit();
         }
 
         return await written.Task.ConfigureAwait(false);
@@ -91,7 +96,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _writeLock.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_sealed || _cut)
@@ -118,7 +123,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock.Exit();
         }
     }
 
@@ -241,13 +246,8 @@ internal sealed class MeteredTunnelStream : ObservedStream
         _atBoundary = _outgoing.AtMessageBoundary;
     }
 
-    private bool HasPending()
-    {
-        lock (_pending)
-        {
-            return _pending.Count > 0;
-        }
-    }
+    // Frames are queued only under the write lock, which the caller holds: the count cannot grow under it.
+    private bool HasPending() => Volatile.Read(ref _pendingCount) > 0;
 
     private (byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)[] TakePending()
     {
@@ -255,6 +255,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
         {
             (byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)[] pending = [.. _pending];
             _pending.Clear();
+            Volatile.Write(ref _pendingCount, 0);
             return pending;
         }
     }
@@ -269,6 +270,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
             }
 
             _pending.Clear();
+            Volatile.Write(ref _pendingCount, 0);
         }
     }
 }

@@ -135,6 +135,19 @@ internal sealed class WebSocketFrameParser : IDisposable
             if (_headerCount == 0)
             {
                 _frameStartInChunk = _chunkConsumed;
+
+                // The usual case, a header whole in this chunk, is read where it lies; only a split one is gathered.
+                if (data.Length >= 2)
+                {
+                    var headerLength = HeaderLength(data[0], data[1]);
+                    if (data.Length >= headerLength)
+                    {
+                        _chunkConsumed += headerLength;
+                        StartFrame(data[..headerLength]);
+                        data = data[headerLength..];
+                        continue;
+                    }
+                }
             }
 
             var copy = Math.Min(_headerNeeded - _headerCount, data.Length);
@@ -156,7 +169,7 @@ internal sealed class WebSocketFrameParser : IDisposable
                 }
             }
 
-            StartFrame();
+            StartFrame(_header);
         }
     }
 
@@ -189,9 +202,8 @@ internal sealed class WebSocketFrameParser : IDisposable
         return length;
     }
 
-    private void StartFrame()
+    private void StartFrame(ReadOnlySpan<byte> h)
     {
-        ReadOnlySpan<byte> h = _header;
         var fin = (h[0] & 0x80) != 0;
         var opcode = (WebSocketOpcode)(h[0] & 0x0F);
         var masked = (h[1] & 0x80) != 0;

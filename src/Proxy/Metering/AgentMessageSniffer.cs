@@ -10,6 +10,14 @@ internal static class AgentMessageSniffer
 {
     public static AgentMessageKind Sniff(ReadOnlySpan<byte> json, bool complete)
     {
+        // Anything but an object is invalid, and the reader would say so by throwing: an exception for every empty or
+        // plain-text frame a client cares to send is too dear for the copy loop. Leading JSON whitespace is allowed.
+        var start = json.IndexOfAnyExcept(" \t\r\n"u8);
+        if (start < 0 || json[start] != (byte)'{')
+        {
+            return AgentMessageKind.Invalid;
+        }
+
         var reader = new Utf8JsonReader(json, isFinalBlock: complete, state: default);
         try
         {

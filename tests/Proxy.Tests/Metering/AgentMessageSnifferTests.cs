@@ -83,6 +83,19 @@ public sealed class AgentMessageSnifferTests
         Assert.Equal(AgentMessageKind.Other, Sniff(json, complete: false));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(" \r\n\t")]
+    [InlineData("[{\"type\":\"Settings\"")]
+    [InlineData("\"Sett")]
+    [InlineData("hello")]
+    [InlineData("\uFEFF{\"type\":\"KeepAlive\"}")]
+    public void Truncated_or_uncaptured_text_that_does_not_start_an_object_is_invalid(string json)
+    {
+        // An empty payload is what the session sees of a text message it did not capture.
+        Assert.Equal(AgentMessageKind.Invalid, Sniff(json, complete: false));
+    }
+
     [Fact]
     public void Same_cut_message_marked_complete_is_invalid()
     {
