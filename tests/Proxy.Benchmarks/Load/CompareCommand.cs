@@ -185,7 +185,7 @@ internal static class CompareCommand
     {
         var result = await StreamingLoad.RunAsync(target, new StreamingSettings(size, settings.Duration, settings.WarmUp, settings.Senders, settings.ConnectConcurrency)).ConfigureAwait(false);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Target} × {size}: {result.FramesPerSecond:N0} frames/s, RTT p50 {result.RoundTripP50:N0} µs p99 {result.RoundTripP99:N0} µs, errors {result.Errors}, dropped {result.Dropped}, generator {result.GeneratorCpuPercent:N0} % CPU"));
+            $"{result.Target} × {size}: {result.FramesPerSecond:N0} frames/s, RTT p50 {result.RoundTripP50:N0} µs p99 {result.RoundTripP99:N0} µs, errors {result.Errors}, dropped {result.Dropped}, skipped {result.Skipped:N0}, generator {result.GeneratorCpuPercent:N0} % CPU, send lag p99 {result.SendLagP99:N0} µs"));
         return result;
     }
 

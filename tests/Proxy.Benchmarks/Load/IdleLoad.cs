@@ -11,7 +11,7 @@ internal static class IdleLoad
         var measured = target.MeasuredProcesses;
         var rssBefore = measured is null ? (long?)null : ProcessMeter.Sample(measured()).RssBytes;
         var senders = Enumerable.Range(0, settings.Senders)
-            .Select(i => new SendScheduler($"keepalive-{i}", IdleSettings.KeepAliveInterval, s => s.SendKeepAlive(), recorder.SendLag))
+            .Select(i => new SendScheduler($"keepalive-{i}", IdleSettings.KeepAliveInterval, s => s.SendKeepAlive(), recorder))
             .ToArray();
 
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,

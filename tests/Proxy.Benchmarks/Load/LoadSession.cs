@@ -46,6 +46,8 @@ internal sealed class LoadSession
     private long _sentMeasured;
     private long _receivedMeasured;
     private long _outOfOrder;
+    private long _skipped;
+    private volatile bool _sendPending;
 
     private LoadSession(Socket socket, LoadRecorder recorder)
     {
@@ -71,6 +73,20 @@ internal sealed class LoadSession
 
     /// <summary>Echoes that came after a later frame's echo.</summary>
     public long OutOfOrder => Volatile.Read(ref _outOfOrder);
+
+    /// <summary>Frames due in the measured window but not sent: the previous one was still waiting for room in the
+    /// socket (the target did not keep up), or the sender loop was more than a period late (the machine did not).
+    /// The generator never queues more than one frame per session.</summary>
+    public long Skipped => Volatile.Read(ref _skipped);
+
+    /// <summary>Called by the sender loop (the only writer of the count) for slots it missed.</summary>
+    public void CountSkipped(long frames)
+    {
+        if (_recorder.Recording)
+        {
+            _skipped += frames;
+        }
+    }
 
     public bool IsSending => _state == SessionState.Ready;
 
@@ -98,7 +114,8 @@ internal sealed class LoadSession
         }
     }
 
-    /// <summary>Sends the next audio frame, stamped now; called by the session's sender loop.</summary>
+    /// <summary>Sends the next audio frame, stamped now; called by the session's sender loop, which it never blocks.</summary>
+    /// <returns>False once the session no longer sends.</returns>
     public bool SendAudio()
     {
         lock (_sendLock)
@@ -106,6 +123,16 @@ internal sealed class LoadSession
             if (_state != SessionState.Ready)
             {
                 return false;
+            }
+
+            if (_sendPending)
+            {
+                if (_recorder.Recording)
+                {
+                    _skipped++;
+                }
+
+                return true;
             }
 
             var measured = _recorder.Recording;
@@ -120,7 +147,8 @@ internal sealed class LoadSession
                 _sentMeasured++;
             }
 
-            return SendLocked(_audioFrame);
+            StartSendLocked(_audioFrame);
+            return true;
         }
     }
 
@@ -129,22 +157,50 @@ internal sealed class LoadSession
     {
         lock (_sendLock)
         {
-            return _state == SessionState.Ready && SendLocked(_keepAliveFrame);
+            if (_state != SessionState.Ready)
+            {
+                return false;
+            }
+
+            if (_sendPending)
+            {
+                if (_recorder.Recording)
+                {
+                    _skipped++;
+                }
+            }
+            else
+            {
+                StartSendLocked(_keepAliveFrame);
+            }
+
+            return true;
         }
     }
 
     /// <summary>Close 1000 and wait for the target's Close; a session that already failed is just dropped.</summary>
     public async Task CloseAsync(TimeSpan timeout)
     {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (_sendPending && _state == SessionState.Ready && Stopwatch.GetTimestamp() < deadline)
+        {
+            // A frame still waits for room in the socket; the Close must not overtake it.
+            await Task.Delay(1).ConfigureAwait(false);
+        }
+
         var sent = false;
         lock (_sendLock)
         {
-            if (_state == SessionState.Ready)
+            if (_state == SessionState.Ready && !_sendPending)
             {
                 _state = SessionState.Closing;
                 Span<byte> status = stackalloc byte[2];
                 BinaryPrimitives.WriteUInt16BigEndian(status, 1000);
                 sent = SendLocked(ClientFrames.Build(ClientFrames.Close, status, BinaryPrimitives.ReadUInt32BigEndian(_maskKey)));
+            }
+            else if (_state == SessionState.Ready)
+            {
+                Fail($"a frame found no room in the socket for {timeout.TotalSeconds:0} s");
             }
         }
 
@@ -180,6 +236,7 @@ internal sealed class LoadSession
         }
     }
 
+    /// <summary>Sends a whole frame, blocking: for the handshake and control frames, never for paced frames.</summary>
     private bool SendLocked(byte[] frame)
     {
         try
@@ -196,6 +253,50 @@ internal sealed class LoadSession
         {
             Fail("send failed: " + ex.Message);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Starts sending a paced frame. On loopback the send nearly always completes at once (no allocation, no thread
+    /// hop); when the socket is full it completes later, and until then this session's due frames are skipped, so one
+    /// slow session never holds up the others of its sender loop.
+    /// </summary>
+    private void StartSendLocked(byte[] frame)
+    {
+        ValueTask<int> send;
+        try
+        {
+            send = _socket.SendAsync((ReadOnlyMemory<byte>)frame, SocketFlags.None);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            Fail("send failed: " + ex.Message);
+            return;
+        }
+
+        if (send.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        _sendPending = true;
+        _ = CompleteSendAsync(send);
+    }
+
+    private async Task CompleteSendAsync(ValueTask<int> send)
+    {
+        try
+        {
+            // Socket.SendAsync completes once every byte is sent.
+            await send.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            Fail("send failed: " + ex.Message);
+        }
+        finally
+        {
+            _sendPending = false;
         }
     }
 
@@ -383,9 +484,9 @@ internal sealed class LoadSession
 
                 return false;
             case ClientFrames.Ping:
-                // Receive loops run on the socket engine's thread (inline completions): never wait there for a sender
-                // blocked on a full socket. None of the targets pings; a pong skipped under load costs nothing here.
-                if (_sendLock.TryEnter())
+                // Receive loops run on the socket engine's thread (inline completions): never wait there behind a
+                // frame waiting for room in the socket. None of the targets pings; a pong skipped under load is harmless.
+                if (!_sendPending && _sendLock.TryEnter())
                 {
                     try
                     {

@@ -12,8 +12,8 @@ internal static class ResultTable
     public static string Streaming(IReadOnlyList<StreamingResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine("| target | sessions | frames/s achieved (scheduled) | RTT p50 | RTT p99 | RTT p99.9 | added p50 | added p99 | target CPU ms / 1,000 frames | target RSS / session | errors / dropped / out of order | generator CPU | generator send lag p99 |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| target | sessions | frames/s achieved (scheduled) | RTT p50 | RTT p99 | RTT p99.9 | added p50 | added p99 | target CPU ms / 1,000 frames | target RSS / session | errors / dropped / out of order | generator CPU | send lag p99 | frames not sent (late or socket full) |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var direct = results.FirstOrDefault(d => d.Target == TargetStack.NameOf(TargetKind.Direct) && d.Sessions == r.Sessions);
@@ -26,7 +26,7 @@ internal static class ResultTable
             text.Append(Invariant($"| {(r.CpuMsPerThousandFrames is { } cpu ? cpu.ToString("N2", CultureInfo.InvariantCulture) : None)} "));
             text.Append(Invariant($"| {(r.RssPerSessionBytes is { } rss ? Kilobytes(rss) : None)} "));
             text.Append(Invariant($"| {r.Errors + (r.Sessions - r.Opened)} / {r.Dropped:N0} / {r.OutOfOrder:N0} "));
-            text.AppendLine(Invariant($"| {r.GeneratorCpuPercent:N0} % | {Micros(r.SendLagP99)} |"));
+            text.AppendLine(Invariant($"| {r.GeneratorCpuPercent:N0} % | {Micros(r.SendLagP99)} | {r.Skipped:N0} |"));
         }
 
         return text.ToString();

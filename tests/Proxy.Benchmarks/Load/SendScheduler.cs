@@ -7,7 +7,8 @@ namespace Proxy.Benchmarks.Load;
 /// One sender loop on its own thread, owning a shard of the sessions: each session has a fixed period and phase,
 /// the loop sends every frame that is due and sleeps until the next one. Due times are absolute (first due + k ×
 /// period), so a late wake-up never shifts later frames: no drift, whatever the sleep precision. How late each send
-/// was against its schedule is recorded (<see cref="LoadRecorder.SendLag"/>).
+/// was against its schedule is recorded in the measured window (<see cref="LoadRecorder.SendLag"/>); slots missed by more than a period
+/// are counted as skipped.
 /// </summary>
 internal sealed class SendScheduler
 {
@@ -18,15 +19,15 @@ internal sealed class SendScheduler
     private readonly PriorityQueue<LoadSession, long> _schedule = new();
     private readonly Func<LoadSession, bool> _send;
     private readonly long _periodTicks;
-    private readonly LatencyHistogram _lag;
+    private readonly LoadRecorder _recorder;
     private readonly Thread _thread;
     private volatile bool _stopping;
 
-    public SendScheduler(string name, TimeSpan period, Func<LoadSession, bool> send, LatencyHistogram lag)
+    public SendScheduler(string name, TimeSpan period, Func<LoadSession, bool> send, LoadRecorder recorder)
     {
         _send = send;
         _periodTicks = (long)(period.TotalSeconds * Stopwatch.Frequency);
-        _lag = lag;
+        _recorder = recorder;
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -63,7 +64,20 @@ internal sealed class SendScheduler
                     continue;
                 }
 
-                _lag.Record(LoadRecorder.ToMicroseconds(now - due));
+                if (now - due >= _periodTicks)
+                {
+                    // More than a period late (the machine cannot keep up): send one frame now and drop the missed
+                    // slots, counted, rather than bursting a backlog that new sessions would queue behind.
+                    var missed = (now - due) / _periodTicks;
+                    due += missed * _periodTicks;
+                    session.CountSkipped(missed);
+                }
+
+                if (_recorder.Recording)
+                {
+                    _recorder.SendLag.Record(LoadRecorder.ToMicroseconds(now - due));
+                }
+
                 if (_send(session))
                 {
                     _schedule.Enqueue(session, due + _periodTicks);

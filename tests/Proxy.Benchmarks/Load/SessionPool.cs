@@ -63,6 +63,17 @@ internal sealed class SessionPool
         return pool;
     }
 
+    /// <summary>Hands every open session to the sender loops, its first frame due at phase i × period / count from now.</summary>
+    public void Pace(IReadOnlyList<SendScheduler> senders, TimeSpan period)
+    {
+        var origin = Stopwatch.GetTimestamp();
+        var periodTicks = (long)(period.TotalSeconds * Stopwatch.Frequency);
+        foreach (var session in Sessions)
+        {
+            senders[session.Index % senders.Count].Add(session, origin + (periodTicks * session.Index / _sessions.Length));
+        }
+    }
+
     public async Task CloseAsync(int concurrency)
     {
         await Parallel.ForEachAsync(

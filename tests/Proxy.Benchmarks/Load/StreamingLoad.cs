@@ -17,15 +17,25 @@ internal static class StreamingLoad
         var recorder = new LoadRecorder();
         var measured = target.MeasuredProcesses;
         var rssBefore = measured is null ? (long?)null : ProcessMeter.Sample(measured()).RssBytes;
-        var senders = Enumerable.Range(0, settings.Senders)
-            .Select(i => new SendScheduler($"sender-{i}", StreamingSettings.FramePeriod, s => s.SendAudio(), recorder.SendLag))
+        // While the pool opens, sessions only send KeepAlive (as a voice app does before it streams), so that opening
+        // the last sessions does not compete with streaming on the first ones; audio starts for all at once.
+        var keepAlive = Enumerable.Range(0, settings.Senders)
+            .Select(i => new SendScheduler($"keepalive-{i}", IdleSettings.KeepAliveInterval, s => s.SendKeepAlive(), recorder))
             .ToArray();
-
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{target.Name}: opening {settings.Sessions} sessions ({settings.ConnectConcurrency} at a time)"));
-        var pool = await SessionPool.OpenAsync(target, settings.Sessions, settings.ConnectConcurrency, StreamingSettings.FramePeriod, senders, recorder).ConfigureAwait(false);
+        var pool = await SessionPool.OpenAsync(target, settings.Sessions, settings.ConnectConcurrency, IdleSettings.KeepAliveInterval, keepAlive, recorder).ConfigureAwait(false);
+        foreach (var sender in keepAlive)
+        {
+            sender.Stop();
+        }
+
+        var senders = Enumerable.Range(0, settings.Senders)
+            .Select(i => new SendScheduler($"sender-{i}", StreamingSettings.FramePeriod, s => s.SendAudio(), recorder))
+            .ToArray();
+        pool.Pace(senders, StreamingSettings.FramePeriod);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{target.Name}: warming up {settings.WarmUp.TotalSeconds:0.#} s, then measuring {settings.Duration.TotalSeconds:0.#} s"));
+            $"{target.Name}: streaming; warming up {settings.WarmUp.TotalSeconds:0.#} s, then measuring {settings.Duration.TotalSeconds:0.#} s"));
         await Task.Delay(settings.WarmUp).ConfigureAwait(false);
 
         var processes = measured?.Invoke();
@@ -54,6 +64,7 @@ internal static class StreamingLoad
 
         var received = pool.Sessions.Sum(s => s.ReceivedMeasured);
         var outOfOrder = pool.Sessions.Sum(s => s.OutOfOrder);
+        var skipped = pool.Sessions.Sum(s => s.Skipped);
         var opened = pool.Opened;
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{target.Name}: closing {opened} sessions"));
         await pool.CloseAsync(settings.ConnectConcurrency).ConfigureAwait(false);
@@ -66,6 +77,7 @@ internal static class StreamingLoad
             sent,
             received,
             outOfOrder,
+            skipped,
             recorder.Errors,
             recorder.ErrorMessages,
             recorder.RoundTrip.ValueAtPercentile(50),

@@ -10,6 +10,7 @@ internal sealed record StreamingResult(
     long Sent,
     long Received,
     long OutOfOrder,
+    long Skipped,
     int Errors,
     IReadOnlyCollection<string> ErrorMessages,
     long RoundTripP50,
