@@ -10,9 +10,10 @@ namespace Proxy.Benchmarks.Load;
 
 /// <summary>
 /// One agent session on a bare socket: HTTP upgrade, Welcome → Settings → SettingsApplied, then paced frames sent by a
-/// sender loop and an async receive loop that times each echo. ClientWebSocket was measured against this (see the
-/// README): this client needs no per-frame allocation, no async state machine per send and no send/receive locking
-/// inside the socket wrapper, which keeps the generator's own CPU well under the targets'.
+/// sender loop and an async receive loop that times each echo. Written on a bare socket rather than ClientWebSocket
+/// so that a paced send is one non-blocking socket call with no allocation, no async state machine and no wrapper
+/// lock, and the sender loop can see at once that a session's socket is full; the generator's CPU is measured and
+/// reported with every run.
 /// </summary>
 internal sealed class LoadSession
 {
