@@ -44,7 +44,8 @@ internal sealed class ProxyProcess : IAsyncDisposable
             ["Upstream:ApiKey"] = upstream.ApiKey,
             ["Admin:Tokens:0"] = adminToken,
             ["Secrets:MasterKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["Storage:SpoolDirectory"] = Directory.CreateTempSubdirectory("dgproxy-load-spool-").FullName,
+            // Its own spool, inside the run's directory so that it goes when the run's files do.
+            ["Storage:SpoolDirectory"] = Directory.CreateDirectory(Path.Combine(workDirectory, "spool-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)))).FullName,
 
             // Idle timers stay on (30 s, "messages"); KeepAlive counts as activity so the idle run's sessions, which
             // send nothing else, are held rather than closed. Streaming sessions are active anyway.
