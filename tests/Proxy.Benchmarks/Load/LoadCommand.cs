@@ -29,6 +29,10 @@ internal static class LoadCommand
     {
         CommandLineArguments parsed;
         Uri url;
+        int[] pids;
+        string key;
+        int sessions, senders, concurrency;
+        TimeSpan duration, warmUp, hold;
         try
         {
             parsed = CommandLineArguments.Parse(args, Options, Flags);
@@ -37,6 +41,17 @@ internal static class LoadCommand
             {
                 throw new ArgumentException("--url must be ws://<IP address>:<port>/path (TLS and host names are not supported)");
             }
+
+            pids = [.. parsed.GetList("--pid").Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && Directory.Exists($"/proc/{pid}")
+                ? pid
+                : throw new ArgumentException($"--pid: no process {p}"))];
+            key = parsed.Required("--key");
+            sessions = parsed.GetInt("--sessions", 100, 1, 1_000_000);
+            senders = parsed.GetInt("--senders", Environment.ProcessorCount, 1, 64);
+            concurrency = parsed.GetInt("--connect-concurrency", 50, 1, 10_000);
+            duration = parsed.GetSeconds("--duration", TimeSpan.FromSeconds(30), 0.5);
+            warmUp = parsed.GetSeconds("--warmup", TimeSpan.FromSeconds(5), 0);
+            hold = parsed.GetSeconds("--hold", TimeSpan.FromSeconds(120), 1);
         }
         catch (Exception ex) when (ex is ArgumentException or UriFormatException)
         {
@@ -44,34 +59,25 @@ internal static class LoadCommand
             return 2;
         }
 
-        var pids = parsed.GetList("--pid").Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
         var target = new LoadTarget(
             parsed.Get("--name") ?? url.Authority,
             url,
-            parsed.Required("--key"),
+            key,
             pids.Length == 0 ? null : () => [.. pids.SelectMany(ProcessMeter.WithChildren).Distinct()]);
-        var sessions = parsed.GetInt("--sessions", 100, 1, 1_000_000);
-        var senders = parsed.GetInt("--senders", Environment.ProcessorCount, 1, 64);
-        var concurrency = parsed.GetInt("--connect-concurrency", 50, 1, 10_000);
 
         string table;
         bool clean;
         IReadOnlyCollection<string> errors;
         if (parsed.Has("--idle"))
         {
-            var result = await IdleLoad.RunAsync(target, new IdleSettings(sessions, parsed.GetSeconds("--hold", TimeSpan.FromSeconds(120), 1), senders, concurrency)).ConfigureAwait(false);
+            var result = await IdleLoad.RunAsync(target, new IdleSettings(sessions, hold, senders, concurrency)).ConfigureAwait(false);
             table = ResultTable.Idle([result]);
             clean = result.Clean;
             errors = result.ErrorMessages;
         }
         else
         {
-            var result = await StreamingLoad.RunAsync(target, new StreamingSettings(
-                sessions,
-                parsed.GetSeconds("--duration", TimeSpan.FromSeconds(30), 0.5),
-                parsed.GetSeconds("--warmup", TimeSpan.FromSeconds(5), 0),
-                senders,
-                concurrency)).ConfigureAwait(false);
+            var result = await StreamingLoad.RunAsync(target, new StreamingSettings(sessions, duration, warmUp, senders, concurrency)).ConfigureAwait(false);
             table = ResultTable.Streaming([result]);
             clean = result.Clean;
             errors = result.ErrorMessages;

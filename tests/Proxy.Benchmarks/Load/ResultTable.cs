@@ -25,7 +25,8 @@ internal static class ResultTable
                 Invariant($"| {Added(r.RoundTripP50 - direct.RoundTripP50)} | {Added(r.RoundTripP99 - direct.RoundTripP99)} "));
             text.Append(Invariant($"| {(r.CpuMsPerThousandFrames is { } cpu ? cpu.ToString("N2", CultureInfo.InvariantCulture) : None)} "));
             text.Append(Invariant($"| {(r.RssPerSessionBytes is { } rss ? Kilobytes(rss) : None)} "));
-            text.Append(Invariant($"| {r.Errors + (r.Sessions - r.Opened)} / {r.Dropped:N0} / {r.OutOfOrder:N0} "));
+            // Sessions that failed to open are among the errors (SessionPool records them).
+            text.Append(Invariant($"| {r.Errors} / {r.Dropped:N0} / {r.OutOfOrder:N0} "));
             text.AppendLine(Invariant($"| {r.GeneratorCpuPercent:N0} % | {Micros(r.SendLagP99)} | {r.Skipped:N0} |"));
         }
 
@@ -39,7 +40,7 @@ internal static class ResultTable
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
-            text.Append(Invariant($"| {r.Target} | {r.Opened:N0} of {r.Sessions:N0} | {r.Hold.TotalSeconds:N0} s | {r.StillOpen:N0} | {r.Errors + (r.Sessions - r.Opened)} "));
+            text.Append(Invariant($"| {r.Target} | {r.Opened:N0} of {r.Sessions:N0} | {r.Hold.TotalSeconds:N0} s | {r.StillOpen:N0} | {r.Errors} "));
             text.Append(Invariant($"| {Megabytes(r.TargetRssBefore)} | {Megabytes(r.TargetRssHeld)} | {(r.RssPerSessionBytes is { } rss ? Kilobytes(rss) : None)} "));
             text.AppendLine(Invariant($"| {(r.CpuMsPerSecond is { } cpu ? cpu.ToString("N1", CultureInfo.InvariantCulture) + " ms/s" : None)} | {r.GeneratorCpuPercent:N1} % |"));
         }
