@@ -29,6 +29,32 @@ ensure_package() {
     || fail "could not install $package"
 }
 
+# Installs nginx (for the load comparison) without starting it. It lives in /usr/sbin, often not on a user's PATH;
+# the package's postinst would start a system nginx on :80, so a temporary policy-rc.d forbids that while it installs.
+ensure_nginx() {
+  if [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1; then
+    return 0
+  fi
+  log "installing nginx (apt; its service is not started)"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || fail "nginx is missing and this user cannot install it: run 'apt-get install -y nginx' as root"
+    sudo="sudo"
+  fi
+  local policy=/usr/sbin/policy-rc.d created=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+    created=1
+  fi
+  local status=0
+  { $sudo apt-get update -qq >/dev/null && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } || status=$?
+  if [ -n "$created" ]; then
+    $sudo rm -f "$policy"
+  fi
+  [ "$status" -eq 0 ] || fail "could not install nginx"
+}
+
 # Waits until an HTTP URL answers 200, or fails after the given number of seconds.
 wait_http() {
   local url="$1" seconds="$2" i

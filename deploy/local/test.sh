@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the alert rules and Prometheus config (promtool), unit, functional (real proxy, emulator,
-# redis-server and prometheus processes on loopback) and the end-to-end runs of Deepgram's JS SDK. Installs what a
-# fresh Debian machine lacks (redis-server, prometheus, npm packages).
+# redis-server and prometheus processes on loopback), the end-to-end runs of Deepgram's JS SDK and a quick load
+# comparison (emulator direct vs proxy vs nginx). Installs what a fresh Debian machine lacks (redis-server,
+# prometheus, nginx, npm packages).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 root="$(repo_root)"
@@ -9,6 +10,7 @@ cd "$root"
 
 ensure_package redis-server redis-server
 ensure_package promtool prometheus
+ensure_nginx
 command -v node >/dev/null 2>&1 || fail "node (>= 20) is required for the SDK end-to-end tests"
 
 log "npm ci (tests/sdk-e2e: @deepgram/sdk)"
@@ -27,6 +29,11 @@ dotnet test tests/Proxy.Tests -c Release --no-build --nologo
 
 log "functional and SDK end-to-end tests"
 dotnet test tests/Proxy.FunctionalTests -c Release --no-build --nologo
+
+# A few seconds of the same load against the emulator, the proxy and nginx: fails on any session error or lost
+# frame (tests/Proxy.Benchmarks/README.md, "Load comparison").
+log "quick load comparison (direct, proxy, nginx)"
+dotnet run -c Release --project tests/Proxy.Benchmarks --no-build -- compare --quick
 
 out="tests/Proxy.FunctionalTests/bin/Release/net10.0"
 if [ -f "$out/duration-drift.csv" ]; then

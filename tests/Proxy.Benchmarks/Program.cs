@@ -1,5 +1,20 @@
 using BenchmarkDotNet.Running;
+using Proxy.Benchmarks.Load;
 using Proxy.Benchmarks.Sessions;
 
-// Microbenchmarks: `dotnet run -c Release --project tests/Proxy.Benchmarks -- --filter '*'`.
-BenchmarkSwitcher.FromAssembly(typeof(SessionSweepBenchmarks).Assembly).Run(args);
+// Load generator and comparison (see README.md, "Load comparison"):
+//   dotnet run -c Release --project tests/Proxy.Benchmarks -- compare [--quick]
+//   dotnet run -c Release --project tests/Proxy.Benchmarks -- load --url ws://… --key …
+// Anything else goes to BenchmarkDotNet's microbenchmarks: `… -- --filter '*'`.
+switch (args)
+{
+    case ["load", .. var rest]:
+        GeneratorRuntime.Configure();
+        return await LoadCommand.RunAsync(rest);
+    case ["compare", .. var rest]:
+        GeneratorRuntime.Configure();
+        return await CompareCommand.RunAsync(rest);
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(SessionSweepBenchmarks).Assembly).Run(args);
+        return 0;
+}

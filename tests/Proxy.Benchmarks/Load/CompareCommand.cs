@@ -1,0 +1,241 @@
+using System.Globalization;
+using System.Text;
+
+namespace Proxy.Benchmarks.Load;
+
+/// <summary>
+/// <c>compare</c>: the same load against the emulator directly, through our proxy and through nginx, one target
+/// after the other on this machine's loopback, each started fresh per run; prints one markdown table per mode.
+/// </summary>
+internal static class CompareCommand
+{
+    private const int DefaultIdleSessions = 10_000;
+
+    // Descriptors a proxy needs besides its two sockets per session: Redis, admin listener, spool, logs, runtime.
+    private const int ProxyDescriptorReserve = 400;
+
+    private static readonly string[] Options = ["--sizes", "--duration", "--warmup", "--idle", "--hold", "--targets", "--senders", "--connect-concurrency", "--out"];
+    private static readonly string[] Flags = ["--quick"];
+
+    public const string Usage = """
+        compare [options]
+          --quick                   CI setting: 20 sessions × 3 s, 20 idle sessions × 5 s, one stack per target
+          --sizes N[,N…]            streaming sessions per run (default 100,500,1000)
+          --duration S              measured seconds per streaming run (default 60)
+          --warmup S                unmeasured seconds after all sessions are open (default 5)
+          --idle N                  idle sessions per target; 0 = no idle run (default 10000, capped to what the
+                                    open-file limit allows the proxy: two sockets per session)
+          --hold S                  seconds the idle sessions are held (default 120)
+          --targets T[,T…]          direct, proxy, nginx (default all three)
+          --senders N               sender loops (default: number of cores)
+          --connect-concurrency N   sessions opened at a time (default 50)
+          --out PATH                also write the tables to PATH
+        """;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        CompareSettings settings;
+        try
+        {
+            settings = Parse(CommandLineArguments.Parse(args, Options, Flags));
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message + "\n\n" + Usage).ConfigureAwait(false);
+            return 2;
+        }
+
+        var workDirectory = Directory.CreateTempSubdirectory("dgproxy-load-").FullName;
+        Console.Error.WriteLine($"compare: logs and generated configuration in {workDirectory}");
+        var streaming = new List<StreamingResult>();
+        var idle = new List<IdleResult>();
+        await using (var redis = await RedisProcess.StartAsync(workDirectory).ConfigureAwait(false))
+        {
+            if (settings.Quick)
+            {
+                // CI only checks that every path works: one stack per target carries all its runs.
+                foreach (var kind in settings.Targets)
+                {
+                    await using var stack = await StartAsync(kind, redis, workDirectory, settings).ConfigureAwait(false);
+                    foreach (var size in settings.Sizes)
+                    {
+                        streaming.Add(await RunStreamingAsync(stack.Target, size, settings).ConfigureAwait(false));
+                    }
+
+                    if (settings.IdleSessions > 0)
+                    {
+                        idle.Add(await RunIdleAsync(stack.Target, settings).ConfigureAwait(false));
+                    }
+                }
+            }
+            else
+            {
+                // A fresh stack per run: no run inherits another's heap, threads or connections.
+                foreach (var size in settings.Sizes)
+                {
+                    foreach (var kind in settings.Targets)
+                    {
+                        await using var stack = await StartAsync(kind, redis, workDirectory, settings).ConfigureAwait(false);
+                        streaming.Add(await RunStreamingAsync(stack.Target, size, settings).ConfigureAwait(false));
+                    }
+                }
+
+                if (settings.IdleSessions > 0)
+                {
+                    foreach (var kind in settings.Targets)
+                    {
+                        await using var stack = await StartAsync(kind, redis, workDirectory, settings).ConfigureAwait(false);
+                        idle.Add(await RunIdleAsync(stack.Target, settings).ConfigureAwait(false));
+                    }
+                }
+            }
+        }
+
+        var report = Report(settings, streaming, idle);
+        await Console.Out.WriteAsync(report).ConfigureAwait(false);
+        if (settings.OutPath is { } outPath)
+        {
+            await File.WriteAllTextAsync(outPath, report).ConfigureAwait(false);
+        }
+
+        var clean = streaming.All(r => r.Clean) && idle.All(r => r.Clean);
+        if (clean)
+        {
+            Directory.Delete(workDirectory, recursive: true);
+            return 0;
+        }
+
+        await Console.Error.WriteAsync(ResultTable.Errors(
+            streaming.Select(r => ($"{r.Target} × {r.Sessions}", r.ErrorMessages))
+                .Concat(idle.Select(r => ($"{r.Target} idle × {r.Sessions}", r.ErrorMessages))))).ConfigureAwait(false);
+        await Console.Error.WriteLineAsync($"compare: FAILED (session errors, dropped or reordered frames); logs kept in {workDirectory}").ConfigureAwait(false);
+        return 1;
+    }
+
+    private static CompareSettings Parse(CommandLineArguments parsed)
+    {
+        var quick = parsed.Has("--quick");
+        var sizes = parsed.GetList("--sizes") is { Count: > 0 } given
+            ? [.. given.Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"--sizes: '{s}' is not a positive integer"))]
+            : quick ? new[] { 20 } : [100, 500, 1000];
+        var targets = parsed.GetList("--targets") is { Count: > 0 } named
+            ? [.. named.Select(t => Enum.TryParse<TargetKind>(t, ignoreCase: true, out var kind) ? kind : throw new ArgumentException($"--targets: unknown target '{t}'"))]
+            : Enum.GetValues<TargetKind>();
+
+        // The proxy holds two sockets per session and inherits this process's open-file limit.
+        var limit = OpenFileLimit.Hard();
+        var maxIdle = Math.Max(0, (limit - ProxyDescriptorReserve) / 2 / 100 * 100);
+        var idleNote = (string?)null;
+        int idleSessions;
+        if (parsed.Get("--idle") is not null)
+        {
+            idleSessions = parsed.GetInt("--idle", 0, 0, 1_000_000);
+            if (idleSessions > maxIdle && targets.Contains(TargetKind.Proxy))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"--idle {idleSessions}: the proxy holds two sockets per session and this machine's open-file hard limit is {limit} (ulimit -Hn), enough for {maxIdle} idle sessions. Raise the limit or pass --idle {maxIdle}."));
+            }
+        }
+        else if (quick)
+        {
+            idleSessions = 20;
+        }
+        else
+        {
+            idleSessions = Math.Min(DefaultIdleSessions, maxIdle);
+            if (idleSessions < DefaultIdleSessions)
+            {
+                idleNote = string.Create(CultureInfo.InvariantCulture,
+                    $"Idle sessions capped at {idleSessions:N0} instead of {DefaultIdleSessions:N0}: the open-file hard limit here is {limit:N0} per process (ulimit -Hn) and the proxy holds two sockets per session.");
+                Console.Error.WriteLine("compare: " + idleNote);
+            }
+        }
+
+        return new CompareSettings(
+            sizes,
+            targets,
+            parsed.GetSeconds("--duration", TimeSpan.FromSeconds(quick ? 3 : 60), 0.5),
+            parsed.GetSeconds("--warmup", TimeSpan.FromSeconds(quick ? 1 : 5), 0),
+            idleSessions,
+            parsed.GetSeconds("--hold", TimeSpan.FromSeconds(quick ? 5 : 120), 1),
+            idleNote,
+            parsed.GetInt("--senders", Environment.ProcessorCount, 1, 64),
+            parsed.GetInt("--connect-concurrency", 50, 1, 10_000),
+            quick,
+            parsed.Get("--out"));
+    }
+
+    private static async Task<TargetStack> StartAsync(TargetKind kind, RedisProcess redis, string workDirectory, CompareSettings settings)
+    {
+        Console.Error.WriteLine($"== {TargetStack.NameOf(kind)}: starting");
+        var stack = await TargetStack.StartAsync(kind, redis, workDirectory).ConfigureAwait(false);
+        try
+        {
+            await WarmUpAsync(stack.Target, settings).ConfigureAwait(false);
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task<StreamingResult> RunStreamingAsync(LoadTarget target, int size, CompareSettings settings)
+    {
+        var result = await StreamingLoad.RunAsync(target, new StreamingSettings(size, settings.Duration, settings.WarmUp, settings.Senders, settings.ConnectConcurrency)).ConfigureAwait(false);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{result.Target} × {size}: {result.FramesPerSecond:N0} frames/s, RTT p50 {result.RoundTripP50:N0} µs p99 {result.RoundTripP99:N0} µs, errors {result.Errors}, dropped {result.Dropped}, skipped {result.Skipped:N0}, generator {result.GeneratorCpuPercent:N0} % CPU, send lag p99 {result.SendLagP99:N0} µs"));
+        return result;
+    }
+
+    private static async Task<IdleResult> RunIdleAsync(LoadTarget target, CompareSettings settings)
+    {
+        var result = await IdleLoad.RunAsync(target, new IdleSettings(settings.IdleSessions, settings.Hold, settings.Senders, settings.ConnectConcurrency)).ConfigureAwait(false);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{result.Target} idle × {result.Sessions}: {result.StillOpen} held, RSS/session {result.RssPerSessionBytes / 1024:N1} KiB, errors {result.Errors}"));
+        return result;
+    }
+
+    /// <summary>
+    /// A few sessions streaming for a moment before anything is measured: a fresh process compiles each code path
+    /// on first use and grows its thread pool, which belongs neither in the latencies nor in the RSS per session.
+    /// </summary>
+    private static async Task WarmUpAsync(LoadTarget target, CompareSettings settings)
+    {
+        var warmUp = await StreamingLoad.RunAsync(
+            target with { Name = target.Name + " (warm-up)", MeasuredProcesses = null },
+            new StreamingSettings(20, settings.Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(3), TimeSpan.Zero, settings.Senders, settings.ConnectConcurrency)).ConfigureAwait(false);
+        if (!warmUp.Clean)
+        {
+            throw new InvalidOperationException($"{target.Name}: the warm-up failed: {string.Join("; ", warmUp.ErrorMessages)}");
+        }
+    }
+
+    private static string Report(CompareSettings settings, List<StreamingResult> streaming, List<IdleResult> idle)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("## Load comparison");
+        text.AppendLine();
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {MachineDescription.Describe()}."));
+        text.AppendLine();
+        if (streaming.Count > 0)
+        {
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"Streaming: every session sends a 640-byte binary frame every 20 ms (50 frames/s), echoed by the emulator; {settings.WarmUp.TotalSeconds:0.#} s warm-up once all sessions are open, then {settings.Duration.TotalSeconds:0.#} s measured. {(settings.Quick ? "Quick run (one stack per target): a check that everything works, not numbers to compare." : "Each run starts its target afresh.")} The targets run one after another, on the same cores as the generator."));
+            text.AppendLine();
+            text.Append(ResultTable.Streaming(streaming));
+            text.AppendLine();
+        }
+
+        if (idle.Count > 0)
+        {
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"Idle: sessions sending only KeepAlive every 5 s, held {settings.Hold.TotalSeconds:0.#} s once all are open.{(settings.IdleNote is null ? string.Empty : " " + settings.IdleNote)}"));
+            text.AppendLine();
+            text.Append(ResultTable.Idle(idle));
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,15 @@
+namespace Proxy.Benchmarks.Load;
+
+/// <summary>What the compare subcommand runs: the streaming sizes and the idle run, against which targets.</summary>
+internal sealed record CompareSettings(
+    IReadOnlyList<int> Sizes,
+    IReadOnlyList<TargetKind> Targets,
+    TimeSpan Duration,
+    TimeSpan WarmUp,
+    int IdleSessions,
+    TimeSpan Hold,
+    string? IdleNote,
+    int Senders,
+    int ConnectConcurrency,
+    bool Quick,
+    string? OutPath);
