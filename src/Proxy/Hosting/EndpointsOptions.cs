@@ -11,9 +11,4 @@ internal sealed class EndpointsOptions
     /// <summary>Admin API, <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>. Loopback by default: the admin API
     /// manages keys and must not face the internet.</summary>
     public string Admin { get; set; } = "http://127.0.0.1:9090";
-
-    /// <summary>Run socket completions, and the copy loops they resume, on the socket engine's threads instead of
-    /// queueing each one to the thread pool: the frame path does only counting, so this saves a thread hop per
-    /// read and write on both connections (see tests/Proxy.Benchmarks/README.md for what it saves).</summary>
-    public bool InlineIo { get; set; } = true;
 }
