@@ -35,6 +35,11 @@ dotnet test tests/Proxy.FunctionalTests -c Release --no-build --nologo
 log "quick load comparison (direct, proxy, nginx)"
 dotnet run -c Release --project tests/Proxy.Benchmarks --no-build -- compare --quick
 
+# The microbenchmarks in BenchmarkDotNet's short job: they must run; the figures are for reading, not asserting
+# (the allocation-free hot path is asserted by unit tests).
+log "microbenchmarks (BenchmarkDotNet, short job)"
+dotnet run -c Release --project tests/Proxy.Benchmarks --no-build -- --filter '*' --job short
+
 out="tests/Proxy.FunctionalTests/bin/Release/net10.0"
 if [ -f "$out/duration-drift.csv" ]; then
   awk -F, '{ d = $2 < 0 ? -$2 : $2; if (d > max) max = d; n++ } END { printf "record vs emulator duration: %d sessions, max |difference| %.3f ms\n", n, max }' "$out/duration-drift.csv"
