@@ -48,7 +48,8 @@ internal static class WebSocketFrameWriter
         return output;
     }
 
-    private static byte[] Frame(WebSocketOpcode opcode, byte[] payload, bool masked)
+    /// <summary>One final frame; a masked one gets a fresh random key, as RFC 6455 §5.3 asks of clients.</summary>
+    public static byte[] Frame(WebSocketOpcode opcode, byte[] payload, bool masked)
     {
         var lengthBytes = payload.Length < 126 ? 0 : payload.Length <= ushort.MaxValue ? 2 : 8;
         var header = 2 + lengthBytes + (masked ? 4 : 0);

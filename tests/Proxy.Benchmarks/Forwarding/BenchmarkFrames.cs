@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Proxy.Forwarding;
 
@@ -12,8 +11,6 @@ internal static class BenchmarkFrames
     public const int ReadBytes16KB = 16 * 1024;
 
     private static readonly byte[] KeepAliveJson = """{"type":"KeepAlive"}"""u8.ToArray();
-
-    private static readonly byte[] Mask = [0x5A, 0xC3, 0x0F, 0x96];
 
     public static bool IsFromClient(FrameKind kind) => kind != FrameKind.ServerAudio;
 
@@ -45,16 +42,16 @@ internal static class BenchmarkFrames
     }
 
     /// <summary>A masked client text frame, for the Settings that puts a session in its steady state.</summary>
-    public static byte[] ClientText(string json) => Encode(WebSocketOpcode.Text, Encoding.UTF8.GetBytes(json), masked: true);
+    public static byte[] ClientText(string json) => WebSocketFrameWriter.Frame(WebSocketOpcode.Text, Encoding.UTF8.GetBytes(json), masked: true);
 
     /// <summary>An unmasked server text frame, for the Welcome.</summary>
-    public static byte[] ServerText(string json) => Encode(WebSocketOpcode.Text, Encoding.UTF8.GetBytes(json), masked: false);
+    public static byte[] ServerText(string json) => WebSocketFrameWriter.Frame(WebSocketOpcode.Text, Encoding.UTF8.GetBytes(json), masked: false);
 
     private static byte[] Frame(FrameKind kind) => kind switch
     {
-        FrameKind.ClientAudio => Encode(WebSocketOpcode.Binary, Audio(), masked: true),
-        FrameKind.ServerAudio => Encode(WebSocketOpcode.Binary, Audio(), masked: false),
-        FrameKind.ClientKeepAlive => Encode(WebSocketOpcode.Text, KeepAliveJson, masked: true),
+        FrameKind.ClientAudio => WebSocketFrameWriter.Frame(WebSocketOpcode.Binary, Audio(), masked: true),
+        FrameKind.ServerAudio => WebSocketFrameWriter.Frame(WebSocketOpcode.Binary, Audio(), masked: false),
+        FrameKind.ClientKeepAlive => WebSocketFrameWriter.Frame(WebSocketOpcode.Text, KeepAliveJson, masked: true),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -68,40 +65,5 @@ internal static class BenchmarkFrames
         }
 
         return payload;
-    }
-
-    private static byte[] Encode(WebSocketOpcode opcode, byte[] payload, bool masked)
-    {
-        var lengthBytes = payload.Length < 126 ? 0 : payload.Length <= ushort.MaxValue ? 2 : 8;
-        var header = 2 + lengthBytes + (masked ? 4 : 0);
-        var frame = new byte[header + payload.Length];
-        frame[0] = (byte)(0x80 | (byte)opcode);
-        var maskBit = masked ? 0x80 : 0;
-        switch (lengthBytes)
-        {
-            case 0:
-                frame[1] = (byte)(maskBit | payload.Length);
-                break;
-            case 2:
-                frame[1] = (byte)(maskBit | 126);
-                BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
-                break;
-            default:
-                frame[1] = (byte)(maskBit | 127);
-                BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payload.Length);
-                break;
-        }
-
-        if (masked)
-        {
-            Mask.CopyTo(frame, 2 + lengthBytes);
-        }
-
-        for (var i = 0; i < payload.Length; i++)
-        {
-            frame[header + i] = masked ? (byte)(payload[i] ^ Mask[i & 3]) : payload[i];
-        }
-
-        return frame;
     }
 }
