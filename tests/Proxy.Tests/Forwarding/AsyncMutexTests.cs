@@ -47,8 +47,10 @@ public sealed class AsyncMutexTests
 
         for (var admitted = 1; admitted <= waiters.Count; admitted++)
         {
+            // Which waiters are still waiting is taken before the exit: the one let in may be done before WhenAny.
+            var waiting = waiters.Where(w => !w.IsCompleted).ToList();
             mutex.Exit();
-            await Task.WhenAny(waiters.Where(w => !w.IsCompleted)).WaitAsync(Patience);
+            await Task.WhenAny(waiting).WaitAsync(Patience);
             await Task.Delay(50);
             Assert.Equal(admitted, waiters.Count(w => w.IsCompleted));
         }
