@@ -14,7 +14,7 @@ internal static class CompareCommand
     // Descriptors a proxy needs besides its two sockets per session: Redis, admin listener, spool, logs, runtime.
     private const int ProxyDescriptorReserve = 400;
 
-    private static readonly string[] Options = ["--sizes", "--duration", "--warmup", "--idle", "--hold", "--targets", "--senders", "--connect-concurrency", "--out"];
+    private static readonly string[] Options = ["--sizes", "--duration", "--warmup", "--idle", "--hold", "--targets", "--senders", "--connect-concurrency", "--out", "--proxy-env"];
     private static readonly string[] Flags = ["--quick"];
 
     public const string Usage = """
@@ -30,6 +30,8 @@ internal static class CompareCommand
           --senders N               sender loops (default: number of cores)
           --connect-concurrency N   sessions opened at a time (default 50)
           --out PATH                also write the tables to PATH
+          --proxy-env NAME=VALUE    environment variable for the proxy process only, repeatable (runtime
+                                    settings A/B: DOTNET_gcServer=1, DOTNET_GCDynamicAdaptationMode=1, …)
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -162,13 +164,31 @@ internal static class CompareCommand
             parsed.GetInt("--senders", Environment.ProcessorCount, 1, 64),
             parsed.GetInt("--connect-concurrency", 50, 1, 10_000),
             quick,
-            parsed.Get("--out"));
+            parsed.Get("--out"),
+            ParseEnvironment(parsed.GetList("--proxy-env")));
+    }
+
+    private static Dictionary<string, string> ParseEnvironment(IReadOnlyList<string> assignments)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var assignment in assignments)
+        {
+            var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"--proxy-env: '{assignment}' is not NAME=VALUE");
+            }
+
+            environment[assignment[..equals]] = assignment[(equals + 1)..];
+        }
+
+        return environment;
     }
 
     private static async Task<TargetStack> StartAsync(TargetKind kind, RedisProcess redis, string workDirectory, CompareSettings settings)
     {
         Console.Error.WriteLine($"== {TargetStack.NameOf(kind)}: starting");
-        var stack = await TargetStack.StartAsync(kind, redis, workDirectory).ConfigureAwait(false);
+        var stack = await TargetStack.StartAsync(kind, redis, workDirectory, settings.ProxyEnvironment).ConfigureAwait(false);
         try
         {
             await WarmUpAsync(stack.Target, settings).ConfigureAwait(false);

@@ -12,4 +12,5 @@ internal sealed record CompareSettings(
     int Senders,
     int ConnectConcurrency,
     bool Quick,
-    string? OutPath);
+    string? OutPath,
+    IReadOnlyDictionary<string, string> ProxyEnvironment);

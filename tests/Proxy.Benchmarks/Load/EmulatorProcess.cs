@@ -27,7 +27,7 @@ internal sealed class EmulatorProcess : IAsyncDisposable
         var apiKey = "load-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         var process = ManagedProcess.Start(name, "dotnet",
         [
-            RepositoryLayout.EmulatorDll,
+            RepositoryPaths.EmulatorDll,
             "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
             "--Emulator:ApiKeys:0", apiKey,
 

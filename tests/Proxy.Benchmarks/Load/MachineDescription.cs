@@ -17,7 +17,7 @@ internal static class MachineDescription
     {
         try
         {
-            var info = new ProcessStartInfo(RepositoryLayout.FindExecutable("nginx", "nginx"), "-v") { RedirectStandardError = true, UseShellExecute = false };
+            var info = new ProcessStartInfo(Executables.Find("nginx", "nginx"), "-v") { RedirectStandardError = true, UseShellExecute = false };
             using var process = Process.Start(info)!;
             var version = process.StandardError.ReadToEnd().Trim();
             process.WaitForExit();

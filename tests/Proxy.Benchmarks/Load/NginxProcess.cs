@@ -27,7 +27,7 @@ internal sealed class NginxProcess : IAsyncDisposable
         var port = FreePort.Next();
         var configPath = Path.Combine(directory, "nginx.conf");
         await File.WriteAllTextAsync(configPath, Configuration(directory, port, upstream.Port, OpenFileLimit.Hard())).ConfigureAwait(false);
-        var nginx = RepositoryLayout.FindExecutable("nginx", "nginx");
+        var nginx = Executables.Find("nginx", "nginx");
 
         // -e: the error log from the first line on (else nginx opens /var/log/nginx/error.log before reading the file).
         var process = ManagedProcess.Start("nginx", nginx, ["-p", directory, "-e", Path.Combine(directory, "error.log"), "-c", configPath, "-g", "daemon off;"], workDirectory);

@@ -30,7 +30,7 @@ internal sealed class ProxyProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<ProxyProcess> StartAsync(string workDirectory, RedisProcess redis, EmulatorProcess upstream)
+    public static async Task<ProxyProcess> StartAsync(string workDirectory, RedisProcess redis, EmulatorProcess upstream, IReadOnlyDictionary<string, string> environment)
     {
         var port = FreePort.Next();
         var adminPort = FreePort.Next();
@@ -52,9 +52,9 @@ internal sealed class ProxyProcess : IAsyncDisposable
             ["Sessions:KeepAliveIsActivity"] = "true",
         };
         var process = ManagedProcess.Start("proxy", "dotnet",
-            [RepositoryLayout.ProxyDll, .. arguments.SelectMany(a => new[] { "--" + a.Key, a.Value })],
+            [RepositoryPaths.ProxyDll, .. arguments.SelectMany(a => new[] { "--" + a.Key, a.Value })],
             workDirectory,
-            new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production", ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+            new Dictionary<string, string>(environment) { ["DOTNET_ENVIRONMENT"] = "Production", ["ASPNETCORE_ENVIRONMENT"] = "Production" });
 
         using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(10) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);

@@ -24,7 +24,7 @@ internal sealed class RedisProcess : IAsyncDisposable
     {
         var directory = Directory.CreateDirectory(Path.Combine(workDirectory, "redis")).FullName;
         var port = FreePort.Next();
-        var process = ManagedProcess.Start("redis", RepositoryLayout.FindExecutable("redis-server", "redis-server"),
+        var process = ManagedProcess.Start("redis", Executables.Find("redis-server", "redis-server"),
             ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory,
              "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "yes"],
             workDirectory);

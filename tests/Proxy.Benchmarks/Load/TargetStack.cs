@@ -24,7 +24,7 @@ internal sealed class TargetStack : IAsyncDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    public static async Task<TargetStack> StartAsync(TargetKind kind, RedisProcess redis, string workDirectory)
+    public static async Task<TargetStack> StartAsync(TargetKind kind, RedisProcess redis, string workDirectory, IReadOnlyDictionary<string, string> proxyEnvironment)
     {
         var processes = new List<IAsyncDisposable>();
         try
@@ -38,7 +38,7 @@ internal sealed class TargetStack : IAsyncDisposable
                     target = new LoadTarget(NameOf(kind), AgentUrl(emulator.Port), emulator.ApiKey, () => [emulator.ProcessId]);
                     break;
                 case TargetKind.Proxy:
-                    var proxy = await ProxyProcess.StartAsync(workDirectory, redis, emulator).ConfigureAwait(false);
+                    var proxy = await ProxyProcess.StartAsync(workDirectory, redis, emulator, proxyEnvironment).ConfigureAwait(false);
                     processes.Add(proxy);
                     target = new LoadTarget(NameOf(kind), AgentUrl(proxy.Port), proxy.Key, () => [proxy.ProcessId]);
                     break;

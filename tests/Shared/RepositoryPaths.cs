@@ -1,14 +1,15 @@
 using System.Reflection;
 
-namespace Proxy.FunctionalTests.Infrastructure;
+namespace Proxy.TestSupport;
 
-/// <summary>Where the repository and the build outputs of the proxy and the emulator are.</summary>
+/// <summary>Where the repository and the build outputs of the proxy and the emulator are: the functional tests and
+/// the load benchmark run the solution's own build, in the configuration they were built in themselves.</summary>
 internal static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
 
     public static string Configuration { get; } =
-        typeof(RepositoryPaths).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        Assembly.GetExecutingAssembly().GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
 
     public static string ProxyDll => Output("Proxy", "Proxy.dll");
 
