@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -244,7 +245,7 @@ internal sealed class AgentSessionHandler
         using var clientGone = new ClientAbortFeature(lifetime, session);
         context.Features.Set<IHttpRequestLifetimeFeature>(clientGone);
         context.Features.Set(new AgentSessionFeature(session, credentials, upstreamKey));
-        context.Features.Set<IHttpUpgradeFeature>(new MeteredUpgradeFeature(upgrade, session));
+        context.Features.Set<IHttpUpgradeFeature>(new MeteredUpgradeFeature(upgrade, context.Features.Get<IConnectionTransportFeature>(), session));
         _registry.Add(session);
         try
         {

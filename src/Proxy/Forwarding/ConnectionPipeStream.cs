@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace Proxy.Forwarding;
+
+/// <summary>
+/// The client's upgraded connection read and written straight on Kestrel's connection pipe, below its HTTP/1.1
+/// upgrade stream (which goes through the request-body and response-body layers and the output producer's lock for
+/// every frame). Only used after Kestrel has sent the 101 and until the handler returns: Kestrel then neither reads
+/// nor writes the connection, and the handler never touches the pipe after it returns.
+/// </summary>
+internal sealed class ConnectionPipeStream : Stream
+{
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+
+    public ConnectionPipeStream(IDuplexPipe transport)
+    {
+        _input = transport.Input;
+        _output = transport.Output;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (result.IsCanceled)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        var data = result.Buffer;
+        if (buffer.IsEmpty)
+        {
+            // A zero-byte read waits for data without taking any: the next read finds it at once. At the end it
+            // reports nothing either; the caller's next, real read sees the end.
+            _input.AdvanceTo(data.Start);
+            return 0;
+        }
+
+        if (data.IsEmpty)
+        {
+            _input.AdvanceTo(data.End);
+            return 0;
+        }
+
+        var count = (int)Math.Min(buffer.Length, data.Length);
+        var taken = data.Slice(0, count);
+        taken.CopyTo(buffer.Span);
+        _input.AdvanceTo(taken.End);
+        return count;
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var flushed = await _output.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (flushed.IsCanceled)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        if (flushed.IsCompleted)
+        {
+            // Kestrel's socket sender stopped: the connection is gone.
+            throw new IOException("The client connection is closed.");
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override void Flush()
+    {
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}
