@@ -9,6 +9,7 @@ using Proxy.Telemetry;
 
 // The content root is the binary's folder, where the build copies the repository's root appsettings.json.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+SocketEngineSettings.Apply(builder.Configuration);
 
 builder.Services
     .AddProxyHosting()

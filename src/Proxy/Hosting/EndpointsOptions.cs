@@ -11,4 +11,14 @@ internal sealed class EndpointsOptions
     /// <summary>Admin API, <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>. Loopback by default: the admin API
     /// manages keys and must not face the internet.</summary>
     public string Admin { get; set; } = "http://127.0.0.1:9090";
+
+    /// <summary>Run socket completions, and the copy loops they resume, on the socket engine's threads instead of
+    /// queueing each one to the thread pool: the frame path does only counting, so this saves a thread hop per
+    /// read and write on both connections (see tests/Proxy.Benchmarks/README.md for what it saves).</summary>
+    public bool InlineIo { get; set; } = true;
+
+    /// <summary>Threads polling the sockets (.NET's socket engines); with <see cref="InlineIo"/> the frame path runs on
+    /// them. 0 leaves .NET's default (one per core with inline I/O). One measured best on 2 cores: no two threads
+    /// contend for the same few cores (tests/Proxy.Benchmarks/README.md).</summary>
+    public int SocketThreads { get; set; } = 1;
 }

@@ -22,6 +22,11 @@ internal sealed class EndpointsOptionsValidator : IValidateOptions<EndpointsOpti
             failures.Add($"Endpoints:Proxy and Endpoints:Admin must use different ports (both {proxy.Port}).");
         }
 
+        if (options.SocketThreads is < 0 or > 1024)
+        {
+            failures.Add($"Endpoints:SocketThreads must be between 0 (.NET's default) and 1024 (was {options.SocketThreads}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

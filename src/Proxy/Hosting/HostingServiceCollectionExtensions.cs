@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace Proxy.Hosting;
@@ -11,6 +12,8 @@ internal static class HostingServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<EndpointsOptions>, EndpointsOptionsValidator>();
         services.AddSingleton<BoundListeners>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenersSetup>();
+        services.AddOptions<SocketTransportOptions>().Configure<IOptions<EndpointsOptions>>(
+            (sockets, endpoints) => sockets.UnsafePreferInlineScheduling = endpoints.Value.InlineIo);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ProxyInstance>();
         services.AddSingleton<ProxyReadiness>();

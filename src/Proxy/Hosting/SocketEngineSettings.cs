@@ -1,0 +1,29 @@
+namespace Proxy.Hosting;
+
+/// <summary>
+/// Process-wide settings of .NET's socket engine that exist only as environment variables, read when the first
+/// socket is used: applied from configuration before anything opens one. An operator's own environment variable wins.
+/// </summary>
+internal static class SocketEngineSettings
+{
+    private const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+    private const string ThreadCount = "DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT";
+
+    public static void Apply(IConfiguration configuration)
+    {
+        // Kestrel's side is SocketTransportOptions.UnsafePreferInlineScheduling; this is the upstream (client) side.
+        var inline = configuration.GetValue($"{EndpointsOptions.SectionName}:{nameof(EndpointsOptions.InlineIo)}", defaultValue: true);
+        SetUnlessGiven(InlineCompletions, inline ? "1" : null);
+
+        var threads = configuration.GetValue($"{EndpointsOptions.SectionName}:{nameof(EndpointsOptions.SocketThreads)}", defaultValue: 1);
+        SetUnlessGiven(ThreadCount, threads > 0 ? threads.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+    }
+
+    private static void SetUnlessGiven(string variable, string? value)
+    {
+        if (value is not null && Environment.GetEnvironmentVariable(variable) is null)
+        {
+            Environment.SetEnvironmentVariable(variable, value);
+        }
+    }
+}
