@@ -11,8 +11,9 @@ namespace Proxy.Forwarding;
 internal sealed class AsyncMutex
 {
     // The lock on its way from the holder to one waiter. A channel rather than a semaphore: it owns nothing that
-    // needs disposing, and it too hands an item only to a read that has not been cancelled.
-    private readonly Channel<bool> _handoff = Channel.CreateUnbounded<bool>();
+    // needs disposing, and it too hands an item only to a read that has not been cancelled. Made on first contention:
+    // most tunnel sides never see any, and a channel is about 1 KB that every idle session would hold.
+    private Channel<bool>? _handoff;
 
     // The holder and every waiter; one that gave up stays counted until its turn comes, and passes the lock on then.
     private int _contenders;
@@ -33,15 +34,17 @@ internal sealed class AsyncMutex
     {
         if (Interlocked.Decrement(ref _contenders) > 0)
         {
-            _handoff.Writer.TryWrite(true);
+            Handoff.Writer.TryWrite(true);
         }
     }
+
+    private Channel<bool> Handoff => LazyInitializer.EnsureInitialized(ref _handoff, static () => Channel.CreateUnbounded<bool>());
 
     private async ValueTask WaitForHandoffAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await _handoff.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            await Handoff.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -54,7 +57,7 @@ internal sealed class AsyncMutex
 
     private async Task PassOnAsync()
     {
-        await _handoff.Reader.ReadAsync().ConfigureAwait(false);
+        await Handoff.Reader.ReadAsync().ConfigureAwait(false);
         Exit();
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace Proxy.Forwarding;
 
@@ -34,6 +35,7 @@ internal sealed class ConnectionPipeStream : Stream
         set => throw new NotSupportedException();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -64,6 +66,7 @@ internal sealed class ConnectionPipeStream : Stream
         return count;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var flushed = await _output.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);

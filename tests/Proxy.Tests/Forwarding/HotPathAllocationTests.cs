@@ -141,6 +141,39 @@ public sealed class HotPathAllocationTests : IDisposable
         Assert.Equal(0, allocated);
     }
 
+    [Fact]
+    public void The_client_connection_pipe_allocates_nothing_per_frame_once_warm()
+    {
+        // The tunnel's client side as it runs on Kestrel: the connection pipe, reads that wait for the peer.
+        var frame = Binary(640, masked: true);
+        var connection = new InMemoryConnection();
+        using var source = new MeteredTunnelStream(new ConnectionPipeStream(connection), _session, TunnelSide.Client);
+        using var target = new MeteredTunnelStream(new ConnectionPipeStream(connection), _session, TunnelSide.Upstream);
+        var buffer = new byte[64 * 1024];
+
+        var allocated = AllocatedWhileRepeating(() =>
+        {
+            for (var i = 0; i < Frames; i++)
+            {
+                var ready = Pending(source.ReadAsync(Memory<byte>.Empty));
+                Completed(connection.PeerSends.WriteAsync(frame));
+                Completed(ready);
+                var read = Completed(source.ReadAsync(buffer));
+
+                Completed(target.WriteAsync(buffer.AsMemory(0, read)));
+                if (!connection.PeerReceives.TryRead(out var written))
+                {
+                    throw new InvalidOperationException("The write did not reach the peer.");
+                }
+
+                connection.PeerReceives.AdvanceTo(written.Buffer.End);
+            }
+        });
+
+        Assert.Equal(2 * Frames, _session.Inbound.BinaryFrames);
+        Assert.Equal(0, allocated);
+    }
+
     /// <summary>
     /// Runs <paramref name="pass"/> once to warm up (JIT, pools, lazily built statics), then again counting the bytes
     /// this thread allocates. A garbage collection running meanwhile (a background one, started by the large arrays
@@ -182,6 +215,14 @@ public sealed class HotPathAllocationTests : IDisposable
         }
 
         write.GetAwaiter().GetResult();
+    }
+
+    private static void Completed(ValueTask<System.IO.Pipelines.FlushResult> flush)
+    {
+        if (!flush.IsCompletedSuccessfully)
+        {
+            throw new InvalidOperationException("The flush did not complete.");
+        }
     }
 
     private static ValueTask<int> Pending(ValueTask<int> read) =>

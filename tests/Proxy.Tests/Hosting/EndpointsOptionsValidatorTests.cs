@@ -53,5 +53,25 @@ public sealed class EndpointsOptionsValidatorTests
         Assert.True(Validate(new EndpointsOptions { Proxy = "http://127.0.0.1:0", Admin = "http://127.0.0.1:0" }).Succeeded);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1025)]
+    public void Socket_threads_out_of_range_are_refused(int threads)
+    {
+        var result = Validate(new EndpointsOptions { SocketThreads = threads });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Endpoints:SocketThreads", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(64)]
+    public void Socket_threads_zero_for_the_default_or_a_count_are_accepted(int threads)
+    {
+        Assert.True(Validate(new EndpointsOptions { SocketThreads = threads }).Succeeded);
+    }
+
     private static ValidateOptionsResult Validate(EndpointsOptions options) => new EndpointsOptionsValidator().Validate(null, options);
 }
