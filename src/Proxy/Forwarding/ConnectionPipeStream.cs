@@ -10,7 +10,7 @@ namespace Proxy.Forwarding;
 /// every frame). Only used after Kestrel has sent the 101 and until the handler returns: Kestrel then neither reads
 /// nor writes the connection, and the handler never touches the pipe after it returns.
 /// </summary>
-internal sealed class ConnectionPipeStream : Stream
+internal sealed class ConnectionPipeStream : ConnectionStream
 {
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
@@ -19,20 +19,6 @@ internal sealed class ConnectionPipeStream : Stream
     {
         _input = transport.Input;
         _output = transport.Output;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -92,13 +78,6 @@ internal sealed class ConnectionPipeStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-    public override void Flush()
-    {
-    }
-
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -7,7 +7,7 @@ namespace Proxy.Forwarding;
 /// read (in place, no copy), and the end of the connection – end of stream, an I/O error, or disposal.
 /// Cancelled reads are not an end: the tunnel cancels a read when the other direction finished.
 /// </summary>
-internal abstract class ObservedStream : Stream
+internal abstract class ObservedStream : ConnectionStream
 {
     private readonly Stream _inner;
 
@@ -18,17 +18,7 @@ internal abstract class ObservedStream : Stream
 
     public override bool CanRead => _inner.CanRead;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => _inner.CanWrite;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -121,10 +111,6 @@ internal abstract class ObservedStream : Stream
     public override void Flush() => _inner.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>Bytes that just came from the peer (<paramref name="read"/> &gt; 0).</summary>
     protected abstract void OnRead(ReadOnlySpan<byte> data);

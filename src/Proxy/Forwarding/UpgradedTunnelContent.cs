@@ -2,13 +2,14 @@ using System.Net;
 
 namespace Proxy.Forwarding;
 
-/// <summary>Hands the forwarder the metered upstream stream of a 101 response in place of the raw one.</summary>
+/// <summary>A 101 response's content: the upgraded connection as a duplex stream (the metered one, in place of the
+/// raw one, once the observer has wrapped it).</summary>
 internal sealed class UpgradedTunnelContent : HttpContent
 {
     private readonly Stream _stream;
-    private readonly HttpContent _original;
+    private readonly HttpContent? _original;
 
-    public UpgradedTunnelContent(Stream stream, HttpContent original)
+    public UpgradedTunnelContent(Stream stream, HttpContent? original = null)
     {
         _stream = stream;
         _original = original;
@@ -32,7 +33,7 @@ internal sealed class UpgradedTunnelContent : HttpContent
         if (disposing)
         {
             _stream.Dispose();
-            _original.Dispose();
+            _original?.Dispose();
         }
 
         base.Dispose(disposing);

@@ -15,11 +15,11 @@ internal sealed class UpstreamConnectionStream : ObservedStream
     private AgentSession? _session;
     private bool _sawResponse;
 
-    public UpstreamConnectionStream(Stream inner, TimeProvider time)
+    public UpstreamConnectionStream(Stream inner, TimeProvider time, Socket? socket = null)
         : base(inner)
     {
         _time = time;
-        _socket = (inner as NetworkStream)?.Socket;
+        _socket = socket ?? (inner as NetworkStream)?.Socket;
     }
 
     public void Attach(AgentSession session) => Volatile.Write(ref _session, session);

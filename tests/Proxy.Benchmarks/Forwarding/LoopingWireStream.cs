@@ -1,10 +1,12 @@
+using Proxy.Forwarding;
+
 namespace Proxy.Benchmarks.Forwarding;
 
 /// <summary>
 /// A peer's connection in memory: reads hand out the same wire bytes over and over, in a fixed sequence of read
 /// lengths, and complete at once; writes are dropped. It never reports end of stream, which would end the session.
 /// </summary>
-internal sealed class LoopingWireStream : Stream
+internal sealed class LoopingWireStream : ConnectionStream
 {
     private readonly byte[] _wire;
     private readonly int[] _reads;
@@ -16,20 +18,6 @@ internal sealed class LoopingWireStream : Stream
     {
         _wire = wire;
         _reads = reads;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     public override int Read(Span<byte> buffer)
@@ -76,12 +64,4 @@ internal sealed class LoopingWireStream : Stream
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
         ValueTask.CompletedTask;
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

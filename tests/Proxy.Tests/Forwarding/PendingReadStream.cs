@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Sources;
+using Proxy.Forwarding;
 
 namespace Proxy.Tests.Forwarding;
 
@@ -7,25 +8,11 @@ namespace Proxy.Tests.Forwarding;
 /// reusable value-task source and the reader's continuation runs inline in <see cref="Deliver"/>, so a test can
 /// drive asynchronous reads on its own thread and count that thread's allocations. Writes are dropped.
 /// </summary>
-internal sealed class PendingReadStream : Stream, IValueTaskSource<int>
+internal sealed class PendingReadStream : ConnectionStream, IValueTaskSource<int>
 {
     private ManualResetValueTaskSourceCore<int> _read;
     private Memory<byte> _buffer;
     private bool _pending;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -75,12 +62,4 @@ internal sealed class PendingReadStream : Stream, IValueTaskSource<int>
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
         ValueTask.CompletedTask;
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,10 +1,12 @@
+using Proxy.Forwarding;
+
 namespace Proxy.Tests.Forwarding;
 
 /// <summary>
 /// One connection as the tunnel sees it, in memory: every write is recorded (as its own chunk and in one byte
 /// sequence), reads return queued chunks and then end of stream, and either direction can be made to fail.
 /// </summary>
-internal sealed class RecordingStream : Stream
+internal sealed class RecordingStream : ConnectionStream
 {
     private readonly Queue<byte[]> _reads = new();
     private readonly MemoryStream _written = new();
@@ -29,20 +31,6 @@ internal sealed class RecordingStream : Stream
     public Exception? WriteFailure { get; set; }
 
     public bool Disposed { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public void EnqueueRead(byte[] chunk) => _reads.Enqueue(chunk);
 
@@ -108,14 +96,6 @@ internal sealed class RecordingStream : Stream
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
