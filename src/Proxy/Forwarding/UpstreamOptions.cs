@@ -20,7 +20,7 @@ internal sealed class UpstreamOptions
     /// </summary>
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>The upstream base URL in the http(s) form HttpClient speaks.</summary>
+    /// <summary>The upstream base URL in the http(s) form the forwarder takes.</summary>
     public string HttpBaseUrl()
     {
         var uri = new Uri(Url);

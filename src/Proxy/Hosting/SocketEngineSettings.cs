@@ -15,7 +15,7 @@ internal static class SocketEngineSettings
         var inline = configuration.GetValue($"{EndpointsOptions.SectionName}:{nameof(EndpointsOptions.InlineIo)}", defaultValue: true);
         SetUnlessGiven(InlineCompletions, inline ? "1" : null);
 
-        var threads = configuration.GetValue($"{EndpointsOptions.SectionName}:{nameof(EndpointsOptions.SocketThreads)}", defaultValue: 1);
+        var threads = configuration.GetValue($"{EndpointsOptions.SectionName}:{nameof(EndpointsOptions.SocketThreads)}", defaultValue: 0);
         SetUnlessGiven(ThreadCount, threads > 0 ? threads.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
     }
 
