@@ -179,21 +179,9 @@ public sealed class UpstreamUpgradeHandlerTests : IDisposable
         try
         {
             await tls.AuthenticateAsServerAsync(certificate);
-            var request = new StringBuilder();
-            var buffer = new byte[1024];
-            while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
-            {
-                var read = await tls.ReadAsync(buffer);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                request.Append(Encoding.Latin1.GetString(buffer, 0, read));
-            }
-
+            var request = await ReadRequestHeadAsync(tls);
             await tls.WriteAsync(Encoding.Latin1.GetBytes(answer));
-            return (request.ToString(), tls);
+            return (request, tls);
         }
         catch
         {
@@ -218,19 +206,8 @@ public sealed class UpstreamUpgradeHandlerTests : IDisposable
     private async Task<(string Request, Socket Socket)> AnswerAsync(string answer, int chunk = 0)
     {
         var socket = await _listener.AcceptSocketAsync();
-        var request = new StringBuilder();
-        var buffer = new byte[1024];
-        while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
-        {
-            var read = await socket.ReceiveAsync(buffer);
-            if (read == 0)
-            {
-                break;
-            }
-
-            request.Append(Encoding.Latin1.GetString(buffer, 0, read));
-        }
-
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var request = await ReadRequestHeadAsync(stream);
         var bytes = Encoding.Latin1.GetBytes(answer);
         if (bytes.Length == 0)
         {
@@ -247,6 +224,25 @@ public sealed class UpstreamUpgradeHandlerTests : IDisposable
             }
         }
 
-        return (request.ToString(), socket);
+        return (request, socket);
+    }
+
+    /// <summary>What the handler sent, up to the end of its head (or of the connection).</summary>
+    private static async Task<string> ReadRequestHeadAsync(Stream connection)
+    {
+        var request = new StringBuilder();
+        var buffer = new byte[1024];
+        while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var read = await connection.ReadAsync(buffer);
+            if (read == 0)
+            {
+                break;
+            }
+
+            request.Append(Encoding.Latin1.GetString(buffer, 0, read));
+        }
+
+        return request.ToString();
     }
 }
