@@ -7,20 +7,27 @@ namespace Proxy.Forwarding;
 /// The upstream connection's plaintext stream (after TLS), below HTTP. It timestamps the first response bytes, the
 /// closest the proxy can get to the instant the upstream accepted the session, and the socket-level end of the
 /// connection, the instant billing stops. A session is attached once the response turned out to be a 101.
+/// Made by <see cref="UpstreamUpgradeHandler"/>, which hands it to the observer with the request.
 /// </summary>
 internal sealed class UpstreamConnectionStream : ObservedStream
 {
     private readonly TimeProvider _time;
-    private readonly Socket? _socket;
+    private readonly Socket _socket;
     private AgentSession? _session;
     private bool _sawResponse;
 
-    public UpstreamConnectionStream(Stream inner, TimeProvider time, Socket? socket = null)
+    public UpstreamConnectionStream(Stream inner, Socket socket, TimeProvider time)
         : base(inner)
     {
         _time = time;
-        _socket = socket ?? (inner as NetworkStream)?.Socket;
+        _socket = socket;
     }
+
+    /// <summary>When the first response bytes reached the socket (monotonic timestamp and Unix ms): the upstream's
+    /// clock started when it sent them, not when the response head had been parsed.</summary>
+    public long FirstResponseTimestamp { get; private set; }
+
+    public long FirstResponseAtMs { get; private set; }
 
     public void Attach(AgentSession session) => Volatile.Write(ref _session, session);
 
@@ -31,9 +38,9 @@ internal sealed class UpstreamConnectionStream : ObservedStream
             return;
         }
 
-        // Still in the upgrade request's async flow: the HTTP handler reads the response headers there.
         _sawResponse = true;
-        UpstreamConnectionProbe.Current?.OnFirstResponseBytes(this, _time.GetTimestamp(), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        FirstResponseTimestamp = _time.GetTimestamp();
+        FirstResponseAtMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
     protected override void OnEnded() => Volatile.Read(ref _session)?.MarkEnded(TunnelSide.Upstream);
@@ -61,7 +68,7 @@ internal sealed class UpstreamConnectionStream : ObservedStream
         OnEnded();
         try
         {
-            _socket?.Shutdown(SocketShutdown.Both);
+            _socket.Shutdown(SocketShutdown.Both);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {

@@ -5,7 +5,7 @@ using Proxy.Sessions;
 namespace Proxy.Forwarding;
 
 /// <summary>
-/// Sits between the forwarder and the socket handler. It marks the instant the upstream accepted the session (the
+/// Sits between the forwarder and the upgrade handler (<see cref="UpstreamUpgradeHandler"/>). It marks the instant the upstream accepted the session (the
 /// start of what Deepgram bills) and gives the forwarder a metered upstream stream.
 /// </summary>
 internal sealed class UpstreamObserverHandler : DelegatingHandler
@@ -13,14 +13,12 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
     public static readonly HttpRequestOptionsKey<AgentSession> SessionOption = new("dgproxy.session");
 
     private readonly SessionRecorder _recorder;
-    private readonly TimeProvider _time;
     private readonly TimeSpan _connectTimeout;
 
-    public UpstreamObserverHandler(HttpMessageHandler inner, SessionRecorder recorder, TimeProvider time, TimeSpan connectTimeout)
+    public UpstreamObserverHandler(HttpMessageHandler inner, SessionRecorder recorder, TimeSpan connectTimeout)
         : base(inner)
     {
         _recorder = recorder;
-        _time = time;
         _connectTimeout = connectTimeout;
     }
 
@@ -31,8 +29,6 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var probe = new UpstreamConnectionProbe();
-        UpstreamConnectionProbe.Current = probe;
         HttpResponseMessage response;
 
         // The whole upgrade (TCP, TLS, the 101) within the connect timeout: an upstream that accepts the connection
@@ -47,10 +43,6 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
         {
             throw new TimeoutException($"The upstream did not answer the upgrade within {_connectTimeout}.", ex);
         }
-        finally
-        {
-            UpstreamConnectionProbe.Current = null;
-        }
 
         if (response.StatusCode != HttpStatusCode.SwitchingProtocols)
         {
@@ -60,16 +52,12 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
 
         // The upstream's clock started when it sent the 101: use the instant its first bytes reached the socket,
         // not the later one at which HTTP parsing finished.
-        if (probe.Connection is { } connection)
-        {
-            session.MarkUpstreamOpened(probe.FirstResponseTimestamp, probe.FirstResponseAtMs);
-            connection.Attach(session);
-            session.AttachUpstreamConnection(connection);
-        }
-        else
-        {
-            session.MarkUpstreamOpened(_time.GetTimestamp(), _time.GetUtcNow().ToUnixTimeMilliseconds());
-        }
+        var connection = request.Options.TryGetValue(UpstreamUpgradeHandler.ConnectionOption, out var handed)
+            ? handed
+            : throw new InvalidOperationException("A 101 came without the upgrade handler's connection.");
+        session.MarkUpstreamOpened(connection.FirstResponseTimestamp, connection.FirstResponseAtMs);
+        connection.Attach(session);
+        session.AttachUpstreamConnection(connection);
 
         var original = response.Content;
         var stream = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);

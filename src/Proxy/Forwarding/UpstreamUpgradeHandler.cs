@@ -16,6 +16,9 @@ namespace Proxy.Forwarding;
 /// </summary>
 internal sealed class UpstreamUpgradeHandler : HttpMessageHandler
 {
+    /// <summary>The connection a 101 came on, for the observer above (its first-response instant, its end).</summary>
+    public static readonly HttpRequestOptionsKey<UpstreamConnectionStream> ConnectionOption = new("dgproxy.upstream-connection");
+
     private const int InitialHeadBuffer = 4 * 1024;
     private const int MaxHeadBytes = 64 * 1024;
 
@@ -50,7 +53,11 @@ internal sealed class UpstreamUpgradeHandler : HttpMessageHandler
                 : (HttpContent)new ByteArrayContent([]);
             response.Content = content;
             response.RequestMessage = request;
-            if (response.StatusCode != HttpStatusCode.SwitchingProtocols)
+            if (response.StatusCode == HttpStatusCode.SwitchingProtocols)
+            {
+                request.Options.Set(ConnectionOption, connection);
+            }
+            else
             {
                 // A refusal's body is never passed on (the client gets the proxy's own 502): the connection is done.
                 await connection.DisposeAsync().ConfigureAwait(false);
@@ -144,7 +151,7 @@ internal sealed class UpstreamUpgradeHandler : HttpMessageHandler
             stream = tls;
         }
 
-        return new UpstreamConnectionStream(stream, _time, socket);
+        return new UpstreamConnectionStream(stream, socket, _time);
     }
 
     /// <summary>Reads until the response head is complete; returns it and the bytes already read behind it.</summary>
