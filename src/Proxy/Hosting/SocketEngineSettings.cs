@@ -11,12 +11,12 @@ internal static class SocketEngineSettings
 
     public static void Apply(IConfiguration configuration)
     {
-        // Kestrel's side is SocketTransportOptions.UnsafePreferInlineScheduling; this is the upstream (client) side.
-        var inline = configuration.GetValue($"{EndpointsOptions.SectionName}:{nameof(EndpointsOptions.InlineIo)}", defaultValue: true);
-        SetUnlessGiven(InlineCompletions, inline ? "1" : null);
+        // The same binding (and defaults) as the options the host validates later.
+        var endpoints = configuration.GetSection(EndpointsOptions.SectionName).Get<EndpointsOptions>() ?? new EndpointsOptions();
 
-        var threads = configuration.GetValue($"{EndpointsOptions.SectionName}:{nameof(EndpointsOptions.SocketThreads)}", defaultValue: 0);
-        SetUnlessGiven(ThreadCount, threads > 0 ? threads.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+        // Kestrel's side is SocketTransportOptions.UnsafePreferInlineScheduling; this is the upstream (client) side.
+        SetUnlessGiven(InlineCompletions, endpoints.InlineIo ? "1" : null);
+        SetUnlessGiven(ThreadCount, endpoints.SocketThreads > 0 ? endpoints.SocketThreads.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
     }
 
     private static void SetUnlessGiven(string variable, string? value)
