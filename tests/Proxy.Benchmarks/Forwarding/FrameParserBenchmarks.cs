@@ -10,21 +10,12 @@ namespace Proxy.Benchmarks.Forwarding;
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(FrameBenchmarkConfig))]
-public class FrameParserBenchmarks : IDisposable
+public class FrameParserBenchmarks : FrameRunBenchmark, IDisposable
 {
-    // 10 s of audio at 50 frames/s; 324 KB of client frames, which stays in the caches as a socket buffer would.
-    private const int FrameCount = 500;
-
     private byte[] _wire = [];
     private int[] _reads = [];
     private CountingObserver _observer = null!;
     private WebSocketFrameParser _parser = null!;
-
-    [Params(FrameKind.ClientAudio, FrameKind.ServerAudio, FrameKind.ClientKeepAlive)]
-    public FrameKind Frames { get; set; }
-
-    [Params(ReadChunking.FramePerRead, ReadChunking.Reads16KB)]
-    public ReadChunking Reads { get; set; }
 
     [GlobalSetup]
     public void Setup()

@@ -15,10 +15,8 @@ namespace Proxy.Benchmarks.Forwarding;
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(FrameBenchmarkConfig))]
-public class MeteringPathBenchmarks : IDisposable
+public class MeteringPathBenchmarks : FrameRunBenchmark, IDisposable
 {
-    private const int FrameCount = 500;
-
     // YARP's StreamCopier reads into buffers of this size.
     private const int CopyBufferBytes = 64 * 1024;
 
@@ -29,12 +27,6 @@ public class MeteringPathBenchmarks : IDisposable
     private MeteredTunnelStream _upstreamSide = null!;
     private MeteredTunnelStream _source = null!;
     private MeteredTunnelStream _target = null!;
-
-    [Params(FrameKind.ClientAudio, FrameKind.ServerAudio, FrameKind.ClientKeepAlive)]
-    public FrameKind Frames { get; set; }
-
-    [Params(ReadChunking.FramePerRead, ReadChunking.Reads16KB)]
-    public ReadChunking Reads { get; set; }
 
     [GlobalSetup]
     public void Setup()
