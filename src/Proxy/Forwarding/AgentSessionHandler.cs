@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -235,43 +234,77 @@ internal sealed class AgentSessionHandler
             return;
         }
 
-        using var session = new AgentSession(identity, _time, _settingsCaptureLimit, policy, _clientLimits);
-        session.AttachAbort(context.Abort);
+        var handoff = context.Features.Get<ConnectionHandoff>()
+            ?? throw new InvalidOperationException("Agent sessions need the proxy listener's connection handoff (ConnectionHandoff).");
+        var session = new AgentSession(identity, _time, _settingsCaptureLimit, policy, _clientLimits);
+        session.AttachAbort(handoff.Abort);
         session.ProtocolViolation = _onViolation;
-
-        // A client that resets its connection is seen here first: the tunnel's pending read is cancelled rather than
-        // failed, and would otherwise let the upstream's teardown look like the first end.
-        var lifetime = context.Features.Get<IHttpRequestLifetimeFeature>()!;
-        using var clientGone = new ClientAbortFeature(lifetime, session);
-        context.Features.Set<IHttpRequestLifetimeFeature>(clientGone);
         context.Features.Set(new AgentSessionFeature(session, credentials, upstreamKey));
-        context.Features.Set<IHttpUpgradeFeature>(new MeteredUpgradeFeature(upgrade, context.Features.Get<IConnectionTransportFeature>(), session));
+        context.Features.Set<IHttpUpgradeFeature>(new MeteredUpgradeFeature(upgrade, handoff, session));
         _registry.Add(session);
+        var tunnelStarted = false;
         try
         {
             ForwarderError error;
             var connectStarted = _time.GetTimestamp();
             try
             {
+                // With both sides upgraded, YARP's copy loops find ended placeholders and return at once: the
+                // session's own tunnel pumps the real connections once this request has ended.
                 error = await _forwarder.SendAsync(context, _upstream.BaseUrl, _upstream.Invoker, _requestConfig, _transformer).ConfigureAwait(false);
             }
             finally
             {
-                session.CloseUpstreamConnection();
-                session.MarkTunnelEnded();
                 context.Features.Set(upgrade);
-                context.Features.Set(lifetime);
             }
 
             if (session.UpstreamOpened)
             {
                 _metrics.UpstreamConnected(_time.GetElapsedTime(connectStarted, session.UpstreamOpenedTimestamp), "ok");
+                if (session.ClientStream is { } client && session.UpstreamStream is { } upstream)
+                {
+                    handoff.RunAfterRequest(Tunnel(session, client, upstream, handoff.ConnectionClosed));
+                    tunnelStarted = true;
+                }
             }
             else
             {
                 _metrics.UpstreamConnected(_time.GetElapsedTime(connectStarted), session.UpstreamStatus is null ? "failed" : "refused");
                 await ReportUpstreamFailureAsync(context, session, error).ConfigureAwait(false);
             }
+        }
+        finally
+        {
+            if (!tunnelStarted)
+            {
+                await EndAsync(session).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // Its own method, so the delegate captures the session's pieces and nothing of the request.
+    private Func<Task> Tunnel(AgentSession session, MeteredTunnelStream client, MeteredTunnelStream upstream, CancellationToken clientClosed) =>
+        () => RunTunnelAsync(session, client, upstream, clientClosed);
+
+    private async Task RunTunnelAsync(AgentSession session, MeteredTunnelStream client, MeteredTunnelStream upstream, CancellationToken clientClosed)
+    {
+        try
+        {
+            await TunnelPump.RunAsync(client, upstream, session, clientClosed).ConfigureAwait(false);
+        }
+        finally
+        {
+            await EndAsync(session).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes what is left of the session's connections and writes its final record.</summary>
+    private async Task EndAsync(AgentSession session)
+    {
+        try
+        {
+            session.CloseUpstreamConnection();
+            session.MarkTunnelEnded();
 
             // Finalizing also releases the concurrency lease.
             await _recorder.RecordFinalAsync(session).ConfigureAwait(false);
@@ -280,6 +313,7 @@ internal sealed class AgentSessionHandler
         {
             // Last: the drain waits for the registry to empty, and by then every record must be final.
             _registry.Remove(session);
+            session.Dispose();
         }
     }
 

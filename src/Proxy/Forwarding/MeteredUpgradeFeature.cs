@@ -1,24 +1,24 @@
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Proxy.Sessions;
 
 namespace Proxy.Forwarding;
 
 /// <summary>
-/// Stands in for the request's upgrade feature while the forwarder runs, the way YARP's own WebSocket telemetry does,
-/// so the tunnel's client side is a <see cref="MeteredTunnelStream"/>. Kestrel writes the 101; the tunnel then runs on
-/// the connection's own pipe (<see cref="ConnectionPipeStream"/>) rather than on the stream Kestrel returns.
+/// Stands in for the request's upgrade feature while the forwarder runs, the way YARP's own WebSocket telemetry does.
+/// Kestrel writes the 101; the connection is then handed off (<see cref="ConnectionHandoff"/>): the session's client
+/// side is a <see cref="MeteredTunnelStream"/> on the connection's own pipe (<see cref="ConnectionPipeStream"/>), and
+/// the forwarder gets an already-ended stream, so its copy loops return at once.
 /// </summary>
 internal sealed class MeteredUpgradeFeature : IHttpUpgradeFeature
 {
     private readonly IHttpUpgradeFeature _inner;
-    private readonly IConnectionTransportFeature? _transport;
+    private readonly ConnectionHandoff _handoff;
     private readonly AgentSession _session;
 
-    public MeteredUpgradeFeature(IHttpUpgradeFeature inner, IConnectionTransportFeature? transport, AgentSession session)
+    public MeteredUpgradeFeature(IHttpUpgradeFeature inner, ConnectionHandoff handoff, AgentSession session)
     {
         _inner = inner;
-        _transport = transport;
+        _handoff = handoff;
         _session = session;
     }
 
@@ -26,12 +26,11 @@ internal sealed class MeteredUpgradeFeature : IHttpUpgradeFeature
 
     public async Task<Stream> UpgradeAsync()
     {
-        var stream = await _inner.UpgradeAsync().ConfigureAwait(false);
-        if (_transport is { Transport: { } pipe })
-        {
-            stream = new ConnectionPipeStream(pipe);
-        }
+        await _inner.UpgradeAsync().ConfigureAwait(false);
+        _handoff.HandOff();
 
-        return new MeteredTunnelStream(stream, _session, TunnelSide.Client);
+        // The metered stream registers itself with the session, which the tunnel takes it from.
+        _ = new MeteredTunnelStream(new ConnectionPipeStream(_handoff.Transport), _session, TunnelSide.Client);
+        return HandedOffStream.Instance;
     }
 }

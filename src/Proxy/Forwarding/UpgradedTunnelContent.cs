@@ -2,17 +2,14 @@ using System.Net;
 
 namespace Proxy.Forwarding;
 
-/// <summary>A 101 response's content: the upgraded connection as a duplex stream (the metered one, in place of the
-/// raw one, once the observer has wrapped it).</summary>
+/// <summary>A 101 response's content: the upgraded connection as a duplex stream.</summary>
 internal sealed class UpgradedTunnelContent : HttpContent
 {
     private readonly Stream _stream;
-    private readonly HttpContent? _original;
 
-    public UpgradedTunnelContent(Stream stream, HttpContent? original = null)
+    public UpgradedTunnelContent(Stream stream)
     {
         _stream = stream;
-        _original = original;
     }
 
     protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult(_stream);
@@ -33,7 +30,6 @@ internal sealed class UpgradedTunnelContent : HttpContent
         if (disposing)
         {
             _stream.Dispose();
-            _original?.Dispose();
         }
 
         base.Dispose(disposing);

@@ -6,7 +6,7 @@ namespace Proxy.Forwarding;
 
 /// <summary>
 /// Sits between the forwarder and the upgrade handler (<see cref="UpstreamUpgradeHandler"/>). It marks the instant the upstream accepted the session (the
-/// start of what Deepgram bills) and gives the forwarder a metered upstream stream.
+/// start of what Deepgram bills) and hands the upgraded upstream connection, metered, to the session.
 /// </summary>
 internal sealed class UpstreamObserverHandler : DelegatingHandler
 {
@@ -59,9 +59,11 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
         connection.Attach(session);
         session.AttachUpstreamConnection(connection);
 
-        var original = response.Content;
-        var stream = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        response.Content = new UpgradedTunnelContent(new MeteredTunnelStream(stream, session, TunnelSide.Upstream), original);
+        // The metered stream registers itself with the session, whose tunnel pumps it; the forwarder gets an ended
+        // stream (the connection is the session's now).
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        _ = new MeteredTunnelStream(stream, session, TunnelSide.Upstream);
+        response.Content = new UpgradedTunnelContent(HandedOffStream.Instance);
         _recorder.RecordOpened(session);
         return response;
     }

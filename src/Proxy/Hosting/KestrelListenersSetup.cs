@@ -49,6 +49,12 @@ internal sealed class KestrelListenersSetup : IConfigureOptions<KestrelServerOpt
                 connection.Items[ListenerItemKey] = kind;
                 return next(connection);
             });
+            if (kind == ListenerKind.Proxy)
+            {
+                // Agent sessions take their connection over from the HTTP layer once upgraded.
+                listener.Use(next => connection => Forwarding.ConnectionHandoff.RunAsync(connection, next));
+            }
+
             remember(listener);
         }
 

@@ -136,6 +136,12 @@ internal sealed class AgentSession : IDisposable
         }
     }
 
+    /// <summary>The client side of the tunnel, once the client's connection is upgraded.</summary>
+    public MeteredTunnelStream? ClientStream => Volatile.Read(ref _clientStream);
+
+    /// <summary>The upstream side of the tunnel, once the upstream accepted the upgrade.</summary>
+    public MeteredTunnelStream? UpstreamStream => Volatile.Read(ref _upstreamStream);
+
     /// <summary>Sends the client a JSON Warning between two messages; false when it could not (session closing).</summary>
     public Task<bool> SendWarningAsync(string code, string description)
     {
