@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Proxy.Customers;
@@ -241,6 +242,14 @@ internal sealed class AgentSessionHandler
         session.ProtocolViolation = _onViolation;
         context.Features.Set(new AgentSessionFeature(session, credentials, upstreamKey));
         context.Features.Set<IHttpUpgradeFeature>(new MeteredUpgradeFeature(upgrade, handoff, session));
+
+        // Kestrel would otherwise time the connection's drain once the request ends, and cut the handed-off tunnel
+        // (the handoff also stops its heartbeat, which runs that timer).
+        if (context.Features.Get<IHttpMinResponseDataRateFeature>() is { } minRate)
+        {
+            minRate.MinDataRate = null;
+        }
+
         _registry.Add(session);
         var tunnelStarted = false;
         try

@@ -26,6 +26,18 @@ internal sealed class SessionActivity
 
     public long Last(ActivityKind kind) => Volatile.Read(ref _last[(int)kind]);
 
+    /// <summary>The last instant anything at all went through the tunnel, either way.</summary>
+    public long LastAny()
+    {
+        var last = Volatile.Read(ref _last[0]);
+        for (var i = 1; i < _last.Length; i++)
+        {
+            last = Math.Max(last, Volatile.Read(ref _last[i]));
+        }
+
+        return last;
+    }
+
     /// <summary>The last instant that counts as activity under these rules.</summary>
     public long LastCounted(IdleMode mode, bool keepAliveIsActivity, bool pingIsActivity)
     {

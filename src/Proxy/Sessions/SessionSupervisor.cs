@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Forwarding;
 using Proxy.Telemetry;
 
 namespace Proxy.Sessions;
@@ -7,7 +8,8 @@ namespace Proxy.Sessions;
 /// Enforces idle timeouts and maximum durations with one periodic sweep over the live sessions: per frame the copy
 /// loops only write a timestamp, and no session owns a timer. A sweep compares each session's last counted activity
 /// and age with the policy in force now, warns once before a limit, and closes at it. Its interval is the precision
-/// of every forced close.
+/// of every forced close. It is also the backstop for a tunnel that moves nothing at all, whatever the policy
+/// (<see cref="UpstreamOptions.ActivityTimeout"/>).
 /// </summary>
 internal sealed class SessionSupervisor : BackgroundService
 {
@@ -17,6 +19,7 @@ internal sealed class SessionSupervisor : BackgroundService
     private readonly TimeProvider _time;
     private readonly ProxyMetrics _metrics;
     private readonly ILogger<SessionSupervisor> _logger;
+    private readonly TimeSpan _activityTimeout;
 
     public SessionSupervisor(
         SessionRegistry registry,
@@ -24,8 +27,10 @@ internal sealed class SessionSupervisor : BackgroundService
         IOptionsMonitor<SessionControlOptions> options,
         TimeProvider time,
         ProxyMetrics metrics,
+        IOptions<UpstreamOptions> upstream,
         ILogger<SessionSupervisor> logger)
     {
+        _activityTimeout = upstream.Value.ActivityTimeout;
         _registry = registry;
         _closer = closer;
         _options = options;
@@ -51,7 +56,10 @@ internal sealed class SessionSupervisor : BackgroundService
                 continue;
             }
 
-            CheckIdle(session, policy, now);
+            if (!CheckIdle(session, policy, now))
+            {
+                CheckSilence(session, now);
+            }
         }
     }
 
@@ -95,11 +103,11 @@ internal sealed class SessionSupervisor : BackgroundService
         return false;
     }
 
-    private void CheckIdle(AgentSession session, SessionPolicy policy, long now)
+    private bool CheckIdle(AgentSession session, SessionPolicy policy, long now)
     {
         if (policy.IdleTimeout <= TimeSpan.Zero)
         {
-            return;
+            return false;
         }
 
         var lastActivity = policy.LastActivity(session.Activity);
@@ -107,7 +115,7 @@ internal sealed class SessionSupervisor : BackgroundService
         if (idle >= policy.IdleTimeout)
         {
             _ = _closer.CloseAsync(session, ProxyCloseRequests.IdleTimeout(policy.IdleTimeout));
-            return;
+            return true;
         }
 
         // One warning per idle period: activity after it starts a new period, and the warning may come again.
@@ -117,6 +125,17 @@ internal sealed class SessionSupervisor : BackgroundService
             _metrics.IdleWarningSent();
             Warn(session, AgentControlMessages.IdleWarning,
                 $"No activity for {ProxyCloseRequests.Describe(idle)}: the session will be closed in {ProxyCloseRequests.Describe(policy.IdleTimeout - idle)} unless it is used.");
+        }
+
+        return false;
+    }
+
+    /// <summary>Not a frame either way for the activity timeout, whatever the policy says is activity: closed as idle.</summary>
+    private void CheckSilence(AgentSession session, long now)
+    {
+        if (_time.GetElapsedTime(session.Activity.LastAny(), now) >= _activityTimeout)
+        {
+            _ = _closer.CloseAsync(session, ProxyCloseRequests.IdleTimeout(_activityTimeout));
         }
     }
 

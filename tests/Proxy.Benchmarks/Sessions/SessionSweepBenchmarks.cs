@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Proxy.Forwarding;
 using Proxy.Sessions;
 using Proxy.Telemetry;
 
@@ -40,7 +41,7 @@ public class SessionSweepBenchmarks : IDisposable
         var metrics = new ProxyMetrics(
             new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>(),
             new CustomerLabel(Options.Create(new MetricsOptions())));
-        _supervisor = new SessionSupervisor(registry, new SessionCloser(monitor, metrics, NullLogger<SessionCloser>.Instance), monitor, time, metrics, NullLogger<SessionSupervisor>.Instance);
+        _supervisor = new SessionSupervisor(registry, new SessionCloser(monitor, metrics, NullLogger<SessionCloser>.Instance), monitor, time, metrics, Options.Create(new UpstreamOptions()), NullLogger<SessionSupervisor>.Instance);
     }
 
     [Benchmark]

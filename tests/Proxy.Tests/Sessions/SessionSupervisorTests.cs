@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Proxy.Forwarding;
 using Proxy.Sessions;
@@ -34,6 +35,7 @@ public sealed class SessionSupervisorTests : IDisposable
     private readonly FakeTimeProvider _time = new(Start);
     private readonly SessionRegistry _registry = new();
     private readonly TestOptionsMonitor<SessionControlOptions> _options = new(new SessionControlOptions());
+    private readonly UpstreamOptions _upstream = new() { ActivityTimeout = TimeSpan.FromDays(30) };
     private readonly SessionSupervisor _supervisor;
     private readonly List<Live> _live = [];
 
@@ -45,8 +47,18 @@ public sealed class SessionSupervisorTests : IDisposable
             _options,
             _time,
             TestMetrics.Create(),
+            Options.Create(_upstream),
             NullLogger<SessionSupervisor>.Instance);
     }
+
+    private SessionSupervisor NewSupervisor() => new(
+        _registry,
+        new SessionCloser(_options, TestMetrics.Create(), NullLogger<SessionCloser>.Instance),
+        _options,
+        _time,
+        TestMetrics.Create(),
+        Options.Create(_upstream),
+        NullLogger<SessionSupervisor>.Instance);
 
     public void Dispose()
     {
@@ -389,6 +401,40 @@ public sealed class SessionSupervisorTests : IDisposable
         Assert.Empty(live.ClientMessages());
         Assert.False(live.Session.MaxDurationWarningSent);
         Assert.Equal(0, live.Session.IdleWarningSentFor);
+    }
+
+    [Fact]
+    public void A_tunnel_that_moves_nothing_for_the_activity_timeout_is_closed_as_idle_even_with_limits_off()
+    {
+        _upstream.ActivityTimeout = TimeSpan.FromMinutes(10);
+        using var supervisor = NewSupervisor();
+        var live = Open(new SessionPolicy { IdleTimeout = TimeSpan.Zero, MaxDuration = TimeSpan.Zero }, withTunnel: true);
+
+        At(599);
+        supervisor.Sweep();
+        Assert.Null(live.Session.ProxyClose);
+
+        At(600);
+        supervisor.Sweep();
+        Assert.Equal("idle_timeout", live.Session.ProxyClose?.CloseReason);
+    }
+
+    [Fact]
+    public void Any_frame_either_way_holds_off_the_activity_backstop_even_when_it_is_not_activity_for_the_policy()
+    {
+        _upstream.ActivityTimeout = TimeSpan.FromMinutes(10);
+        using var supervisor = NewSupervisor();
+        var live = Open(new SessionPolicy { IdleTimeout = TimeSpan.Zero, IdleMode = IdleMode.Audio }, withTunnel: true);
+
+        At(590);
+        Send(live.Session, "upstream_ping");
+        At(1000);
+        supervisor.Sweep();
+        Assert.Null(live.Session.ProxyClose);
+
+        At(1190);
+        supervisor.Sweep();
+        Assert.Equal("idle_timeout", live.Session.ProxyClose?.CloseReason);
     }
 
     [Fact]
