@@ -15,8 +15,9 @@ internal sealed class UpstreamOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// YARP's idle cut-off for a tunnel that moves no bytes at all. It is only a backstop: keep it above any idle
-    /// timeout a customer may have so the proxy's own idle policy (with its warning and clean close) acts first.
+    /// The cut-off for a tunnel that moves no frame at all, either way: the session sweep closes it as idle, whatever
+    /// the customer's idle settings (YARP also applies it to the upgrade handshake). Only a backstop: keep it above
+    /// any idle timeout a customer may have so the customer's idle policy (with its warning) acts first.
     /// </summary>
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -31,14 +31,22 @@ public sealed class AdminSessionControlTests
         await using var b = there;
         await here.ReceiveJsonAsync("Welcome");
         var thereRequestId = (await there.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
+        List<JsonElement> sessions;
         await using (there.StreamAudio(TimeSpan.FromMilliseconds(20)))
         {
-            // One heartbeat (1 s on the other instance) carries its traffic into the record.
-            await Task.Delay(1500);
+            // The other instance's heartbeat (every 1 s) carries its traffic into the record: wait for one that
+            // came after some audio, whatever the phase of the heartbeat.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            do
+            {
+                await Task.Delay(250);
+                var live = await admin.Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/sessions/live?customer=admin-live", UriKind.Relative));
+                sessions = live.GetProperty("sessions").EnumerateArray().ToList();
+            }
+            while (DateTime.UtcNow < deadline
+                && !sessions.Any(s => s.GetProperty("instance_id").GetString() == other.InstanceId && s.GetProperty("bytes_in").GetInt64() > 640 * 10));
         }
 
-        var live = await admin.Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/sessions/live?customer=admin-live", UriKind.Relative));
-        var sessions = live.GetProperty("sessions").EnumerateArray().ToList();
         Assert.Equal(2, sessions.Count);
         Assert.Equal(new[] { admin.InstanceId, other.InstanceId }.Order(), sessions.Select(s => s.GetProperty("instance_id").GetString()).Order());
         var remote = sessions.Single(s => s.GetProperty("instance_id").GetString() == other.InstanceId);
