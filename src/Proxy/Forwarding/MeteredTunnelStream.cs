@@ -4,7 +4,7 @@ using Proxy.Sessions;
 namespace Proxy.Forwarding;
 
 /// <summary>
-/// One side's connection inside the forwarder's tunnel. Reads carry the bytes coming from that side: they are
+/// One side's connection inside the session's tunnel (<see cref="TunnelPump"/>). Reads carry the bytes coming from that side: they are
 /// counted and parsed in place. Writes carry the bytes going to that side; the proxy can put its own frames (a
 /// Warning, an Error and a Close) into them, but only between two whole messages, so a frame in flight is never
 /// cut. The end of the connection marks that side as ended, which is what the record's close instants are made of.
@@ -19,7 +19,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
     // Parses the bytes this stream writes (they were read, and parsed, on the other side just before).
     private readonly WebSocketFrameParser _outgoing;
 
-    // YARP's copy loop is the only other writer; this lock orders its writes with the proxy's own frames.
+    // The pump's copy loop is the only other writer; this lock orders its writes with the proxy's own frames.
     private readonly AsyncMutex _writeLock = new();
     private readonly List<(byte[] Frames, TaskCompletionSource<bool> Written, bool ControlOnly)> _pending = [];
 

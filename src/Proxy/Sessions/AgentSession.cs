@@ -5,8 +5,8 @@ namespace Proxy.Sessions;
 
 /// <summary>
 /// One client's agent session from admission to its final record. The two copy loops feed it frame events and
-/// connection ends; everything it turns into a record is decided from those events, never from the forwarder's
-/// result (a clean WebSocket close often comes back from YARP as a cancellation).
+/// connection ends; everything it turns into a record is decided from those events, never from how a copy loop
+/// ended (a clean WebSocket close often ends one as a cancellation).
 /// </summary>
 internal sealed class AgentSession : IDisposable
 {
@@ -100,7 +100,7 @@ internal sealed class AgentSession : IDisposable
     /// <summary>Monotonic timestamp of the upstream's acceptance (0 before it).</summary>
     public long UpstreamOpenedTimestamp => UpstreamOpened ? _upstreamOpenedTimestamp : 0;
 
-    /// <summary>The forwarder is done with the session: nothing more can be sent, only the record remains.</summary>
+    /// <summary>The tunnel is done with the session: nothing more can be sent, only the record remains.</summary>
     public bool TunnelEnded => Volatile.Read(ref _tunnelEnded);
 
     public void MarkTunnelEnded() => Volatile.Write(ref _tunnelEnded, true);
@@ -253,7 +253,7 @@ internal sealed class AgentSession : IDisposable
 
     public bool HasUpstreamConnection => Volatile.Read(ref _upstreamConnection) is not null;
 
-    /// <summary>Closes the upstream connection now if the forwarder has not (a client gone before the tunnel started
+    /// <summary>Closes the upstream connection now if the tunnel has not (a client gone before the tunnel started
     /// leaves it to be collected later): billing stops when Deepgram sees the connection end.</summary>
     public void CloseUpstreamConnection() => Volatile.Read(ref _upstreamConnection)?.Dispose();
 

@@ -19,7 +19,7 @@ internal sealed class SessionSupervisor : BackgroundService
     private readonly TimeProvider _time;
     private readonly ProxyMetrics _metrics;
     private readonly ILogger<SessionSupervisor> _logger;
-    private readonly TimeSpan _activityTimeout;
+    private readonly IOptions<UpstreamOptions> _upstream;
 
     public SessionSupervisor(
         SessionRegistry registry,
@@ -30,7 +30,9 @@ internal sealed class SessionSupervisor : BackgroundService
         IOptions<UpstreamOptions> upstream,
         ILogger<SessionSupervisor> logger)
     {
-        _activityTimeout = upstream.Value.ActivityTimeout;
+        // Read at the first sweep: reading it here, as the host builds its services, would fail on an invalid
+        // setting before the start-up validation can report every invalid setting at once.
+        _upstream = upstream;
         _registry = registry;
         _closer = closer;
         _options = options;
@@ -133,9 +135,10 @@ internal sealed class SessionSupervisor : BackgroundService
     /// <summary>Not a frame either way for the activity timeout, whatever the policy says is activity: closed as idle.</summary>
     private void CheckSilence(AgentSession session, long now)
     {
-        if (_time.GetElapsedTime(session.Activity.LastAny(), now) >= _activityTimeout)
+        var activityTimeout = _upstream.Value.ActivityTimeout;
+        if (_time.GetElapsedTime(session.Activity.LastAny(), now) >= activityTimeout)
         {
-            _ = _closer.CloseAsync(session, ProxyCloseRequests.IdleTimeout(_activityTimeout));
+            _ = _closer.CloseAsync(session, ProxyCloseRequests.IdleTimeout(activityTimeout));
         }
     }
 

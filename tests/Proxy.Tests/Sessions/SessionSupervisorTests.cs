@@ -51,15 +51,6 @@ public sealed class SessionSupervisorTests : IDisposable
             NullLogger<SessionSupervisor>.Instance);
     }
 
-    private SessionSupervisor NewSupervisor() => new(
-        _registry,
-        new SessionCloser(_options, TestMetrics.Create(), NullLogger<SessionCloser>.Instance),
-        _options,
-        _time,
-        TestMetrics.Create(),
-        Options.Create(_upstream),
-        NullLogger<SessionSupervisor>.Instance);
-
     public void Dispose()
     {
         _supervisor.Dispose();
@@ -407,15 +398,14 @@ public sealed class SessionSupervisorTests : IDisposable
     public void A_tunnel_that_moves_nothing_for_the_activity_timeout_is_closed_as_idle_even_with_limits_off()
     {
         _upstream.ActivityTimeout = TimeSpan.FromMinutes(10);
-        using var supervisor = NewSupervisor();
         var live = Open(new SessionPolicy { IdleTimeout = TimeSpan.Zero, MaxDuration = TimeSpan.Zero }, withTunnel: true);
 
         At(599);
-        supervisor.Sweep();
+        _supervisor.Sweep();
         Assert.Null(live.Session.ProxyClose);
 
         At(600);
-        supervisor.Sweep();
+        _supervisor.Sweep();
         Assert.Equal("idle_timeout", live.Session.ProxyClose?.CloseReason);
     }
 
@@ -423,17 +413,16 @@ public sealed class SessionSupervisorTests : IDisposable
     public void Any_frame_either_way_holds_off_the_activity_backstop_even_when_it_is_not_activity_for_the_policy()
     {
         _upstream.ActivityTimeout = TimeSpan.FromMinutes(10);
-        using var supervisor = NewSupervisor();
         var live = Open(new SessionPolicy { IdleTimeout = TimeSpan.Zero, IdleMode = IdleMode.Audio }, withTunnel: true);
 
         At(590);
         Send(live.Session, "upstream_ping");
         At(1000);
-        supervisor.Sweep();
+        _supervisor.Sweep();
         Assert.Null(live.Session.ProxyClose);
 
         At(1190);
-        supervisor.Sweep();
+        _supervisor.Sweep();
         Assert.Equal("idle_timeout", live.Session.ProxyClose?.CloseReason);
     }
 
