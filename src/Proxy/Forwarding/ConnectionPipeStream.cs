@@ -7,8 +7,9 @@ namespace Proxy.Forwarding;
 /// <summary>
 /// The client's upgraded connection read and written straight on Kestrel's connection pipe, below its HTTP/1.1
 /// upgrade stream (which goes through the request-body and response-body layers and the output producer's lock for
-/// every frame). Only used after Kestrel has sent the 101 and until the handler returns: Kestrel then neither reads
-/// nor writes the connection, and the handler never touches the pipe after it returns.
+/// every frame). Only used once the connection is handed off (<see cref="ConnectionHandoff"/>): Kestrel's HTTP layer
+/// then no longer reads or writes it, and the tunnel runs from the connection middleware, which Kestrel waits for
+/// before it closes the connection.
 /// </summary>
 internal sealed class ConnectionPipeStream : ConnectionStream
 {
