@@ -303,6 +303,9 @@ internal sealed class AgentSessionHandler
         }
         finally
         {
+            // The pump ends on a socket thread, which other sessions' frames are waiting for: the record (JSON,
+            // logging, Redis) is written from the thread pool.
+            await Task.Yield();
             await EndAsync(session).ConfigureAwait(false);
         }
     }
