@@ -12,7 +12,7 @@ internal sealed class UpstreamClient : IDisposable
 {
     public UpstreamClient(IOptions<UpstreamOptions> options, SessionRecorder recorder, TimeProvider time)
     {
-        Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(new UpstreamUpgradeHandler(time), recorder, options.Value.ConnectTimeout), disposeHandler: true);
+        Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(new UpstreamUpgradeHandler(time), recorder, options.Value.ConnectTimeout, time), disposeHandler: true);
         BaseUrl = options.Value.HttpBaseUrl();
     }
 

@@ -14,12 +14,14 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
 
     private readonly SessionRecorder _recorder;
     private readonly TimeSpan _connectTimeout;
+    private readonly TimeProvider _time;
 
-    public UpstreamObserverHandler(HttpMessageHandler inner, SessionRecorder recorder, TimeSpan connectTimeout)
+    public UpstreamObserverHandler(HttpMessageHandler inner, SessionRecorder recorder, TimeSpan connectTimeout, TimeProvider time)
         : base(inner)
     {
         _recorder = recorder;
         _connectTimeout = connectTimeout;
+        _time = time;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -33,11 +35,11 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
 
         // The whole upgrade (TCP, TLS, the 101) within the connect timeout: an upstream that accepts the connection
         // and never answers must not hold the client forever.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_connectTimeout);
+        using var timeout = new CancellationTokenSource(_connectTimeout, _time);
+        using var upgrade = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            response = await base.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            response = await base.SendAsync(request, upgrade.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
