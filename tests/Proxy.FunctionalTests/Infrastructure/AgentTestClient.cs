@@ -107,10 +107,10 @@ internal sealed class AgentTestClient : IAsyncDisposable
 
     /// <summary>Sends a text message every <paramref name="interval"/> until disposed (a client keeping its socket
     /// alive, or streaming). Only the receiving side of the socket is used meanwhile by the caller.</summary>
-    public IAsyncDisposable SendEvery(TimeSpan interval, string text) => Repeat(interval, () => SendTextAsync(text));
+    public RepeatingSender SendEvery(TimeSpan interval, string text) => Repeat(interval, () => SendTextAsync(text));
 
     /// <summary>Streams 640-byte audio frames every <paramref name="interval"/> until disposed.</summary>
-    public IAsyncDisposable StreamAudio(TimeSpan interval) => Repeat(interval, () => SendBinaryAsync(640));
+    public RepeatingSender StreamAudio(TimeSpan interval) => Repeat(interval, () => SendBinaryAsync(640));
 
     private static RepeatingSender Repeat(TimeSpan interval, Func<Task> send) => new(interval, send);
 
