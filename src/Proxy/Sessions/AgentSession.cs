@@ -145,7 +145,7 @@ internal sealed class AgentSession : IDisposable
     /// <summary>Sends the client a JSON Warning between two messages; false when it could not (session closing).</summary>
     public Task<bool> SendWarningAsync(string code, string description)
     {
-        var stream = Volatile.Read(ref _clientStream);
+        var stream = ClientStream;
         return stream is null || ProxyClose is not null
             ? Task.FromResult(false)
             : stream.InjectAsync(WebSocketFrameWriter.Text(AgentControlMessages.Warning(code, description), masked: false), seal: false);
@@ -158,7 +158,7 @@ internal sealed class AgentSession : IDisposable
     /// </summary>
     public async Task TellClientUpstreamLostAsync()
     {
-        var client = Volatile.Read(ref _clientStream);
+        var client = ClientStream;
         if (client is null || Volatile.Read(ref _firstCloseFrom) != 0 || ProxyClose is not null || TunnelEnded)
         {
             return;
@@ -188,8 +188,8 @@ internal sealed class AgentSession : IDisposable
             return;
         }
 
-        var client = Volatile.Read(ref _clientStream);
-        var upstream = Volatile.Read(ref _upstreamStream);
+        var client = ClientStream;
+        var upstream = UpstreamStream;
         if (client is null || upstream is null)
         {
             // Not upgraded yet (or the tunnel is gone): nothing to say a word to.
