@@ -72,4 +72,9 @@ internal sealed record SessionRecord
     public long? LastActivityMs { get; init; }
 
     public bool Estimated { get; init; }
+
+    /// <summary>1 for the first final record, +1 for each later change (a measured final replacing an estimate);
+    /// null while open. Set by the store, which alone knows what Redis already holds: consumers of the records
+    /// stream dedupe by (session_id, record_version).</summary>
+    public long? RecordVersion { get; init; }
 }

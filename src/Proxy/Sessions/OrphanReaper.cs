@@ -12,8 +12,8 @@ namespace Proxy.Sessions;
 /// Finalizes the sessions of instances that died. A live session's lease is renewed every heartbeat; one that
 /// expired belongs to an instance that stopped (crash, kill -9, lost network). One instance at a time (a lock with an
 /// expiry in Redis) finalizes those still open as <c>orphaned</c>, <c>estimated=true</c>, closed at their last
-/// heartbeat. If the owner was only cut off and finalizes later, the finalize script keeps the first version and
-/// counts the session once.
+/// heartbeat. If the owner was only cut off and finalizes later, its measurement replaces the estimate (usage moves
+/// by the difference, the record's version goes up). Each pass also appends the records stream entries still owed.
 /// </summary>
 internal sealed partial class OrphanReaper : BackgroundService
 {
@@ -105,7 +105,7 @@ internal sealed partial class OrphanReaper : BackgroundService
                 if (open is { Status: SessionStatus.Open })
                 {
                     var final = Estimate(open);
-                    if (await _records.FinalizeAsync(final).ConfigureAwait(false))
+                    if (await _records.FinalizeAsync(final).ConfigureAwait(false) == FinalizeOutcome.Finalized)
                     {
                         reaped++;
                         _metrics.RecordWritten(SpoolEntry.Final, RecordWriteResults.Ok);
@@ -118,6 +118,15 @@ internal sealed partial class OrphanReaper : BackgroundService
                     await _leases.ReleaseAsync(customerId, sessionId).ConfigureAwait(false);
                 }
             }
+        }
+
+        // Stream entries owed by a writer that failed or died between its finalize and its append (this reaper's
+        // own included): owed for two passes means nobody else is about to append them.
+        var grace = 2 * _options.Value.ReaperInterval;
+        var appended = await Task.WhenAll(customerIds.Select(id => _records.AppendOwedAsync(id, grace))).ConfigureAwait(false);
+        if (appended.Sum() is var total and > 0)
+        {
+            OwedAppended(_logger, total);
         }
 
         return reaped;
@@ -161,6 +170,9 @@ internal sealed partial class OrphanReaper : BackgroundService
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Reaped orphaned session {SessionId} of customer {CustomerId} (instance {InstanceId} stopped renewing it): estimated duration {DurationMs} ms, billable {BillableMs} ms")]
     private static partial void Reaped(ILogger logger, string sessionId, string customerId, string instanceId, long? durationMs, long? billableMs);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Appended {Count} records stream entries that their writers owed (failed or died between the finalize and the append)")]
+    private static partial void OwedAppended(ILogger logger, int count);
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Reaper pass failed, next one in a moment: {Reason}")]
     private static partial void ReapFailed(ILogger logger, string reason);

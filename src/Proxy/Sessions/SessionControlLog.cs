@@ -17,6 +17,9 @@ internal static partial class SessionControlLog
     [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Heartbeat of {Count} sessions of customer {CustomerId} failed: {Reason}")]
     public static partial void HeartbeatFailed(ILogger logger, int count, string customerId, string reason);
 
+    [LoggerMessage(EventId = 5020, Level = LogLevel.Warning, Message = "Heartbeats kept beside the spool could not be written or replayed: {Reason}")]
+    public static partial void HeartbeatSpoolFailed(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Settings of customer {CustomerId} applied to {Count} live sessions")]
     public static partial void SettingsApplied(ILogger logger, string customerId, int count);
 

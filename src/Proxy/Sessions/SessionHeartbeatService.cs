@@ -14,6 +14,8 @@ internal sealed class SessionHeartbeatService : BackgroundService
     private readonly RedisConnectionState _connection;
     private readonly SessionLeaseStore _leases;
     private readonly SessionRecordStore _records;
+    private readonly RecordSpool _spool;
+    private readonly SpooledHeartbeats _spooledBeats;
     private readonly LiveSettingsApplier _settings;
     private readonly IOptionsMonitor<SessionControlOptions> _options;
     private readonly TimeProvider _time;
@@ -24,6 +26,8 @@ internal sealed class SessionHeartbeatService : BackgroundService
         RedisConnectionState connection,
         SessionLeaseStore leases,
         SessionRecordStore records,
+        RecordSpool spool,
+        SpooledHeartbeats spooledBeats,
         LiveSettingsApplier settings,
         IOptionsMonitor<SessionControlOptions> options,
         TimeProvider time,
@@ -33,6 +37,8 @@ internal sealed class SessionHeartbeatService : BackgroundService
         _connection = connection;
         _leases = leases;
         _records = records;
+        _spool = spool;
+        _spooledBeats = spooledBeats;
         _settings = settings;
         _options = options;
         _time = time;
@@ -41,18 +47,26 @@ internal sealed class SessionHeartbeatService : BackgroundService
 
     public async Task BeatAsync()
     {
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _time.GetTimestamp();
+        var live = _registry.Snapshot().Where(s => s.ProxyClose is null && !s.TunnelEnded).GroupBy(s => s.Identity.CustomerId).ToList();
         if (!_connection.IsConnected)
         {
-            // Nothing to renew against; the first beat after the reconnect catches up.
+            // Nothing to renew against; the first beat after the reconnect catches up. The beats go to disk meanwhile,
+            // in case this process dies before Redis is back.
+            await SpoolBeatsAsync(live, nowMs, now).ConfigureAwait(false);
             return;
         }
 
+        if (_spooledBeats.HasPending && !_spool.HasPending)
+        {
+            await ApplySpooledBeatsAsync().ConfigureAwait(false);
+        }
+
         var options = _options.CurrentValue;
-        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var now = _time.GetTimestamp();
         var expiresAtMs = nowMs + (long)options.LeaseTtl.TotalMilliseconds;
         var beats = new List<Task>();
-        foreach (var group in _registry.Snapshot().Where(s => s.ProxyClose is null && !s.TunnelEnded).GroupBy(s => s.Identity.CustomerId))
+        foreach (var group in live)
         {
             var sessions = group.ToList();
             beats.Add(BeatCustomerAsync(group.Key, sessions, nowMs, now, expiresAtMs));
@@ -85,15 +99,7 @@ internal sealed class SessionHeartbeatService : BackgroundService
     {
         try
         {
-            var opened = sessions.Where(s => s.UpstreamOpened).ToList();
-            var heartbeats = opened.Select(s =>
-            {
-                var policy = s.Policy;
-                var lastActivity = policy.LastActivity(s.Activity);
-                var lastActivityMs = nowMs - (long)_time.GetElapsedTime(lastActivity, now).TotalMilliseconds;
-                return new SessionHeartbeat(s.SessionId, nowMs, lastActivityMs, s.Inbound.Frames, s.Outbound.Frames, s.Inbound.Bytes, s.Outbound.Bytes, s.DeepgramRequestId);
-            }).ToList();
-
+            var heartbeats = Heartbeats(sessions, nowMs, now);
             await Task.WhenAll(
                 _leases.RenewAsync(customerId, [.. sessions.Select(s => s.SessionId)], expiresAtMs),
                 heartbeats.Count > 0 ? _records.HeartbeatAsync(customerId, heartbeats) : Task.CompletedTask,
@@ -103,6 +109,38 @@ internal sealed class SessionHeartbeatService : BackgroundService
         {
             // Every second per customer during an outage: the message, not the stack.
             SessionControlLog.HeartbeatFailed(_logger, sessions.Count, customerId, ex.Message);
+        }
+    }
+
+    private List<SessionHeartbeat> Heartbeats(List<AgentSession> sessions, long nowMs, long now) =>
+        [.. sessions.Where(s => s.UpstreamOpened).Select(s =>
+        {
+            var lastActivity = s.Policy.LastActivity(s.Activity);
+            var lastActivityMs = nowMs - (long)_time.GetElapsedTime(lastActivity, now).TotalMilliseconds;
+            return new SessionHeartbeat(s.SessionId, nowMs, lastActivityMs, s.Inbound.Frames, s.Outbound.Frames, s.Inbound.Bytes, s.Outbound.Bytes, s.DeepgramRequestId);
+        })];
+
+    private async Task SpoolBeatsAsync(List<IGrouping<string, AgentSession>> live, long nowMs, long now)
+    {
+        try
+        {
+            await _spooledBeats.SaveAsync(live.ToDictionary(g => g.Key, g => Heartbeats([.. g], nowMs, now))).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            SessionControlLog.HeartbeatSpoolFailed(_logger, ex.Message);
+        }
+    }
+
+    private async Task ApplySpooledBeatsAsync()
+    {
+        try
+        {
+            await _spooledBeats.ApplyAsync(_records).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            SessionControlLog.HeartbeatSpoolFailed(_logger, ex.Message);
         }
     }
 }

@@ -19,6 +19,10 @@ internal static class SessionsServiceCollectionExtensions
             }
         });
 
+        // Storage writes open records with a lease of this length (one replayed from a spool has none otherwise).
+        services.AddOptions<Storage.StorageOptions>().Configure<IOptions<SessionControlOptions>>((storage, sessions) =>
+            storage.LeaseTtl = sessions.Value.LeaseTtl);
+
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionPolicyResolver>();
         services.AddSingleton<SessionCloser>();

@@ -42,17 +42,23 @@ internal sealed partial class RecordWriter
             return;
         }
 
-        // First final wins, so usage counts the session once. When this instance was cut off from Redis long enough
-        // for the reaper to finalize its session with an estimate, the measured figures stay here, in the log.
-        if (await _store.FinalizeAsync(entry.Record).ConfigureAwait(false))
+        // A session is counted once, by whichever final record reached Redis first. The one exception is the
+        // reaper's estimate (this instance was cut off, or died and came back, or replayed late): the measurement
+        // replaces it and usage moves by the difference.
+        switch (await _store.FinalizeAsync(entry.Record).ConfigureAwait(false))
         {
-            _metrics.RecordWritten(entry.Op, result);
-            _metrics.SessionFinalized(entry.Record);
-        }
-        else
-        {
-            _metrics.RecordWritten(entry.Op, RecordWriteResults.AlreadyFinal);
-            AlreadyFinal(_logger, entry.Record.SessionId, entry.Record.CustomerId, entry.Record.DurationMs);
+            case FinalizeOutcome.Finalized:
+                _metrics.RecordWritten(entry.Op, result);
+                _metrics.SessionFinalized(entry.Record);
+                break;
+            case FinalizeOutcome.ReplacedEstimate:
+                _metrics.RecordWritten(entry.Op, RecordWriteResults.ReplacedEstimate);
+                ReplacedEstimate(_logger, entry.Record.SessionId, entry.Record.CustomerId, entry.Record.DurationMs);
+                break;
+            default:
+                _metrics.RecordWritten(entry.Op, RecordWriteResults.AlreadyFinal);
+                AlreadyFinal(_logger, entry.Record.SessionId, entry.Record.CustomerId, entry.Record.DurationMs);
+                break;
         }
     }
 
@@ -88,8 +94,11 @@ internal sealed partial class RecordWriter
         _metrics.RecordWritten(op, RecordWriteResults.Spooled);
     }
 
-    [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "Session {SessionId} of {CustomerId} was already final in Redis (finalized by the reaper while this instance was cut off, or written before); this instance's measurement, {DurationMs} ms, is not counted again")]
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "Session {SessionId} of {CustomerId} was already final in Redis (a replay, or written before); this record, {DurationMs} ms, is not counted again")]
     private static partial void AlreadyFinal(ILogger logger, string sessionId, string customerId, long? durationMs);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "Session {SessionId} of {CustomerId} had been finalized by the reaper with an estimate; this instance's measurement, {DurationMs} ms, replaced it (usage corrected, new record version streamed)")]
+    private static partial void ReplacedEstimate(ILogger logger, string sessionId, string customerId, long? durationMs);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "The {Op} record of session {SessionId} went to the local spool: {Reason}")]
     private static partial void Spooled(ILogger logger, string op, string sessionId, string reason);

@@ -53,6 +53,10 @@ internal sealed class RedisKeys
     /// <summary>Sorted set session_id → lease expiry (Unix ms): the customer's live sessions on all instances.</summary>
     public RedisKey Leases(string customerId) => $"{_prefix}{{{customerId}}}:leases";
 
+    /// <summary>Sorted set session_id → when its final record was written (Redis time, ms), while the records stream
+    /// entry of its latest version is not confirmed.</summary>
+    public RedisKey UnstreamedRecords(string customerId) => $"{_prefix}{{{customerId}}}:unstreamed";
+
     public RedisKey Usage(string customerId, DateOnly day) => $"{_prefix}{{{customerId}}}:usage:{day:yyyy-MM-dd}";
 
     /// <summary>The authentication record of a proxy key, found by the SHA-256 of its secret.</summary>

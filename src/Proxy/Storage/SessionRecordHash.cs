@@ -46,6 +46,7 @@ internal static class SessionRecordHash
         Add(entries, "last_seen_ms", record.LastSeenMs);
         Add(entries, "last_activity_ms", record.LastActivityMs);
         Add(entries, "estimated", record.Estimated ? "true" : "false");
+        Add(entries, "record_version", record.RecordVersion);
         return [.. entries];
     }
 
@@ -110,6 +111,7 @@ internal static class SessionRecordHash
             LastSeenMs = Int64(fields, "last_seen_ms"),
             LastActivityMs = Int64(fields, "last_activity_ms"),
             Estimated = Text(fields, "estimated") == "true",
+            RecordVersion = Int64(fields, "record_version"),
         };
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Proxy.Metering;
 using StackExchange.Redis;
 
@@ -6,74 +7,130 @@ namespace Proxy.Storage;
 /// <summary>Session records in Redis: written at open, finalized exactly once, read back for the admin API.</summary>
 internal sealed class SessionRecordStore
 {
-    private const string StreamedField = "streamed";
-
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
+    private readonly IOptions<StorageOptions> _options;
 
-    public SessionRecordStore(IConnectionMultiplexer redis, RedisKeys keys)
+    public SessionRecordStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<StorageOptions> options)
     {
         _redis = redis;
         _keys = keys;
+        _options = options;
     }
 
     private IDatabase Database => _redis.GetDatabase();
 
-    /// <summary>Writes the open record unless one exists already; returns whether this call wrote it.</summary>
+    /// <summary>Writes the open record, and a lease for it if it has none, unless the record exists already; returns
+    /// whether this call wrote it.</summary>
     public async Task<bool> WriteOpenAsync(SessionRecord record)
     {
         var entries = SessionRecordHash.ToEntries(record);
-        var args = new RedisValue[2 + (entries.Length * 2)];
+        var args = new RedisValue[3 + (entries.Length * 2)];
         args[0] = record.SessionId;
         args[1] = record.ClientOpenedAtMs;
-        CopyPairs(entries, args, 2);
+        args[2] = (long)_options.Value.LeaseTtl.TotalMilliseconds;
+        CopyPairs(entries, args, 3);
 
         var db = Database;
         var indexTask = db.HashSetAsync(_keys.SessionIndex, record.SessionId, record.CustomerId);
         var written = await db.ScriptEvaluateAsync(
             SessionRecordScripts.Open,
-            [_keys.Session(record.CustomerId, record.SessionId), _keys.CustomerSessions(record.CustomerId)],
+            [_keys.Session(record.CustomerId, record.SessionId), _keys.CustomerSessions(record.CustomerId), _keys.Leases(record.CustomerId)],
             args).ConfigureAwait(false);
         await indexTask.ConfigureAwait(false);
         return (int)written == 1;
     }
 
     /// <summary>
-    /// Closes the record, adds it to the customer's daily usage and appends it to the records stream. Replaying it is
-    /// harmless: usage is counted by the call that moved the record from open to closed, and only that one.
-    /// Returns whether this call closed the record.
+    /// Closes the record (or replaces the reaper's estimate with this measurement), adds it to the customer's daily
+    /// usage (or corrects it by the difference) and appends the version written to the records stream. Replaying it
+    /// is harmless: a final record is counted by the call that wrote it, and only that one.
     /// </summary>
-    public async Task<bool> FinalizeAsync(SessionRecord record)
+    public async Task<FinalizeOutcome> FinalizeAsync(SessionRecord record)
     {
-        var entries = SessionRecordHash.ToEntries(record);
-        var args = new RedisValue[4 + (entries.Length * 2)];
+        var entries = SessionRecordHash.ToEntries(record with { RecordVersion = null });
+        var args = new RedisValue[5 + (entries.Length * 2)];
         args[0] = record.SessionId;
         args[1] = record.ClientOpenedAtMs;
         args[2] = record.DurationMs ?? 0;
         args[3] = record.BillableMs ?? 0;
-        CopyPairs(entries, args, 4);
+        args[4] = record.Estimated ? 1 : 0;
+        CopyPairs(entries, args, 5);
 
         var db = Database;
-        var sessionKey = _keys.Session(record.CustomerId, record.SessionId);
-        var indexTask = db.HashSetAsync(_keys.SessionIndex, record.SessionId, record.CustomerId);
-        var outcome = (int)await db.ScriptEvaluateAsync(
+        var customerId = record.CustomerId;
+        var sessionKey = _keys.Session(customerId, record.SessionId);
+        var indexTask = db.HashSetAsync(_keys.SessionIndex, record.SessionId, customerId);
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(
             SessionRecordScripts.Finalize,
-            [sessionKey, _keys.Usage(record.CustomerId, UsageDay(record)), _keys.CustomerSessions(record.CustomerId), _keys.Leases(record.CustomerId)],
-            args).ConfigureAwait(false);
+            [sessionKey, _keys.Usage(customerId, UsageDay(record)), _keys.CustomerSessions(customerId), _keys.Leases(customerId), _keys.UnstreamedRecords(customerId)],
+            args).ConfigureAwait(false))!;
         await indexTask.ConfigureAwait(false);
+        var written = (int)result[0];
+        var version = (long)result[1];
 
-        if (outcome == 0)
+        if (written == 0)
         {
+            return FinalizeOutcome.AlreadyFinal;
+        }
+
+        if (written == 1)
+        {
+            await AppendToStreamAsync(db, customerId, record.SessionId, SessionRecordHash.ToEntries(record with { RecordVersion = version }), version).ConfigureAwait(false);
+            return version == 1 ? FinalizeOutcome.Finalized : FinalizeOutcome.ReplacedEstimate;
+        }
+
+        // Closed before, its entry still owed: the entry is the record as stored, that version is the truth.
+        await AppendStoredAsync(db, customerId, record.SessionId).ConfigureAwait(false);
+        return FinalizeOutcome.AlreadyFinal;
+    }
+
+    /// <summary>
+    /// Appends the stream entries still owed for one customer: final records whose writer failed or died between
+    /// the finalize and the append, owed longer than <paramref name="grace"/> (so a writer still at it is not raced).
+    /// Returns how many entries were appended. At-least-once: an entry appended by its writer just before it died
+    /// can be appended again (consumers dedupe by session_id and record_version).
+    /// </summary>
+    public async Task<int> AppendOwedAsync(string customerId, TimeSpan grace, int limit = 500)
+    {
+        var db = Database;
+        var owed = (RedisResult[])(await db.ScriptEvaluateAsync(
+            SessionRecordScripts.Owed, [_keys.UnstreamedRecords(customerId)], [(long)grace.TotalMilliseconds, limit]).ConfigureAwait(false))!;
+        var appended = 0;
+        foreach (var sessionId in owed)
+        {
+            if (await AppendStoredAsync(db, customerId, (string)sessionId!).ConfigureAwait(false))
+            {
+                appended++;
+            }
+        }
+
+        return appended;
+    }
+
+    private async Task<bool> AppendStoredAsync(IDatabase db, string customerId, string sessionId)
+    {
+        var stored = await db.HashGetAllAsync(_keys.Session(customerId, sessionId)).ConfigureAwait(false);
+        if (SessionRecordHash.FromHash(stored) is not { Status: SessionStatus.Closed } record)
+        {
+            // Expired by retention (or never closed): nothing to append, nothing owed.
+            await db.SortedSetRemoveAsync(_keys.UnstreamedRecords(customerId), sessionId).ConfigureAwait(false);
             return false;
         }
 
-        // The stream entry is the record as stored: when an earlier call closed it, that version is the truth.
-        var streamEntries = outcome == 1
-            ? entries
-            : WithoutStreamedFlag(await db.HashGetAllAsync(sessionKey).ConfigureAwait(false));
-        await db.StreamAddAsync(_keys.Records, streamEntries).ConfigureAwait(false);
-        await db.HashSetAsync(sessionKey, StreamedField, 1).ConfigureAwait(false);
-        return outcome == 1;
+        // Records finalized before versions existed are version 1.
+        var version = record.RecordVersion ?? 1;
+        await AppendToStreamAsync(db, customerId, sessionId, SessionRecordHash.ToEntries(record with { RecordVersion = version }), version).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task AppendToStreamAsync(IDatabase db, string customerId, string sessionId, NameValueEntry[] entries, long version)
+    {
+        await db.StreamAddAsync(_keys.Records, entries).ConfigureAwait(false);
+        await db.ScriptEvaluateAsync(
+            SessionRecordScripts.MarkStreamed,
+            [_keys.Session(customerId, sessionId), _keys.UnstreamedRecords(customerId)],
+            [sessionId, version]).ConfigureAwait(false);
     }
 
     /// <summary>Refreshes the open records of one customer's live sessions in one round trip.</summary>
@@ -182,19 +239,5 @@ internal sealed class SessionRecordStore
             args[offset + (2 * i)] = entries[i].Name;
             args[offset + (2 * i) + 1] = entries[i].Value;
         }
-    }
-
-    private static NameValueEntry[] WithoutStreamedFlag(HashEntry[] hash)
-    {
-        var entries = new List<NameValueEntry>(hash.Length);
-        foreach (var entry in hash)
-        {
-            if (entry.Name != StreamedField)
-            {
-                entries.Add(new NameValueEntry(entry.Name, entry.Value));
-            }
-        }
-
-        return [.. entries];
     }
 }

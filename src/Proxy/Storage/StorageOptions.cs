@@ -26,5 +26,9 @@ internal sealed class StorageOptions
     /// <summary>How often the reaper looks for sessions whose instance died (their lease expired).</summary>
     public TimeSpan ReaperInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary><c>Sessions:LeaseTtl</c>, handed down by the sessions feature (not bound here): a session's open
+    /// record takes a lease this long, from Redis time, if it has none yet.</summary>
+    public TimeSpan LeaseTtl { get; internal set; } = TimeSpan.FromSeconds(30);
+
     public bool IsFailOpen => RedisDownPolicy == FailOpen;
 }

@@ -24,6 +24,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<RecordSpool>();
+        services.AddSingleton<SpooledHeartbeats>();
         services.AddSingleton<RedisConnectionState>();
         services.AddSingleton<RecordWriter>();
         services.AddHostedService<RedisConnectionService>();

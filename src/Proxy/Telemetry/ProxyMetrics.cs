@@ -45,7 +45,7 @@ internal sealed class ProxyMetrics
         _idleWarnings = meter.CreateCounter<long>("dgproxy.idle.warnings", description: "SESSION_IDLE_WARNING messages sent.");
         _forcedCloses = meter.CreateCounter<long>("dgproxy.forced.closes", description: "Sessions the proxy closed, by reason.");
         _protocolViolations = meter.CreateCounter<long>("dgproxy.protocol.violations", description: "Sessions ended because a peer broke the WebSocket protocol or a limit, by side and error.");
-        _recordWrites = meter.CreateCounter<long>("dgproxy.record.writes", description: "Session record writes, by record (open, final) and result (ok, spooled, replayed, already_final, failed).");
+        _recordWrites = meter.CreateCounter<long>("dgproxy.record.writes", description: "Session record writes, by record (open, final) and result (ok, spooled, replayed, already_final, replaced_estimate, failed).");
 
         // Present from the start at 0: an alert on its increase then sees the very first failure of a process.
         RecordWritten(Storage.SpoolEntry.Open, RecordWriteResults.Failed, 0);

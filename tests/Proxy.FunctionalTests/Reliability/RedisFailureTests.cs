@@ -117,6 +117,72 @@ public sealed class RedisFailureTests
         }
     }
 
+    [Fact]
+    public async Task A_session_admitted_while_redis_is_down_is_finalized_when_its_proxy_dies_before_redis_returns()
+    {
+        await using var redis = await RedisServer.StartAsync(durable: true);
+        var spool = Directory.CreateTempSubdirectory("dgproxy-spool-orphan-open-").FullName;
+        var settings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl)
+        {
+            ["Storage:SpoolDirectory"] = spool,
+            ["Storage:ReaperInterval"] = "00:00:01",
+        };
+        var first = await ProxyServer.StartAsync(redis.Configuration, _gateway.Emulator.WebSocketUrl, settings);
+        await WarmUp.RunAsync(first);
+        const string Customer = "redis-down-orphan";
+        var (_, secret) = await first.IssueKeyAsync(Customer);
+        await first.PatchSettingsAsync(Customer, new { idle_timeout_ms = 0 });
+        var known = await RunSessionAsync(first, secret);
+        await first.WaitForClosedRecordByRequestIdAsync(Customer, known);
+
+        // Admitted from memory while Redis is down: no lease, and its open record only in the spool.
+        await redis.KillAsync();
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(first.AgentUrl(), secret);
+        await using var audio = client.StreamAudio(TimeSpan.FromMilliseconds(40));
+        await WaitForSpooledAsync(first);
+
+        // Heartbeats (1 s here) go on while Redis is away: the session's last sign of life must not be lost with it.
+        await Task.Delay(3000);
+        var killedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await first.Process.KillAsync();
+        await first.DisposeAsync();
+
+        // Redis back, then a fresh process replays the dead one's spool: the open record it writes must not stay open.
+        await redis.RestartAsync();
+        await using var second = await ProxyServer.StartAsync(redis.Configuration, _gateway.Emulator.WebSocketUrl, settings);
+        await second.WaitForEmptySpoolAsync(TimeSpan.FromSeconds(30));
+        var record = await WaitForRecordAsync(second, Customer, requestId, r => r.GetProperty("status").GetString() == "closed", TimeSpan.FromSeconds(30));
+        Assert.Equal("orphaned", record.GetProperty("close_reason").GetString());
+        Assert.True(record.GetProperty("estimated").GetBoolean());
+        Assert.Equal(1, record.GetProperty("record_version").GetInt64());
+        Assert.InRange(record.GetProperty("last_seen_ms").GetInt64(), killedAtMs - 2000, killedAtMs);
+        Assert.Equal(record.GetProperty("last_seen_ms").GetInt64() - record.GetProperty("upstream_opened_at_ms").GetInt64(), record.GetProperty("duration_ms").GetInt64());
+        Assert.True(record.GetProperty("duration_ms").GetInt64() >= 2000, record.GetRawText());
+        var records = await RecordLedger.AssertBooksBalanceAsync(second, redis.Database, Customer, [known, requestId]);
+        Assert.Equal(2, records.Count);
+        Assert.Equal(0, await redis.Database.SortedSetLengthAsync($"dgp:{{{Customer}}}:leases"));
+        MeasurementLedger.FaultOutcome(nameof(A_session_admitted_while_redis_is_down_is_finalized_when_its_proxy_dies_before_redis_returns), 2, records);
+        await client.DisposeAsync();
+    }
+
+    private static async Task<System.Text.Json.JsonElement> WaitForRecordAsync(
+        ProxyServer proxy, string customerId, string requestId, Func<System.Text.Json.JsonElement, bool> done, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var record = (await proxy.ListSessionsAsync(customerId)).FirstOrDefault(r =>
+                r.TryGetProperty("deepgram_request_id", out var id) && id.GetString() == requestId);
+            if (record.ValueKind != System.Text.Json.JsonValueKind.Undefined && done(record))
+            {
+                return record;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"session {requestId}: {(record.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "no record" : record.GetRawText())} after {within}");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Records written while Redis is gone reach the spool once the write fails (at once, or after the
     /// client notices the dead connection).</summary>
     private static async Task WaitForSpooledAsync(ProxyServer proxy)

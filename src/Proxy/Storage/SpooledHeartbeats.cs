@@ -1,0 +1,98 @@
+using System.Text.Json;
+
+namespace Proxy.Storage;
+
+/// <summary>
+/// The last heartbeat of each live session, kept beside the spool while Redis cannot take heartbeats. Without it, a
+/// session admitted during an outage whose instance then dies is known to Redis only by its spooled open record: the
+/// reaper would close it at its open instant and without its Deepgram request id. With it, whoever replays the spool
+/// also gives those records their last sign of life, as a heartbeat would have. One small file, replaced whole at each
+/// beat (temp file, fsync, rename), so an outage of any length costs the size of one beat.
+/// </summary>
+internal sealed class SpooledHeartbeats : IDisposable
+{
+    private const string FileName = "heartbeats.json";
+
+    private readonly string _file;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // Beats found on disk at start: a previous process's sessions, kept in every rewrite until Redis has them.
+    private Dictionary<string, List<SessionHeartbeat>> _inherited;
+
+    public SpooledHeartbeats(RecordSpool spool)
+    {
+        _file = Path.Combine(spool.Directory, FileName);
+        _inherited = Read(_file);
+    }
+
+    /// <summary>Whether there are beats Redis has not seen.</summary>
+    public bool HasPending => File.Exists(_file);
+
+    /// <summary>Replaces the file with these beats (customer id → its sessions' beats) and the inherited ones.</summary>
+    public async Task SaveAsync(IReadOnlyDictionary<string, List<SessionHeartbeat>> beats)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var all = new Dictionary<string, List<SessionHeartbeat>>(_inherited);
+            foreach (var (customerId, sessions) in beats)
+            {
+                all[customerId] = all.TryGetValue(customerId, out var earlier) ? [.. earlier.Where(e => !sessions.Any(s => s.SessionId == e.SessionId)), .. sessions] : sessions;
+            }
+
+            var temporary = _file + ".tmp";
+            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                await JsonSerializer.SerializeAsync(stream, all, StorageJsonContext.Default.DictionaryStringListSessionHeartbeat).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, _file, overwrite: true);
+            SpoolFiles.SyncDirectory(Path.GetDirectoryName(_file)!);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Gives the beats to Redis (records still open take those newer than what they have), then forgets
+    /// them. Call once the spool is replayed: the open records they refresh must be there first.</summary>
+    public async Task ApplyAsync(SessionRecordStore records)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var beats = Read(_file);
+            await Task.WhenAll(beats.Where(b => b.Value.Count > 0).Select(b => records.HeartbeatAsync(b.Key, b.Value))).ConfigureAwait(false);
+            File.Delete(_file);
+            SpoolFiles.SyncDirectory(Path.GetDirectoryName(_file)!);
+            _inherited = [];
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private static Dictionary<string, List<SessionHeartbeat>> Read(string file)
+    {
+        try
+        {
+            using var stream = File.OpenRead(file);
+            return JsonSerializer.Deserialize(stream, StorageJsonContext.Default.DictionaryStringListSessionHeartbeat) ?? [];
+        }
+        catch (FileNotFoundException)
+        {
+            return [];
+        }
+        catch (JsonException)
+        {
+            // Torn by a crash mid-rename cannot happen (the rename is atomic); a damaged file is worth less than
+            // starting: the reaper still finalizes those sessions, from their open records.
+            return [];
+        }
+    }
+}
