@@ -5,7 +5,8 @@ using Proxy.FunctionalTests.Infrastructure;
 namespace Proxy.FunctionalTests.Reliability;
 
 /// <summary>An instance cut off from Redis while its sessions go on: another instance's reaper finalizes them as
-/// orphaned; when the owner later finalizes them too (from its spool, or directly), they still count once.</summary>
+/// orphaned with an estimate; when the owner later finalizes them (from its spool, or directly), its measurement
+/// replaces the estimate, and they still count once.</summary>
 [Collection(GatewayTestGroup.Name)]
 public sealed class NetworkPartitionTests
 {
@@ -19,7 +20,7 @@ public sealed class NetworkPartitionTests
     }
 
     [Fact]
-    public async Task Sessions_reaped_during_a_partition_are_counted_once_when_their_owner_finalizes_them_too()
+    public async Task Sessions_reaped_during_a_partition_are_replaced_by_their_owners_measurement_when_it_finalizes_them_too()
     {
         var reaperSettings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl) { ["Storage:ReaperInterval"] = "00:00:01" };
         await using var survivor = await _gateway.StartProxyAsync(settings: reaperSettings);
@@ -63,27 +64,37 @@ public sealed class NetworkPartitionTests
         var (second, _, secondRequest) = sessions[1];
         await second.CloseAsync();
 
-        var measured = new List<long>();
-        foreach (var requestId in new[] { firstRequest, secondRequest })
+        // The owner's measurements replace the reaper's estimates: the books move by the difference, never count twice.
+        var after = await survivor.WaitForClosedRecordsAsync(Customer, 2, TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (after.Any(r => r.GetProperty("estimated").GetBoolean()))
         {
-            var line = await owner.Process.WaitForLineAsync(
-                $@"Session {sessionOf[requestId]} of {Customer} was already final in Redis .*measurement, (\d+) ms, is not counted again", TimeSpan.FromSeconds(10));
-            measured.Add(long.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture));
+            Assert.True(DateTime.UtcNow < deadline, string.Join('\n', after.Select(r => r.GetRawText())));
+            await Task.Delay(100);
+            after = await survivor.ListSessionsAsync(Customer);
         }
 
-        // The reaper's records stand as they were; the usage hashes, the stream and the leases agree with them.
-        var after = await survivor.ListSessionsAsync(Customer);
-        Assert.Equal(reaped.Select(r => r.GetRawText()).Order(), after.Select(r => r.GetRawText()).Order());
-        await RecordLedger.AssertBooksBalanceAsync(survivor, _gateway.Redis.Database, Customer, [firstRequest, secondRequest]);
+        var records = await RecordLedger.AssertBooksBalanceAsync(survivor, _gateway.Redis.Database, Customer, [firstRequest, secondRequest]);
         Assert.Equal(0, await _gateway.Redis.Database.SortedSetLengthAsync($"dgp:{{{Customer}}}:leases"));
-
-        // The owner measured longer than the estimate (which stops at the last heartbeat before the partition).
-        for (var i = 0; i < 2; i++)
+        foreach (var record in records)
         {
-            var estimate = after.Single(r => r.GetProperty("deepgram_request_id").GetString() == sessions[i].RequestId).GetProperty("duration_ms").GetInt64();
-            Assert.True(measured[i] > estimate, $"measured {measured[i]} ms, estimated {estimate} ms");
+            var requestId = record.GetProperty("deepgram_request_id").GetString()!;
+            var estimate = reaped.Single(r => r.GetProperty("deepgram_request_id").GetString() == requestId);
+            Assert.Equal(2, record.GetProperty("record_version").GetInt64());
+            Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
+            Assert.True(record.GetProperty("duration_ms").GetInt64() > estimate.GetProperty("duration_ms").GetInt64(), $"measured {record.GetRawText()} estimated {estimate.GetRawText()}");
+            var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
+            Assert.True(Math.Abs(record.GetProperty("duration_ms").GetInt64() - upstream.GetProperty("duration_ms").GetDouble()) <= 5,
+                $"record {record.GetRawText()} emulator {upstream.GetRawText()}");
+
+            // The billing feed has both versions: consumers take the highest.
+            var versions = (await _gateway.Redis.Database.StreamRangeAsync("dgp:records"))
+                .Where(e => (string?)e["session_id"] == record.GetProperty("session_id").GetString())
+                .Select(e => (long)e["record_version"]).Distinct().Order().ToList();
+            Assert.Equal([1L, 2L], versions);
         }
 
+        MeasurementLedger.FaultOutcome(nameof(Sessions_reaped_during_a_partition_are_replaced_by_their_owners_measurement_when_it_finalizes_them_too), 2, records);
         foreach (var (client, _, _) in sessions)
         {
             await client.DisposeAsync();

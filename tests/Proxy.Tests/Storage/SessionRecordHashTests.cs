@@ -39,6 +39,7 @@ public sealed class SessionRecordHashTests
         Status = "closed",
         LastSeenMs = 1_795_689_000_210,
         Estimated = true,
+        RecordVersion = 2,
     };
 
     [Fact]
