@@ -105,7 +105,7 @@ internal sealed partial class OrphanReaper : BackgroundService
                 if (open is { Status: SessionStatus.Open })
                 {
                     var final = Estimate(open);
-                    if (await _records.FinalizeAsync(final).ConfigureAwait(false) == FinalizeOutcome.Finalized)
+                    if ((await _records.FinalizeAsync(final).ConfigureAwait(false)).Outcome == FinalizeOutcome.Finalized)
                     {
                         reaped++;
                         _metrics.RecordWritten(SpoolEntry.Final, RecordWriteResults.Ok);

@@ -13,3 +13,7 @@ internal enum FinalizeOutcome
     /// a measurement): nothing counted again.</summary>
     AlreadyFinal,
 }
+
+/// <summary>What a final record write did, and by how much it moved the session's billable time (a measurement
+/// replacing an estimate; 0 otherwise).</summary>
+internal readonly record struct FinalizeResult(FinalizeOutcome Outcome, long BillableCorrectionMs);

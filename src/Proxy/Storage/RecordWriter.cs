@@ -45,7 +45,8 @@ internal sealed partial class RecordWriter
         // A session is counted once, by whichever final record reached Redis first. The one exception is the
         // reaper's estimate (this instance was cut off, or died and came back, or replayed late): the measurement
         // replaces it and usage moves by the difference.
-        switch (await _store.FinalizeAsync(entry.Record).ConfigureAwait(false))
+        var written = await _store.FinalizeAsync(entry.Record).ConfigureAwait(false);
+        switch (written.Outcome)
         {
             case FinalizeOutcome.Finalized:
                 _metrics.RecordWritten(entry.Op, result);
@@ -53,6 +54,7 @@ internal sealed partial class RecordWriter
                 break;
             case FinalizeOutcome.ReplacedEstimate:
                 _metrics.RecordWritten(entry.Op, RecordWriteResults.ReplacedEstimate);
+                _metrics.BillableCorrected(entry.Record, written.BillableCorrectionMs);
                 ReplacedEstimate(_logger, entry.Record.SessionId, entry.Record.CustomerId, entry.Record.DurationMs);
                 break;
             default:

@@ -27,7 +27,7 @@ internal static class SessionRecordScripts
     /// <summary>
     /// KEYS: session hash, usage hash, customer sessions zset, customer leases, customer unstreamed zset.
     /// ARGV: session id, score, duration_ms, billable_ms, estimated (1/0), then field/value pairs.
-    /// Returns {outcome, record_version}: outcome 1 when this call wrote the final record (the first one, or a
+    /// Returns {outcome, record_version, billable_ms replaced}: outcome 1 when this call wrote the final record (the first one, or a
     /// measurement replacing an estimate: usage corrected by the difference, version + 1), 2 when it was final before
     /// and its stream entry is still owed, 0 when there is nothing left to do. An estimate never replaces anything,
     /// and a measurement replaces only an estimate. The lease is released in every case: the session is over.
@@ -39,9 +39,9 @@ internal static class SessionRecordScripts
         if redis.call('HGET', KEYS[1], 'status') == 'closed' then
           local version = tonumber(redis.call('HGET', KEYS[1], 'record_version') or '1')
           if ARGV[5] == '1' or redis.call('HGET', KEYS[1], 'estimated') ~= 'true' then
-            if redis.call('HGET', KEYS[1], 'streamed') == '1' then return {0, version} end
+            if redis.call('HGET', KEYS[1], 'streamed') == '1' then return {0, version, 0} end
             redis.call('ZADD', KEYS[5], 'NX', now, ARGV[1])
-            return {2, version}
+            return {2, version, 0}
           end
           local duration = tonumber(redis.call('HGET', KEYS[1], 'duration_ms') or '0')
           local billable = tonumber(redis.call('HGET', KEYS[1], 'billable_ms') or '0')
@@ -52,7 +52,7 @@ internal static class SessionRecordScripts
           redis.call('HINCRBY', KEYS[2], 'duration_ms', tonumber(ARGV[3]) - duration)
           redis.call('HINCRBY', KEYS[2], 'billable_ms', tonumber(ARGV[4]) - billable)
           redis.call('ZADD', KEYS[5], now, ARGV[1])
-          return {1, version}
+          return {1, version, billable}
         end
         redis.call('HSET', KEYS[1], unpack(ARGV, 6))
         redis.call('HSET', KEYS[1], 'record_version', 1, 'streamed', '0')
@@ -61,7 +61,7 @@ internal static class SessionRecordScripts
         redis.call('HINCRBY', KEYS[2], 'billable_ms', ARGV[4])
         redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
         redis.call('ZADD', KEYS[5], now, ARGV[1])
-        return {1, 1}
+        return {1, 1, 0}
         """;
 
     /// <summary>KEYS: session hash, customer unstreamed zset. ARGV: session id, the record_version just appended to

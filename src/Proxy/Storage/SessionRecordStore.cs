@@ -46,7 +46,7 @@ internal sealed class SessionRecordStore
     /// usage (or corrects it by the difference) and appends the version written to the records stream. Replaying it
     /// is harmless: a final record is counted by the call that wrote it, and only that one.
     /// </summary>
-    public async Task<FinalizeOutcome> FinalizeAsync(SessionRecord record)
+    public async Task<FinalizeResult> FinalizeAsync(SessionRecord record)
     {
         var entries = SessionRecordHash.ToEntries(record with { RecordVersion = null });
         var args = new RedisValue[5 + (entries.Length * 2)];
@@ -71,18 +71,20 @@ internal sealed class SessionRecordStore
 
         if (written == 0)
         {
-            return FinalizeOutcome.AlreadyFinal;
+            return new FinalizeResult(FinalizeOutcome.AlreadyFinal, 0);
         }
 
         if (written == 1)
         {
             await AppendToStreamAsync(db, customerId, record.SessionId, SessionRecordHash.ToEntries(record with { RecordVersion = version }), version).ConfigureAwait(false);
-            return version == 1 ? FinalizeOutcome.Finalized : FinalizeOutcome.ReplacedEstimate;
+            return version == 1
+                ? new FinalizeResult(FinalizeOutcome.Finalized, 0)
+                : new FinalizeResult(FinalizeOutcome.ReplacedEstimate, (record.BillableMs ?? 0) - (long)result[2]);
         }
 
         // Closed before, its entry still owed: the entry is the record as stored, that version is the truth.
         await AppendStoredAsync(db, customerId, record.SessionId).ConfigureAwait(false);
-        return FinalizeOutcome.AlreadyFinal;
+        return new FinalizeResult(FinalizeOutcome.AlreadyFinal, 0);
     }
 
     /// <summary>

@@ -74,6 +74,26 @@ internal sealed class ProxyMetrics
         }
     }
 
+    /// <summary>A measurement replaced the reaper's estimate: the billable seconds move by the difference (another
+    /// instance counted the estimate). A counter only grows, so a measurement shorter than its estimate (a clock
+    /// step between heartbeat and close) leaves the counter that much above the records.</summary>
+    public void BillableCorrected(SessionRecord record, long correctionMs)
+    {
+        if (correctionMs <= 0)
+        {
+            return;
+        }
+
+        if (_customer.IsEnabled)
+        {
+            _billableSeconds.Add(correctionMs / 1000.0, new KeyValuePair<string, object?>(CustomerLabel.Name, _customer.ValueFor(record.CustomerId)));
+        }
+        else
+        {
+            _billableSeconds.Add(correctionMs / 1000.0);
+        }
+    }
+
     public void UpstreamConnected(TimeSpan elapsed, string result) =>
         _upstreamConnect.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("result", result));
 

@@ -29,8 +29,8 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
     public async Task A_measured_final_replaces_the_reapers_estimate_and_corrects_usage_by_the_difference()
     {
         await _store.WriteOpenAsync(Open());
-        Assert.Equal(FinalizeOutcome.Finalized, await _store.FinalizeAsync(Final(durationMs: 2_000, estimated: true)));
-        Assert.Equal(FinalizeOutcome.ReplacedEstimate, await _store.FinalizeAsync(Final(durationMs: 7_345, estimated: false)));
+        Assert.Equal(FinalizeOutcome.Finalized, (await _store.FinalizeAsync(Final(durationMs: 2_000, estimated: true))).Outcome);
+        Assert.Equal(new FinalizeResult(FinalizeOutcome.ReplacedEstimate, 7_345 - 2_000), await _store.FinalizeAsync(Final(durationMs: 7_345, estimated: false)));
 
         var record = (await _store.GetManyAsync(Customer, [SessionId]))[0];
         Assert.False(record.Estimated);
@@ -52,9 +52,9 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
     public async Task A_second_measured_final_and_a_late_estimate_change_nothing()
     {
         await _store.WriteOpenAsync(Open());
-        Assert.Equal(FinalizeOutcome.Finalized, await _store.FinalizeAsync(Final(durationMs: 4_000, estimated: false)));
-        Assert.Equal(FinalizeOutcome.AlreadyFinal, await _store.FinalizeAsync(Final(durationMs: 9_000, estimated: false)));
-        Assert.Equal(FinalizeOutcome.AlreadyFinal, await _store.FinalizeAsync(Final(durationMs: 1_000, estimated: true)));
+        Assert.Equal(FinalizeOutcome.Finalized, (await _store.FinalizeAsync(Final(durationMs: 4_000, estimated: false))).Outcome);
+        Assert.Equal(FinalizeOutcome.AlreadyFinal, (await _store.FinalizeAsync(Final(durationMs: 9_000, estimated: false))).Outcome);
+        Assert.Equal(FinalizeOutcome.AlreadyFinal, (await _store.FinalizeAsync(Final(durationMs: 1_000, estimated: true))).Outcome);
 
         var record = (await _store.GetManyAsync(Customer, [SessionId]))[0];
         Assert.Equal(4_000, record.DurationMs);
@@ -69,7 +69,7 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
         await _store.WriteOpenAsync(Open());
         await _store.FinalizeAsync(Final(durationMs: 1_000, estimated: true));
         await _store.FinalizeAsync(Final(durationMs: 3_000, estimated: false));
-        Assert.Equal(FinalizeOutcome.AlreadyFinal, await _store.FinalizeAsync(Final(durationMs: 5_000, estimated: false)));
+        Assert.Equal(FinalizeOutcome.AlreadyFinal, (await _store.FinalizeAsync(Final(durationMs: 5_000, estimated: false))).Outcome);
         Assert.Equal(3_000, (await UsageAsync())["duration_ms"]);
         Assert.Equal(2, (await StreamedAsync()).Count);
     }
@@ -117,7 +117,7 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
         Assert.Equal(0, await _store.AppendOwedAsync(Customer, TimeSpan.Zero));
 
         // A replay of the same final finds nothing owed any more.
-        Assert.Equal(FinalizeOutcome.AlreadyFinal, await _store.FinalizeAsync(Final(durationMs: 4_000, estimated: false)));
+        Assert.Equal(FinalizeOutcome.AlreadyFinal, (await _store.FinalizeAsync(Final(durationMs: 4_000, estimated: false))).Outcome);
         Assert.Single(await StreamedAsync());
     }
 
@@ -128,7 +128,7 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
         await _store.FinalizeAsync(Final(durationMs: 4_000, estimated: false));
         await Db.HashSetAsync(_keys.Session(Customer, SessionId), "streamed", "0");
 
-        Assert.Equal(FinalizeOutcome.AlreadyFinal, await _store.FinalizeAsync(Final(durationMs: 4_000, estimated: false)));
+        Assert.Equal(FinalizeOutcome.AlreadyFinal, (await _store.FinalizeAsync(Final(durationMs: 4_000, estimated: false))).Outcome);
         Assert.Equal(2, (await StreamedAsync()).Count);
         Assert.Equal("1", (string?)await Db.HashGetAsync(_keys.Session(Customer, SessionId), "streamed"));
     }
