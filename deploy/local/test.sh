@@ -47,4 +47,7 @@ fi
 if [ -f "$out/close-precision.csv" ]; then
   awk -F, '{ printf "forced close %s: configured %s ms, client saw the Close after %s ms\n", $1, $2, $3 }' "$out/close-precision.csv"
 fi
+if [ -f "$out/fault-outcomes.csv" ]; then
+  awk -F, 'BEGIN { print "fault test: sessions run / final records expected / found / duplicated / left open" } { printf "  %s: %s / %s / %s / %s / %s\n", $1, $2, $3, $4, $5, $6 }' "$out/fault-outcomes.csv"
+fi
 log "all tests passed"

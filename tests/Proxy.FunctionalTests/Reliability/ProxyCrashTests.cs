@@ -62,7 +62,8 @@ public sealed class ProxyCrashTests
         await Task.Delay(2000);
         var after = await survivor.ListSessionsAsync("proxy-crash");
         Assert.Equal(records.Select(r => r.GetRawText()).Order(), after.Select(r => r.GetRawText()).Order());
-        await RecordLedger.AssertBooksBalanceAsync(survivor, _gateway.Redis.Database, "proxy-crash", []);
+        var books = await RecordLedger.AssertBooksBalanceAsync(survivor, _gateway.Redis.Database, "proxy-crash", []);
+        MeasurementLedger.FaultOutcome(nameof(Sessions_of_a_killed_instance_are_reaped_as_orphaned_and_not_duplicated_when_it_restarts), 3, books);
         await doomed.DisposeAsync();
         foreach (var (client, audio) in clients)
         {

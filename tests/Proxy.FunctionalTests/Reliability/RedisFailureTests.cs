@@ -58,6 +58,7 @@ public sealed class RedisFailureTests
         var records = await RecordLedger.AssertBooksBalanceAsync(proxy, redis.Database, "redis-kill", [.. sessions.Select(s => s.RequestId)]);
         Assert.Equal(20, records.Count);
         Assert.All(records, r => Assert.Equal("client_closed", r.GetProperty("close_reason").GetString()));
+        MeasurementLedger.FaultOutcome(nameof(Redis_killed_under_twenty_live_sessions_and_back_five_seconds_later_loses_and_doubles_nothing), 20, records);
 
         // The metrics tell the same story: every spooled final replayed, each session counted once.
         var after = await proxy.ScrapeAsync();
@@ -108,6 +109,7 @@ public sealed class RedisFailureTests
 
         var records = await RecordLedger.AssertBooksBalanceAsync(second, redis.Database, "redis-down-restart", requestIds);
         Assert.Equal(6, records.Count);
+        MeasurementLedger.FaultOutcome(nameof(Sessions_living_and_ending_while_redis_is_down_are_replayed_once_by_the_restarted_proxy), 6, records);
         foreach (var requestId in requestIds)
         {
             var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
