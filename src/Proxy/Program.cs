@@ -23,6 +23,7 @@ builder.Services
 
 var app = builder.Build();
 
+app.UseTrustedForwardedHeaders();
 app.UseRouting();
 app.UseListenerGuard();
 

@@ -19,6 +19,9 @@ internal static partial class ForwardingLog
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Session {SessionId}: the {Side} broke the protocol ({Error}); closing it")]
     public static partial void ProtocolViolation(ILogger logger, string sessionId, string side, string error);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "The failed-key limiter holds its maximum of {MaxTrackedAddresses} clients (Limits:AuthFailureMaxTrackedAddresses): forgot the {Forgotten} live windows that started first")]
+    public static partial void AuthFailureTableFull(ILogger logger, int maxTrackedAddresses, int forgotten);
+
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Key lookup failed: Redis is unavailable")]
     public static partial void KeyLookupFailed(ILogger logger, Exception exception);
 }

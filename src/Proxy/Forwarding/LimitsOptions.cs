@@ -17,8 +17,13 @@ internal sealed class LimitsOptions
     /// <summary>Time a client gets to send its whole upgrade request (slow-loris protection).</summary>
     public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Failed key checks allowed per client IP per minute; beyond, 429 until the minute is over.</summary>
+    /// <summary>Failed key checks allowed per client (IPv4 address, IPv6 /64) per minute; beyond, 429 until the
+    /// minute is over.</summary>
     public int AuthFailuresPerMinute { get; set; } = 30;
+
+    /// <summary>Clients the failed-key limiter remembers at once (about 100 bytes each); when full, the windows that
+    /// started first are forgotten.</summary>
+    public int AuthFailureMaxTrackedAddresses { get; set; } = 100_000;
 
     public FrameLimits ClientFrameLimits() => new(MaxFrameBytes, MaxMessageBytes, ValidateUtf8);
 }

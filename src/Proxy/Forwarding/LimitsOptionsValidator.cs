@@ -27,6 +27,11 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
             failures.Add($"Limits:AuthFailuresPerMinute must be at least 1 (got {options.AuthFailuresPerMinute}).");
         }
 
+        if (options.AuthFailureMaxTrackedAddresses < 1)
+        {
+            failures.Add($"Limits:AuthFailureMaxTrackedAddresses must be at least 1 (got {options.AuthFailureMaxTrackedAddresses}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
@@ -10,6 +11,9 @@ internal static class HostingServiceCollectionExtensions
     {
         services.AddOptions<EndpointsOptions>().BindConfiguration(EndpointsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EndpointsOptions>, EndpointsOptionsValidator>();
+        services.AddOptions<TrustedProxiesOptions>().BindConfiguration(TrustedProxiesOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TrustedProxiesOptions>, TrustedProxiesOptionsValidator>();
+        services.AddSingleton<IConfigureOptions<ForwardedHeadersOptions>, ForwardedHeadersSetup>();
         services.AddSingleton<BoundListeners>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenersSetup>();
         services.AddOptions<SocketTransportOptions>().Configure<IOptions<EndpointsOptions>>(
@@ -26,6 +30,9 @@ internal static class HostingServiceCollectionExtensions
             new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning, null)));
         return services;
     }
+
+    public static IApplicationBuilder UseTrustedForwardedHeaders(this IApplicationBuilder app) =>
+        app.UseMiddleware<TrustedForwardedHeadersMiddleware>();
 
     public static IApplicationBuilder UseListenerGuard(this IApplicationBuilder app) =>
         app.UseMiddleware<ListenerGuardMiddleware>();

@@ -36,6 +36,7 @@ public sealed class ConfigurationTests
             "--Endpoints:Proxy", "http://127.0.0.1:0",
             "--Endpoints:Admin", "http://127.0.0.1:0",
             "--Upstream:Url", "ftp://example.com",
+            "--ForwardedHeaders:KnownNetworks:0", "10.0.0.1/8",
             "--Redis:Configuration", _gateway.Redis.Configuration,
         ], new Dictionary<string, string?> { ["DOTNET_ENVIRONMENT"] = "Production" });
         await using var _ = process;
@@ -45,6 +46,7 @@ public sealed class ConfigurationTests
         Assert.Contains("Upstream:Url", output, StringComparison.Ordinal);
         Assert.Contains("Admin:Tokens", output, StringComparison.Ordinal);
         Assert.Contains("Secrets:MasterKey", output, StringComparison.Ordinal);
+        Assert.Contains("ForwardedHeaders:KnownNetworks:0", output, StringComparison.Ordinal);
     }
 
     [Fact]

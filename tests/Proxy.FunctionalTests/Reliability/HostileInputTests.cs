@@ -156,6 +156,66 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task Guessing_keys_through_a_trusted_load_balancer_blocks_the_guessing_client_only()
+    {
+        // The proxy's clients all connect from the balancer (loopback here), which names each client in
+        // X-Forwarded-For.
+        var proxy = await _gateway.StartProxyAsync(settings: new Dictionary<string, string>(SmallLimits)
+        {
+            ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
+        });
+        await using var _ = proxy;
+        var (_, secret) = await proxy.IssueKeyAsync("hostile-behind-balancer");
+
+        // The balancer appends the address it saw; whatever the client wrote in front of it is not believed, so
+        // changing it does not buy more guesses.
+        for (var i = 0; i < 5; i++)
+        {
+            var refused = await UpgradeAsync(proxy, "dgpk_guess" + i, forwardedFor: $"198.51.100.{20 + i}, 203.0.113.7");
+            Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
+        }
+
+        var blocked = await UpgradeAsync(proxy, secret, forwardedFor: "198.51.100.9, 203.0.113.7");
+        Assert.StartsWith("HTTP/1.1 429", blocked, StringComparison.Ordinal);
+        Assert.Contains("\"error\":\"too_many_auth_failures\"", blocked, StringComparison.Ordinal);
+
+        // Another client through the same balancer, with a valid key, gets its session and its record.
+        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret,
+            options => options.SetRequestHeader("X-Forwarded-For", "198.51.100.9"));
+        await using (client)
+        {
+            var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
+            await client.CloseAsync();
+            var record = await proxy.WaitForClosedRecordByRequestIdAsync("hostile-behind-balancer", requestId);
+            Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
+        }
+
+        // Refusals are logged with the client's address, not the balancer's.
+        await proxy.Process.WaitForLineAsync(@"Rejected session from 203\.0\.113\.7: HTTP 429 too_many_auth_failures", TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(proxy.Process.Output, line => line.Contains("Rejected session from 127.0.0.1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_forwarded_address_from_an_untrusted_peer_is_ignored()
+    {
+        // No trusted proxy configured: X-Forwarded-For is the client's own claim, and changing it must not buy
+        // guesses or unblock the address that connects.
+        var proxy = await _gateway.StartProxyAsync(settings: SmallLimits);
+        await using var _ = proxy;
+        var (_, secret) = await proxy.IssueKeyAsync("hostile-spoofed-forwarded-for");
+        for (var i = 0; i < 5; i++)
+        {
+            var refused = await UpgradeAsync(proxy, "dgpk_guess" + i, forwardedFor: $"203.0.113.{10 + i}");
+            Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
+        }
+
+        var blocked = await UpgradeAsync(proxy, secret, forwardedFor: "198.51.100.9");
+        Assert.StartsWith("HTTP/1.1 429", blocked, StringComparison.Ordinal);
+        Assert.Contains("\"error\":\"too_many_auth_failures\"", blocked, StringComparison.Ordinal);
+        await proxy.Process.WaitForLineAsync(@"Rejected session from 127\.0\.0\.1: HTTP 429 too_many_auth_failures", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Garbage_instead_of_an_http_request_gets_400_and_the_proxy_carries_on()
     {
         var proxy = await LimitedProxyAsync();
@@ -200,9 +260,10 @@ public sealed class HostileInputTests
 
     private Task<ProxyServer> LimitedProxyAsync() => _gateway.LimitedProxyAsync(SmallLimits);
 
-    private static Task<string> UpgradeAsync(ProxyServer proxy, string key) =>
+    private static Task<string> UpgradeAsync(ProxyServer proxy, string key, string? forwardedFor = null) =>
         AdmissionTests.RawUpgradeAsync(
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token " + key + "\r\n",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token " + key + "\r\n" +
+            (forwardedFor is null ? string.Empty : "X-Forwarded-For: " + forwardedFor + "\r\n"),
             proxy.ProxyUrl);
 
     private static byte[] Header(byte first, long length)
