@@ -57,7 +57,7 @@ public sealed class SessionRecordHashTests
     {
         var fields = Fields(Full);
 
-        Assert.Equal(31, fields.Count);
+        Assert.Equal(32, fields.Count);
         Assert.Equal("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", fields["session_id"]);
         Assert.Equal("client-corr-42", fields["client_session_id"]);
         Assert.Equal("fc553ec9-5874-49ca-a47c-b670d525a4b1", fields["deepgram_request_id"]);
@@ -71,6 +71,7 @@ public sealed class SessionRecordHashTests
         Assert.Equal("[\"support\",\"eu\",\"with \\u0022quotes\\u0022, commas\"]", fields["tags"]);
         Assert.Equal("closed", fields["status"]);
         Assert.Equal("true", fields["estimated"]);
+        Assert.Equal("2", fields["record_version"]);
     }
 
     [Fact]
