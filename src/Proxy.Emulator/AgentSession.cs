@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -14,6 +15,7 @@ internal sealed class AgentSession : IAsyncDisposable
 {
     private const int ReceiveChunkBytes = 16 * 1024;
     private const int MaxCloseReasonBytes = 123;
+    private const int MaxControlPayloadBytes = 125;
     private const int DefaultAudioFrames = 50;
     private const int DefaultAudioFrameBytes = 640;
     private const int DefaultAudioIntervalMs = 20;
@@ -241,6 +243,9 @@ internal sealed class AgentSession : IAsyncDisposable
                 case "EmulatorClose":
                     await OnEmulatorCloseAsync(root);
                     return true;
+                case "EmulatorRawClose":
+                    await OnEmulatorRawCloseAsync(root);
+                    return true;
                 case "EmulatorAbort":
                     Abort();
                     return false;
@@ -337,6 +342,44 @@ internal sealed class AgentSession : IAsyncDisposable
         await CloseAsync((WebSocketCloseStatus)code, reason, EndReasons.EmulatorClose);
     }
 
+    private async Task OnEmulatorRawCloseAsync(JsonElement root)
+    {
+        if (!root.TryGetProperty("payload", out var element)
+            || element.ValueKind != JsonValueKind.String
+            || FromHex(element.GetString()!) is not { Length: <= MaxControlPayloadBytes } payload)
+        {
+            await SendErrorAsync(ErrorCodes.InvalidMessage, "EmulatorRawClose needs 'payload': the Close frame's payload in hex, at most 125 bytes.");
+            return;
+        }
+
+        if (_context.Features.Get<UpgradedStreamFeature>()?.Stream is not { } stream)
+        {
+            await SendErrorAsync(ErrorCodes.InvalidMessage, "EmulatorRawClose needs a connection upgraded over HTTP/1.1.");
+            return;
+        }
+
+        // A server frame: FIN + Close, unmasked, the payload exactly as given (any code, any bytes).
+        byte[] frame = [0x88, (byte)payload.Length, .. payload];
+        int? code = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : null;
+        await StartCloseAsync(code, EndReasons.EmulatorClose, precedingText: null, async token =>
+        {
+            await stream.WriteAsync(frame, token);
+            await stream.FlushAsync(token);
+        });
+    }
+
+    private static byte[]? FromHex(string hex)
+    {
+        try
+        {
+            return Convert.FromHexString(hex);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
     private async Task OnEmulatorSendAudioAsync(JsonElement root)
     {
         if (!TryGetInt(root, "frames", DefaultAudioFrames, 0, 1_000_000, out var frames)
@@ -391,6 +434,7 @@ internal sealed class AgentSession : IAsyncDisposable
     private async Task OnCloseReceivedAsync()
     {
         var clientStatus = _socket.CloseStatus;
+        _record.RecordClientCloseStatus(ToCode(clientStatus));
         var answered = false;
         try
         {
@@ -526,7 +570,12 @@ internal sealed class AgentSession : IAsyncDisposable
     }
 
     /// <summary>Starts a server-initiated close; the receive loop completes the handshake when the client answers.</summary>
-    private async Task CloseAsync(WebSocketCloseStatus status, string description, string endReason, byte[]? precedingText = null)
+    private Task CloseAsync(WebSocketCloseStatus status, string description, string endReason, byte[]? precedingText = null) =>
+        StartCloseAsync((int)status, endReason, precedingText, token => _socket.CloseOutputAsync(status, description, token));
+
+    /// <summary>Sends a Close with <paramref name="sendClose"/> (under the send lock) unless one went already, then
+    /// waits for the client's reply for CloseHandshakeTimeout.</summary>
+    private async Task StartCloseAsync(int? status, string endReason, byte[]? precedingText, Func<CancellationToken, Task> sendClose)
     {
         try
         {
@@ -546,11 +595,11 @@ internal sealed class AgentSession : IAsyncDisposable
                 }
 
                 // Published before the volatile _closeSent, which the receive loop reads without the lock.
-                _sentCloseStatus = (int)status;
+                _sentCloseStatus = status;
                 _serverEndReason = endReason;
                 _closeSent = true;
                 _idleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                await _socket.CloseOutputAsync(status, description, _cts.Token);
+                await sendClose(_cts.Token);
             }
             finally
             {

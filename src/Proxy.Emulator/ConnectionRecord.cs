@@ -23,6 +23,7 @@ internal sealed class ConnectionRecord
     private int? _closeStatus;
     private string _closeInitiator = CloseInitiators.None;
     private string? _endReason;
+    private int? _clientCloseStatus;
 
     public ConnectionRecord(
         string requestId,
@@ -100,6 +101,15 @@ internal sealed class ConnectionRecord
         }
     }
 
+    /// <summary>The status of the Close frame the client sent (first or in reply), null when it had none.</summary>
+    public void RecordClientCloseStatus(int? status)
+    {
+        lock (_gate)
+        {
+            _clientCloseStatus = status;
+        }
+    }
+
     /// <summary>
     /// The connection died under the session (the peer dropped it, or the emulator aborted it): it ended then, even
     /// though the handler and Kestrel take a while longer to notice and tear it down.
@@ -163,6 +173,7 @@ internal sealed class ConnectionRecord
                 CloseStatus = _closeStatus,
                 CloseInitiator = _closeInitiator,
                 EndReason = _endReason,
+                ClientCloseStatus = _clientCloseStatus,
                 MessagesReceived = _messagesReceived,
                 MessagesSent = _messagesSent,
                 BinaryBytesReceived = _binaryBytesReceived,

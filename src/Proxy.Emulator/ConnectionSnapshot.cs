@@ -16,6 +16,7 @@ internal sealed record ConnectionSnapshot
     public required int? CloseStatus { get; init; }
     public required string CloseInitiator { get; init; }
     public required string? EndReason { get; init; }
+    public required int? ClientCloseStatus { get; init; }
     public required long MessagesReceived { get; init; }
     public required long MessagesSent { get; init; }
     public required long BinaryBytesReceived { get; init; }

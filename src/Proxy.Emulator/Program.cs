@@ -15,6 +15,7 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.UseConnectionEndTracking(Tim
 builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
 
 var app = builder.Build();
+app.UseUpgradedStreamCapture();
 app.UseWebSockets();
 app.MapAgentEndpoints();
 app.MapConnectionEndpoints();

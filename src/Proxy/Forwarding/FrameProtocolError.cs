@@ -29,6 +29,15 @@ internal enum FrameProtocolError
     /// <summary>A text message that is not valid UTF-8 (close code 1007).</summary>
     InvalidUtf8,
 
+    /// <summary>A Close frame with a 1-byte payload: half a status code (RFC 6455 §5.5.1).</summary>
+    TruncatedCloseCode,
+
+    /// <summary>A Close status a peer may not send (<see cref="WebSocketCloseCodes.MaySend"/>), 1005 and 1006 included.</summary>
+    InvalidCloseCode,
+
+    /// <summary>A Close reason that is not UTF-8 (RFC 6455 §5.5.1); checked whatever <see cref="FrameLimits.ValidateUtf8"/> says.</summary>
+    InvalidCloseReason,
+
     /// <summary>Not the peer's fault: the proxy's own inspection failed, and it stopped inspecting this direction.</summary>
     InspectionFailed,
 }

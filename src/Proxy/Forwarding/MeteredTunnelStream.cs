@@ -34,6 +34,13 @@ internal sealed class MeteredTunnelStream : ObservedStream
     private bool _cut;
     private bool _cutClean;
 
+    // The start of the other side's Close frame while its end is still to be read (at most a 14-byte header and 125
+    // bytes). A Close is judged only once whole (its code and UTF-8 reason), and a bad one must not reach this peer:
+    // once part of a frame is on the wire nothing can take its place cleanly, and this peer would read whatever code
+    // it carried. So a Close goes on whole or not at all; nothing valid can follow a Close, so nothing waits behind
+    // it. Allocated only when a Close arrives split across reads.
+    private byte[]? _heldClose;
+
     public MeteredTunnelStream(Stream inner, AgentSession session, TunnelSide side)
         : base(inner)
     {
@@ -103,23 +110,50 @@ internal sealed class MeteredTunnelStream : ObservedStream
             {
                 // After the proxy's Close (or a protocol violation), the peer gets nothing more; the tunnel keeps
                 // reading for the replies.
+                _heldClose = null;
                 return;
+            }
+
+            // Offsets the parser gives are within the chunk it just parsed; the held bytes come before it.
+            var held = 0;
+            if (_heldClose is { } heldClose)
+            {
+                held = heldClose.Length;
+                buffer = Join(heldClose, buffer.Span);
+                _heldClose = null;
             }
 
             if (_outgoing.IsFaulted && _outgoing.Error != FrameProtocolError.InspectionFailed)
             {
-                await CutAtFaultAsync(buffer, cancellationToken).ConfigureAwait(false);
+                await CutAtFaultAsync(buffer, held, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
+            var forward = HoldUnfinishedClose(buffer, held);
             if (!HasPending())
             {
-                await base.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (!forward.IsEmpty)
+                {
+                    await base.WriteAsync(forward, cancellationToken).ConfigureAwait(false);
+                }
+
                 _atBoundary = _outgoing.AtMessageBoundary;
-                return;
+            }
+            else
+            {
+                await WriteWithPendingAsync(forward, held, cancellationToken).ConfigureAwait(false);
             }
 
-            await WriteWithPendingAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (_heldClose is not null)
+            {
+                // This peer has all the frames before the held Close: between two messages unless the Close came
+                // inside a fragmented one.
+                _atBoundary = !_outgoing.IsInsideMessage;
+                if (_sealed)
+                {
+                    _heldClose = null;
+                }
+            }
         }
         finally
         {
@@ -168,10 +202,12 @@ internal sealed class MeteredTunnelStream : ObservedStream
     /// bad one go through; the bad one and everything after it never reach this peer. The proxy's closing frames
     /// go right after the cut.
     /// </summary>
-    private async Task CutAtFaultAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    private async Task CutAtFaultAsync(ReadOnlyMemory<byte> buffer, int held, CancellationToken cancellationToken)
     {
         _cut = true;
-        var offset = _outgoing.FaultOffsetInChunk;
+
+        // A bad frame that began in an earlier chunk is the held Close, when one was held: none of it went on.
+        var offset = _outgoing.FaultOffsetInChunk >= 0 ? _outgoing.FaultOffsetInChunk + held : held > 0 ? 0 : -1;
         if (offset >= 0)
         {
             _cutClean = true;
@@ -205,13 +241,18 @@ internal sealed class MeteredTunnelStream : ObservedStream
     /// The chunk being written was parsed on the other side just before; the parser knows where in it the message
     /// in flight ends. Up to there it is forwarded, then the proxy's frames, then the rest (unless they sealed it).
     /// </summary>
-    private async Task WriteWithPendingAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    private async Task WriteWithPendingAsync(ReadOnlyMemory<byte> buffer, int held, CancellationToken cancellationToken)
     {
-        var cut = _outgoing.ChunkStartedAtMessageBoundary ? 0 : _outgoing.FirstMessageBoundaryInChunk;
+        var boundary = _outgoing.FirstMessageBoundaryInChunk;
+        var cut = _outgoing.ChunkStartedAtMessageBoundary ? 0 : boundary >= 0 ? boundary + held : -1;
         if (cut < 0 || _outgoing.IsFaulted)
         {
             // Still inside the message that was in flight when the frames were queued.
-            await base.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (!buffer.IsEmpty)
+            {
+                await base.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+
             if (_outgoing.IsFaulted)
             {
                 FailPending();
@@ -244,6 +285,38 @@ internal sealed class MeteredTunnelStream : ObservedStream
         }
 
         _atBoundary = _outgoing.AtMessageBoundary;
+    }
+
+    /// <summary>
+    /// What of <paramref name="buffer"/> can go on now: all of it, unless it ends inside a Close frame, whose bytes
+    /// are then kept back until the chunk that ends it (see <see cref="_heldClose"/>).
+    /// </summary>
+    private ReadOnlyMemory<byte> HoldUnfinishedClose(ReadOnlyMemory<byte> buffer, int held)
+    {
+        if (!_outgoing.EndedInsideClose)
+        {
+            return buffer;
+        }
+
+        // A Close that began in an earlier chunk began where the held bytes do. Every write comes through here, so
+        // one that was not held cannot be; were it so, its start is on the wire already and the rest must follow.
+        var start = _outgoing.UnfinishedFrameStartInChunk;
+        start = start >= 0 ? start + held : held > 0 ? 0 : -1;
+        if (start < 0)
+        {
+            return buffer;
+        }
+
+        _heldClose = buffer[start..].ToArray();
+        return buffer[..start];
+    }
+
+    private static byte[] Join(byte[] first, ReadOnlySpan<byte> second)
+    {
+        var joined = new byte[first.Length + second.Length];
+        first.CopyTo(joined, 0);
+        second.CopyTo(joined.AsSpan(first.Length));
+        return joined;
     }
 
     // Frames are queued only under the write lock, which the caller holds: the count cannot grow under it.

@@ -8,7 +8,9 @@ namespace Proxy.Forwarding;
 /// Incremental RFC 6455 frame parser for one direction of a tunnel. It sees the bytes as the copy loop moves them,
 /// in reads of any size, keeps at most one split frame header (14 bytes) and skips payloads by count. Only text
 /// messages the observer asks for and Close payloads are copied (unmasked), into a bounded buffer; binary audio is
-/// never copied. After the first protocol error it stops interpreting and the tunnel just counts bytes.
+/// never copied. A Close is checked once whole (RFC 6455 §5.5.1, §7.4: empty, or a code a peer may send and a UTF-8
+/// reason); a bad one is a protocol error, never reported as a Close. After the first protocol error it stops
+/// interpreting and the tunnel just counts bytes.
 /// </summary>
 internal sealed class WebSocketFrameParser : IDisposable
 {
@@ -84,6 +86,19 @@ internal sealed class WebSocketFrameParser : IDisposable
 
     /// <summary>A Close frame went by: nothing may follow it in this direction (RFC 6455 §5.5.1).</summary>
     public bool CloseSeen => _closeSeen;
+
+    /// <summary>
+    /// Whether the last chunk given to <see cref="Parse"/> ended inside a Close frame (its header or its payload):
+    /// a Close is judged only once it is whole, so the writer holds its bytes back until then.
+    /// </summary>
+    public bool EndedInsideClose =>
+        !IsFaulted && (_inPayload
+            ? _frameOpcode == WebSocketOpcode.Close
+            : _headerCount > 0 && (WebSocketOpcode)(_header[0] & 0x0F) == WebSocketOpcode.Close);
+
+    /// <summary>Where, in the last chunk given to <see cref="Parse"/>, the frame still unfinished at its end began;
+    /// -1 when it began in an earlier chunk.</summary>
+    public int UnfinishedFrameStartInChunk => IsInsideFrame ? _frameStartInChunk : -1;
 
     /// <summary>Whether the last chunk given to <see cref="Parse"/> started between two whole messages.</summary>
     public bool ChunkStartedAtMessageBoundary { get; private set; }
@@ -307,7 +322,10 @@ internal sealed class WebSocketFrameParser : IDisposable
                     return FrameProtocolError.FragmentedControlFrame;
                 }
 
-                return length > MaxControlPayload ? FrameProtocolError.ControlFrameTooLong : FrameProtocolError.None;
+                // A Close payload is empty or starts with a 2-byte code: one byte is wrong before it arrives.
+                return length > MaxControlPayload ? FrameProtocolError.ControlFrameTooLong
+                    : opcode == WebSocketOpcode.Close && length == 1 ? FrameProtocolError.TruncatedCloseCode
+                    : FrameProtocolError.None;
             case WebSocketOpcode.Continuation:
                 return _messageOpcode == WebSocketOpcode.Continuation
                     ? FrameProtocolError.UnexpectedContinuation
@@ -418,10 +436,18 @@ internal sealed class WebSocketFrameParser : IDisposable
         switch (_frameOpcode)
         {
             case WebSocketOpcode.Close:
-                _closeSeen = true;
-                MarkBoundaryIfBetweenMessages();
                 ReadOnlySpan<byte> payload = _control;
                 payload = payload[.._controlCount];
+                var closeError = CheckClosePayload(payload);
+                if (closeError != FrameProtocolError.None)
+                {
+                    // Not a Close the session can end with: its code must never become the peer's in the record.
+                    Fail(closeError, inCurrentFrame: true);
+                    return;
+                }
+
+                _closeSeen = true;
+                MarkBoundaryIfBetweenMessages();
                 int? code = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : null;
                 _observer.OnClose(code, payload.Length > 2 ? payload[2..] : default);
                 return;
@@ -452,6 +478,22 @@ internal sealed class WebSocketFrameParser : IDisposable
         _messageOpcode = WebSocketOpcode.Continuation;
         _messageLength = 0;
         MarkBoundaryIfBetweenMessages();
+    }
+
+    /// <summary>The whole, unmasked Close payload (a control frame is never fragmented, so it is all here).</summary>
+    private static FrameProtocolError CheckClosePayload(ReadOnlySpan<byte> payload)
+    {
+        if (payload.IsEmpty)
+        {
+            return FrameProtocolError.None;
+        }
+
+        if (!WebSocketCloseCodes.MaySend(BinaryPrimitives.ReadUInt16BigEndian(payload)))
+        {
+            return FrameProtocolError.InvalidCloseCode;
+        }
+
+        return System.Text.Unicode.Utf8.IsValid(payload[2..]) ? FrameProtocolError.None : FrameProtocolError.InvalidCloseReason;
     }
 
     private void MarkBoundaryIfBetweenMessages()

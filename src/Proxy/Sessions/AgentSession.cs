@@ -223,7 +223,7 @@ internal sealed class AgentSession : IDisposable
             if (!injected)
             {
                 // No Close could be delivered: the record says so (1006, as for any connection cut without one).
-                _closeCode = 1006;
+                _closeCode = WebSocketCloseCodes.AbnormalClosure;
                 _abort?.Invoke();
                 return;
             }
@@ -375,8 +375,9 @@ internal sealed class AgentSession : IDisposable
     {
         if (Interlocked.CompareExchange(ref _firstCloseFrom, (int)from, 0) == 0)
         {
-            // 1005: "no status code was present" (RFC 6455 §7.4.1).
-            _closeCode = code ?? 1005;
+            // 1005: "no status code was present" (RFC 6455 §7.4.1). The parser reports only codes a peer may send
+            // (a Close with another is a protocol violation), so an observed-only code is never stored as the peer's.
+            _closeCode = code ?? WebSocketCloseCodes.NoStatusReceived;
         }
     }
 
@@ -484,7 +485,7 @@ internal sealed class AgentSession : IDisposable
             DurationMs = durationMs,
             BillableMs = BillingRules.BillableMs(durationMs),
             CloseReason = CloseReason(firstClose),
-            CloseCode = upstreamOpenedAtMs == 0 ? null : firstClose == CloseOrigin.None ? 1006 : _closeCode,
+            CloseCode = upstreamOpenedAtMs == 0 ? null : firstClose == CloseOrigin.None ? WebSocketCloseCodes.AbnormalClosure : _closeCode,
             CloseInitiator = firstClose switch
             {
                 CloseOrigin.Client => CloseInitiators.Client,

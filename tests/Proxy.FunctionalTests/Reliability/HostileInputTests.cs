@@ -39,6 +39,29 @@ public sealed class HostileInputTests
         { "fragmented ping", Masked(0x09, [1]), 1002 },
         { "invalid UTF-8 text", Masked(0x81, [0x7B, 0xC3, 0x28, 0x7D]), 1007 },
         { "message over the limit in fragments", [.. Masked(0x01, new byte[40_000]), .. Masked(0x80, new byte[40_000])], 1009 },
+
+        // Close frames RFC 6455 §5.5.1/§7.4 forbid on the wire: the record must show the proxy's 1002, never their code.
+        { "Close with a 1-byte payload", Masked(0x88, [0x03]), 1002 },
+        { "Close 999", Masked(0x88, [0x03, 0xE7]), 1002 },
+        { "Close 1004", Masked(0x88, [0x03, 0xEC]), 1002 },
+        { "Close 1005", Masked(0x88, [0x03, 0xED]), 1002 },
+        { "Close 1006", Masked(0x88, [0x03, 0xEE, 0x78]), 1002 },
+        { "Close 1015", Masked(0x88, [0x03, 0xF7]), 1002 },
+        { "Close 1016", Masked(0x88, [0x03, 0xF8]), 1002 },
+        { "Close 2999", Masked(0x88, [0x0B, 0xB7]), 1002 },
+        { "Close 5000", Masked(0x88, [0x13, 0x88]), 1002 },
+        { "Close reason not UTF-8", Masked(0x88, [0x03, 0xE8, 0x6F, 0xC3, 0x28]), 1002 },
+    };
+
+    /// <summary>Close payloads the upstream may not send, as hex for the emulator's EmulatorRawClose hook.</summary>
+    public static TheoryData<string, string> BadUpstreamCloses() => new()
+    {
+        { "1-byte payload", "03" },
+        { "1005", "03ED" },
+        { "1006", "03EE" },
+        { "1015", "03F7" },
+        { "2999", "0BB7" },
+        { "reason not UTF-8", "03E86FC328" },
     };
 
     [Theory]
@@ -46,7 +69,7 @@ public sealed class HostileInputTests
     public async Task A_protocol_violation_gets_its_close_code_and_never_reaches_the_upstream(string violation, byte[] frames, int expectedCode)
     {
         var proxy = await LimitedProxyAsync();
-        var customer = "hostile-" + string.Concat(violation.Where(char.IsLetter)).ToLowerInvariant();
+        var customer = "hostile-" + string.Concat(violation.Where(char.IsLetterOrDigit)).ToLowerInvariant();
         var (_, secret) = await proxy.IssueKeyAsync(customer);
         var before = await proxy.ScrapeAsync();
         await using var client = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
@@ -69,7 +92,65 @@ public sealed class HostileInputTests
         var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
         Assert.Equal(0, upstream.GetProperty("binary_bytes_received").GetInt64());
         Assert.Equal(1000, upstream.GetProperty("close_status").GetInt32());
+        Assert.Equal(1000, upstream.GetProperty("client_close_status").GetInt32());
         Assert.Equal(1, upstream.GetProperty("messages_received").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_bad_close_split_across_writes_never_reaches_the_upstream_in_part()
+    {
+        var proxy = await LimitedProxyAsync();
+        var (_, secret) = await proxy.IssueKeyAsync("hostile-split-close");
+        await using var client = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
+        var welcome = JsonDocument.Parse((await client.ReadFrameAsync(TimeSpan.FromSeconds(10))).Payload).RootElement;
+        var requestId = welcome.GetProperty("request_id").GetString()!;
+        await client.SendTextAsync(AgentTestClient.SettingsJson());
+
+        // Header, mask and the code's first byte; then, a moment later, the rest: 1005, which may not be sent.
+        var badClose = Masked(0x88, [0x03, 0xED, (byte)'b', (byte)'y', (byte)'e']);
+        await client.SendRawAsync(badClose[..7]);
+        await Task.Delay(100);
+        await client.SendRawAsync(badClose[7..]);
+
+        Assert.Equal(1002, await client.ReadUntilCloseAsync(TimeSpan.FromSeconds(10)));
+        var record = await proxy.WaitForClosedRecordByRequestIdAsync("hostile-split-close", requestId);
+        Assert.Equal("client_error", record.GetProperty("close_reason").GetString());
+        Assert.Equal(1002, record.GetProperty("close_code").GetInt32());
+        Assert.Equal("proxy", record.GetProperty("close_initiator").GetString());
+
+        // The Close the emulator read is the proxy's 1000: not a byte of the client's bad one went before it.
+        var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
+        Assert.Equal(1000, upstream.GetProperty("client_close_status").GetInt32());
+        Assert.Equal("client_close", upstream.GetProperty("end_reason").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(BadUpstreamCloses))]
+    public async Task A_close_the_upstream_may_not_send_gets_it_1002_and_the_client_1014(string violation, string payloadHex)
+    {
+        var proxy = await LimitedProxyAsync();
+        var customer = "hostile-upstream-close-" + string.Concat(violation.Where(char.IsLetterOrDigit)).ToLowerInvariant();
+        var (_, secret) = await proxy.IssueKeyAsync(customer);
+        var before = await proxy.ScrapeAsync();
+        await using var client = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
+        var welcome = JsonDocument.Parse((await client.ReadFrameAsync(TimeSpan.FromSeconds(10))).Payload).RootElement;
+        var requestId = welcome.GetProperty("request_id").GetString()!;
+        await client.SendTextAsync(AgentTestClient.SettingsJson());
+        await client.SendTextAsync("{\"type\":\"EmulatorRawClose\",\"payload\":\"" + payloadHex + "\"}");
+
+        Assert.Equal(1014, await client.ReadUntilCloseAsync(TimeSpan.FromSeconds(10)));
+
+        var record = await proxy.WaitForClosedRecordByRequestIdAsync(customer, requestId);
+        Assert.Equal("upstream_error", record.GetProperty("close_reason").GetString());
+        Assert.Equal(1014, record.GetProperty("close_code").GetInt32());
+        Assert.Equal("proxy", record.GetProperty("close_initiator").GetString());
+        var after = await proxy.ScrapeAsync();
+        Assert.Equal(1, after.Sum("dgproxy_protocol_violations_total", "side=upstream") - before.Sum("dgproxy_protocol_violations_total", "side=upstream"));
+
+        // The emulator sent its bad Close (end_reason emulator_close) and got the proxy's 1002 back.
+        var upstream = await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
+        Assert.Equal("emulator_close", upstream.GetProperty("end_reason").GetString());
+        Assert.Equal(1002, upstream.GetProperty("client_close_status").GetInt32());
     }
 
     [Fact]

@@ -332,6 +332,87 @@ public sealed class MeteredTunnelStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task A_bad_close_from_the_client_split_across_reads_never_reaches_the_upstream()
+    {
+        // 1005 may be observed, never sent. Its code is only known once the payload's second byte arrives, and by
+        // then the frame's header has been read: the header must have been held back, not forwarded.
+        var audio = Binary(20, masked: true);
+        var badClose = Frame((int)WebSocketOpcode.Close, [0x03, 0xED, (byte)'x'], masked: true);
+
+        await ToUpstream(Concat(audio, badClose[..3]));
+        await ToUpstream(badClose[3..]);
+
+        Assert.Equal(FrameProtocolError.InvalidCloseCode, _session.ClientParser.Error);
+        Assert.Equal(audio, _upstreamWire.Written);
+        Assert.True(await _upstream.InjectAsync(ProxyCloseToUpstream, seal: true, controlOnly: true));
+        Assert.Equal(Concat(audio, ProxyCloseToUpstream), _upstreamWire.Written);
+    }
+
+    [Fact]
+    public async Task A_bad_close_from_the_upstream_split_across_reads_never_reaches_the_client()
+    {
+        var welcome = SessionFrames.UpstreamText(SessionFrames.Welcome);
+        byte[] badReason = [0x03, 0xE8, (byte)'o', 0xC3, 0x28];
+        var badClose = Frame((int)WebSocketOpcode.Close, badReason, masked: false);
+
+        await ToClient(Concat(welcome, badClose[..1]));
+        await ToClient(badClose[1..4]);
+        var injected = _client.InjectAsync(ErrorAndClose, seal: true, controlOnly: true);
+        await ToClient(badClose[4..]);
+
+        Assert.Equal(FrameProtocolError.InvalidCloseReason, _session.UpstreamParser.Error);
+        Assert.True(await injected);
+        Assert.Equal(Concat(welcome, ErrorAndClose), _clientWire.Written);
+    }
+
+    [Fact]
+    public async Task A_valid_close_split_at_any_point_is_held_until_it_is_whole_then_forwarded()
+    {
+        var audio = Binary(20, masked: true);
+        var close = Close(1000, "bye", masked: true);
+        for (var split = 1; split < close.Length; split++)
+        {
+            using var fixture = new MeteredTunnelStreamTests();
+
+            await fixture.ToUpstream(Concat(audio, close[..split]));
+            Assert.True(audio.AsSpan().SequenceEqual(fixture._upstreamWire.Written), $"split {split}: the close's start went through");
+
+            await fixture.ToUpstream(close[split..]);
+            Assert.True(Concat(audio, close).AsSpan().SequenceEqual(fixture._upstreamWire.Written), $"split {split}");
+            Assert.True(fixture._session.ClientParser.CloseSeen);
+        }
+    }
+
+    [Fact]
+    public async Task A_close_arriving_byte_by_byte_is_forwarded_once_whole()
+    {
+        var close = Close(4000, "done", masked: false);
+
+        foreach (var b in close)
+        {
+            Assert.Empty(_clientWire.Written);
+            await ToClient([b]);
+        }
+
+        Assert.Equal(close, _clientWire.Written);
+    }
+
+    [Fact]
+    public async Task An_injection_while_the_peers_close_is_held_goes_before_it()
+    {
+        // The client has seen whole messages only: the proxy's Warning fits, and the upstream's Close follows it.
+        var close = Close(1011, "internal", masked: false);
+        await ToClient(close[..4]);
+
+        var injected = _client.InjectAsync(Warning, seal: false);
+        Assert.True(injected.IsCompletedSuccessfully);
+        await ToClient(close[4..]);
+
+        Assert.True(await injected);
+        Assert.Equal(Concat(Warning, close), _clientWire.Written);
+    }
+
+    [Fact]
     public async Task A_pending_injection_fails_when_the_connection_ends()
     {
         var audio = Binary(300, masked: false);

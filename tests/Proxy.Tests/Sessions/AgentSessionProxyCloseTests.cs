@@ -172,6 +172,59 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
         Assert.Equal("proxy", record.CloseInitiator);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x03 })]
+    [InlineData(new byte[] { 0x03, 0xEE })]
+    [InlineData(new byte[] { 0x0B, 0xB7, 0x61 })]
+    [InlineData(new byte[] { 0x03, 0xE8, 0xFF })]
+    public async Task A_client_close_it_may_not_send_gets_1002_and_the_upstream_gets_the_proxys_close_instead(byte[] payload)
+    {
+        // 1-byte payload, 1006, 2999 (unassigned), a reason that is not UTF-8; cut after the header, as a read may be.
+        var tunnel = AttachTunnel();
+        _session.ProtocolViolation = ViolationClosesTheSession;
+        var badClose = FrameBuilder.Frame((int)WebSocketOpcode.Close, payload, masked: true);
+        var audio = FrameBuilder.Binary(10, masked: true);
+        await FromClientThroughTunnel(tunnel, FrameBuilder.Concat(audio, badClose[..6]));
+        await FromClientThroughTunnel(tunnel, badClose[6..]);
+
+        await WaitForProxyCloseAsync();
+        _session.MarkEnded(TunnelSide.Upstream);
+
+        Assert.Equal([new CloseSeen(1002, "PROTOCOL_ERROR")], ServerFrames(_clientWire.Written).Closes);
+        // The audio before it went through; of the bad Close not a byte, the proxy's Close 1000 in its place.
+        var upstream = ClientFrames(_upstreamWire.Written);
+        Assert.Equal([WebSocketOpcode.Binary, WebSocketOpcode.Close], upstream.Frames.Select(f => f.FrameOpcode));
+        Assert.Equal([new CloseSeen(1000, "closed by proxy")], upstream.Closes);
+        Assert.Equal(audio, _upstreamWire.Written[..audio.Length]);
+        var record = _session.ToFinalRecord();
+        Assert.Equal("client_error", record.CloseReason);
+        Assert.Equal(1002, record.CloseCode);
+        Assert.Equal("proxy", record.CloseInitiator);
+    }
+
+    [Fact]
+    public async Task An_upstream_close_it_may_not_send_gets_1002_and_the_client_gets_1014()
+    {
+        var tunnel = AttachTunnel();
+        _session.ProtocolViolation = ViolationClosesTheSession;
+        var welcome = UpstreamText(Welcome);
+        var badClose = FrameBuilder.Close(1015, "tls", masked: false);
+        FromUpstream(_session, FrameBuilder.Concat(welcome, badClose));
+        await tunnel.Client.WriteAsync(FrameBuilder.Concat(welcome, badClose));
+
+        await WaitForProxyCloseAsync();
+        _session.MarkEnded(TunnelSide.Upstream);
+
+        var client = ServerFrames(_clientWire.Written);
+        Assert.Equal([new CloseSeen(1014, "UPSTREAM_PROTOCOL_ERROR")], client.Closes);
+        Assert.DoesNotContain(client.Closes, c => c.Code == 1015);
+        Assert.Equal([new CloseSeen(1002, "closed by proxy")], ClientFrames(_upstreamWire.Written).Closes);
+        var record = _session.ToFinalRecord();
+        Assert.Equal("upstream_error", record.CloseReason);
+        Assert.Equal(1014, record.CloseCode);
+        Assert.Equal("proxy", record.CloseInitiator);
+    }
+
     [Fact]
     public async Task A_peers_close_that_came_first_is_not_answered_with_the_proxys_frames()
     {
@@ -259,6 +312,28 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
 
         Assert.False(sent);
         Assert.Equal(close, _clientWire.Written);
+    }
+
+    /// <summary>What the agent handler does with a violation: the session is closed with the violation's request.</summary>
+    private void ViolationClosesTheSession(AgentSession session, TunnelSide from, FrameProtocolError error) =>
+        _ = session.CloseByProxyAsync(
+            from == TunnelSide.Client ? ProxyCloseRequests.ClientViolation(error) : ProxyCloseRequests.UpstreamViolation(error),
+            Grace);
+
+    private async Task FromClientThroughTunnel(Tunnel tunnel, byte[] chunk)
+    {
+        FromClient(_session, chunk);
+        await tunnel.Upstream.WriteAsync(chunk);
+    }
+
+    private async Task WaitForProxyCloseAsync()
+    {
+        for (var i = 0; i < 200 && _session.ProxyClose is null; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.NotNull(_session.ProxyClose);
     }
 
     private Tunnel AttachTunnel() => new(

@@ -184,6 +184,62 @@ public sealed class AgentSessionTests
         Assert.Equal("client", record.CloseInitiator);
     }
 
+    [Theory]
+    [InlineData(1005)]
+    [InlineData(1006)]
+    [InlineData(1015)]
+    [InlineData(2999)]
+    [InlineData(999)]
+    public void A_client_close_with_a_code_it_may_not_send_is_never_the_records_code(int code)
+    {
+        using var session = NewSession();
+        OpenUpstream(session);
+        var violations = new List<(TunnelSide, FrameProtocolError)>();
+        session.ProtocolViolation = (_, side, error) => violations.Add((side, error));
+
+        var close = FrameBuilder.Close(code, "x", masked: true);
+        FromClient(session, close[..4], close[4..]);
+
+        // The violation is the proxy's to answer (Close 1002); were the client to drop now, no Close was seen.
+        Assert.Equal([(TunnelSide.Client, FrameProtocolError.InvalidCloseCode)], violations);
+        session.MarkEnded(TunnelSide.Client);
+        var record = session.ToFinalRecord();
+        Assert.Equal("client_error", record.CloseReason);
+        Assert.Equal(1006, record.CloseCode);
+        Assert.Equal("none", record.CloseInitiator);
+    }
+
+    [Fact]
+    public void An_upstream_close_with_a_one_byte_payload_is_a_violation_not_an_upstream_close()
+    {
+        using var session = OpenedSession();
+        var violations = new List<(TunnelSide, FrameProtocolError)>();
+        session.ProtocolViolation = (_, side, error) => violations.Add((side, error));
+
+        FromUpstream(session, FrameBuilder.Frame((int)WebSocketOpcode.Close, [0x03], masked: false));
+        session.MarkEnded(TunnelSide.Upstream);
+
+        Assert.Equal([(TunnelSide.Upstream, FrameProtocolError.TruncatedCloseCode)], violations);
+        var record = session.ToFinalRecord();
+        Assert.Equal("upstream_error", record.CloseReason);
+        Assert.Equal(1006, record.CloseCode);
+        Assert.Equal("none", record.CloseInitiator);
+    }
+
+    [Fact]
+    public void An_empty_client_close_is_recorded_as_1005_no_status_received()
+    {
+        using var session = OpenedSession();
+        FromClient(session, FrameBuilder.Close(null, string.Empty, masked: true));
+        FromUpstream(session, FrameBuilder.Close(null, string.Empty, masked: false));
+
+        var record = session.ToFinalRecord();
+
+        Assert.Equal("client_closed", record.CloseReason);
+        Assert.Equal(1005, record.CloseCode);
+        Assert.Equal("client", record.CloseInitiator);
+    }
+
     [Fact]
     public void Client_dropping_without_close_first_is_a_client_error()
     {
