@@ -30,11 +30,12 @@ internal sealed partial class RecordSpool : IDisposable
     private readonly string _offsetFile;
     private readonly long _maxBytes;
     private readonly ILogger<RecordSpool> _logger;
+    private readonly ISpoolFileSystem _files;
     private readonly Lock _gate = new();
     private readonly Channel<(byte[] Line, TaskCompletionSource Written)> _queue =
         Channel.CreateUnbounded<(byte[] Line, TaskCompletionSource Written)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread _writer;
-    private FileStream? _append;
+    private ISpoolAppendFile? _append;
     private bool _alarmRaised;
 
     // The file's length and how much of it has been replayed, as of the last write or replay.
@@ -43,19 +44,25 @@ internal sealed partial class RecordSpool : IDisposable
     private long _pendingRecords;
 
     public RecordSpool(IOptions<StorageOptions> options, ILogger<RecordSpool> logger)
+        : this(options, logger, SpoolFileSystem.Instance)
+    {
+    }
+
+    internal RecordSpool(IOptions<StorageOptions> options, ILogger<RecordSpool> logger, ISpoolFileSystem files)
     {
         var directory = Path.GetFullPath(options.Value.SpoolDirectory, AppContext.BaseDirectory);
-        System.IO.Directory.CreateDirectory(directory);
+        files.CreateDirectory(directory);
         Directory = directory;
         _file = Path.Combine(directory, "records.jsonl");
         _offsetFile = Path.Combine(directory, "records.offset");
         _maxBytes = options.Value.SpoolMaxBytes;
         _logger = logger;
+        _files = files;
         // Serialize once now: the first record spooled during an outage should not pay for warming the serializer.
         _ = JsonSerializer.SerializeToUtf8Bytes(new SpoolEntry(SpoolEntry.Open, WarmUpRecord), SpoolJsonContext.Default.SpoolEntry);
-        _length = File.Exists(_file) ? new FileInfo(_file).Length : 0;
+        _length = files.GetLength(_file) ?? 0;
         _replayed = Math.Min(ReadOffset(), _length);
-        _pendingRecords = CountLines(_file, _replayed, _length);
+        _pendingRecords = CountLines(_replayed, _length);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "record-spool" };
         _writer.Start();
     }
@@ -110,10 +117,10 @@ internal sealed partial class RecordSpool : IDisposable
                     foreach (var (line, _) in batch)
                     {
                         _append.Write(line);
-                        _append.WriteByte((byte)'\n');
+                        _append.Write("\n"u8);
                     }
 
-                    _append.Flush(flushToDisk: true);
+                    _append.Sync();
                     Volatile.Write(ref _length, _append.Length);
                     Interlocked.Add(ref _pendingRecords, batch.Count);
                     var pending = PendingBytes;
@@ -149,14 +156,14 @@ internal sealed partial class RecordSpool : IDisposable
     {
         var offset = Volatile.Read(ref _replayed);
         var end = Volatile.Read(ref _length);
-        if (end <= offset || !File.Exists(_file))
+        if (end <= offset || _files.GetLength(_file) is null)
         {
             return 0;
         }
 
         // A round reads at most this much; the next round goes on from where it stopped.
         var chunk = new byte[(int)Math.Min(end - offset, MaxRoundBytes)];
-        await using (var reader = new FileStream(_file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        await using (var reader = _files.OpenRead(_file))
         {
             reader.Seek(offset, SeekOrigin.Begin);
             await reader.ReadExactlyAsync(chunk, cancellationToken).ConfigureAwait(false);
@@ -195,8 +202,8 @@ internal sealed partial class RecordSpool : IDisposable
                 // Everything replayed and nothing appended meanwhile: start afresh.
                 _append?.Dispose();
                 _append = null;
-                File.Delete(_file);
-                File.Delete(_offsetFile);
+                _files.Delete(_file);
+                _files.Delete(_offsetFile);
                 _alarmRaised = false;
                 Volatile.Write(ref _pendingRecords, 0);
                 Volatile.Write(ref _length, 0);
@@ -212,22 +219,22 @@ internal sealed partial class RecordSpool : IDisposable
         return applied;
     }
 
-    private FileStream OpenForAppend()
+    private ISpoolAppendFile OpenForAppend()
     {
         // A previous process may have died in the middle of a line: end it, so it stays one unreadable line (never
         // acknowledged) instead of swallowing the next record.
         var endsCleanly = true;
-        if (File.Exists(_file) && new FileInfo(_file).Length > 0)
+        if (_files.GetLength(_file) > 0)
         {
-            using var tail = new FileStream(_file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var tail = _files.OpenRead(_file);
             tail.Seek(-1, SeekOrigin.End);
             endsCleanly = tail.ReadByte() == '\n';
         }
 
-        var stream = new FileStream(_file, FileMode.Append, FileAccess.Write, FileShare.Read);
+        var stream = _files.OpenAppend(_file);
         if (!endsCleanly)
         {
-            stream.WriteByte((byte)'\n');
+            stream.Write("\n"u8);
         }
 
         return stream;
@@ -258,14 +265,14 @@ internal sealed partial class RecordSpool : IDisposable
         }
     }
 
-    private static long CountLines(string file, long from, long to)
+    private long CountLines(long from, long to)
     {
         if (to <= from)
         {
             return 0;
         }
 
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var stream = _files.OpenRead(_file);
         stream.Seek(from, SeekOrigin.Begin);
         var buffer = new byte[64 * 1024];
         long lines = 0;
@@ -284,19 +291,22 @@ internal sealed partial class RecordSpool : IDisposable
         return lines;
     }
 
-    private long ReadOffset() =>
-        File.Exists(_offsetFile) && long.TryParse(File.ReadAllText(_offsetFile), out var offset) ? offset : 0;
+    private long ReadOffset()
+    {
+        if (_files.GetLength(_offsetFile) is null)
+        {
+            return 0;
+        }
+
+        using var reader = new StreamReader(_files.OpenRead(_offsetFile), Encoding.ASCII);
+        return long.TryParse(reader.ReadToEnd(), System.Globalization.CultureInfo.InvariantCulture, out var offset) ? offset : 0;
+    }
 
     private void SaveOffset(long offset)
     {
         var temporary = _offsetFile + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-        {
-            file.Write(Encoding.ASCII.GetBytes(offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, _offsetFile, overwrite: true);
+        _files.WriteDurably(temporary, Encoding.ASCII.GetBytes(offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        _files.Move(temporary, _offsetFile);
     }
 
     [LoggerMessage(EventId = 4100, Level = LogLevel.Critical, Message = "Record spool in {Directory} holds {PendingBytes} bytes, over its bound of {MaxBytes}: new sessions are refused until Redis takes the records")]
