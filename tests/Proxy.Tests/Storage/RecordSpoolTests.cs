@@ -276,7 +276,7 @@ public sealed class RecordSpoolTests
             var replayed = await ReplayAsync(next);
 
             var lost = acknowledged.Except(replayed).ToList();
-            Assert.True(lost.Count == 0, $"crash after step {crashAfter} of [{string.Join(", ", disk.History)}] lost {string.Join(", ", lost)}");
+            Assert.True(lost.Count == 0, $"crash after step {crashAfter} of [{string.Join(", ", disk.History)}] lost {string.Join(", ", lost.Select(SessionOf))}");
             Assert.Subset(Enumerable.Range(1, 5).Select(i => Json(Entry(i))).ToHashSet(), replayed.ToHashSet());
         }
 
@@ -331,9 +331,9 @@ public sealed class RecordSpoolTests
 
             var context = $"crash after step {crashAfter} of [{string.Join(", ", disk.History)}]";
             var lost = spooled.Select(Json).Except(appliedBefore.Concat(appliedAfter)).ToList();
-            Assert.True(lost.Count == 0, $"{context} lost {lost.Count} spooled entries, first {lost.FirstOrDefault()}");
+            Assert.True(lost.Count == 0, $"{context} lost {lost.Count} spooled entries: {string.Join(", ", lost.Select(SessionOf))}");
             var lostLater = later.Select(Json).Except(appliedAfter).ToList();
-            Assert.True(lostLater.Count == 0, $"{context} lost {lostLater.Count} entries spooled after it, first {lostLater.FirstOrDefault()}");
+            Assert.True(lostLater.Count == 0, $"{context} lost {lostLater.Count} entries spooled after it: {string.Join(", ", lostLater.Select(SessionOf))}");
             Assert.Subset(spooled.Concat(later).Select(Json).ToHashSet(), appliedAfter.ToHashSet());
             Assert.False(last.HasPending);
             using var afterAll = Open(final.AfterProcessCrash());
@@ -387,6 +387,12 @@ public sealed class RecordSpoolTests
         });
 
     private static string Json(SpoolEntry entry) => JsonSerializer.Serialize(entry, SpoolJsonContext.Default.SpoolEntry);
+
+    private static string SessionOf(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.GetProperty("record").GetProperty("session_id").GetString()!;
+    }
 
     private static byte[] Line(SpoolEntry entry) => Encoding.UTF8.GetBytes(Json(entry) + "\n");
 }
