@@ -99,7 +99,7 @@ internal sealed partial class RecordWriter
     [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "Session {SessionId} of {CustomerId} was already final in Redis (a replay, or written before); this record, {DurationMs} ms, is not counted again")]
     private static partial void AlreadyFinal(ILogger logger, string sessionId, string customerId, long? durationMs);
 
-    [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "Session {SessionId} of {CustomerId} had been finalized by the reaper with an estimate; this instance's measurement, {DurationMs} ms, replaced it (usage corrected, new record version streamed)")]
+    [LoggerMessage(EventId = 4110, Level = LogLevel.Warning, Message = "Session {SessionId} of {CustomerId} had been finalized by the reaper with an estimate; this instance's measurement, {DurationMs} ms, replaced it (usage corrected, new record version streamed)")]
     private static partial void ReplacedEstimate(ILogger logger, string sessionId, string customerId, long? durationMs);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "The {Op} record of session {SessionId} went to the local spool: {Reason}")]

@@ -14,19 +14,28 @@ internal sealed class SpooledHeartbeats : IDisposable
     private const string FileName = "heartbeats.json";
 
     private readonly string _file;
+    private readonly string _directory;
+    private readonly ISpoolFileSystem _files;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     // Beats found on disk at start: a previous process's sessions, kept in every rewrite until Redis has them.
     private Dictionary<string, List<SessionHeartbeat>> _inherited;
 
     public SpooledHeartbeats(RecordSpool spool)
+        : this(spool.Directory, SpoolFileSystem.Instance)
     {
-        _file = Path.Combine(spool.Directory, FileName);
-        _inherited = Read(_file);
+    }
+
+    internal SpooledHeartbeats(string directory, ISpoolFileSystem files)
+    {
+        _directory = directory;
+        _file = Path.Combine(directory, FileName);
+        _files = files;
+        _inherited = Read();
     }
 
     /// <summary>Whether there are beats Redis has not seen.</summary>
-    public bool HasPending => File.Exists(_file);
+    public bool HasPending => _files.GetLength(_file) is not null;
 
     /// <summary>Replaces the file with these beats (customer id → its sessions' beats) and the inherited ones.</summary>
     public async Task SaveAsync(IReadOnlyDictionary<string, List<SessionHeartbeat>> beats)
@@ -41,14 +50,9 @@ internal sealed class SpooledHeartbeats : IDisposable
             }
 
             var temporary = _file + ".tmp";
-            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                await JsonSerializer.SerializeAsync(stream, all, StorageJsonContext.Default.DictionaryStringListSessionHeartbeat).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, _file, overwrite: true);
-            SpoolFiles.SyncDirectory(Path.GetDirectoryName(_file)!);
+            _files.WriteDurably(temporary, JsonSerializer.SerializeToUtf8Bytes(all, StorageJsonContext.Default.DictionaryStringListSessionHeartbeat));
+            _files.Move(temporary, _file);
+            _files.SyncDirectory(_directory);
         }
         finally
         {
@@ -63,10 +67,10 @@ internal sealed class SpooledHeartbeats : IDisposable
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            var beats = Read(_file);
+            var beats = Read();
             await Task.WhenAll(beats.Where(b => b.Value.Count > 0).Select(b => records.HeartbeatAsync(b.Key, b.Value))).ConfigureAwait(false);
-            File.Delete(_file);
-            SpoolFiles.SyncDirectory(Path.GetDirectoryName(_file)!);
+            _files.Delete(_file);
+            _files.SyncDirectory(_directory);
             _inherited = [];
         }
         finally
@@ -77,11 +81,11 @@ internal sealed class SpooledHeartbeats : IDisposable
 
     public void Dispose() => _gate.Dispose();
 
-    private static Dictionary<string, List<SessionHeartbeat>> Read(string file)
+    private Dictionary<string, List<SessionHeartbeat>> Read()
     {
         try
         {
-            using var stream = File.OpenRead(file);
+            using var stream = _files.OpenRead(_file);
             return JsonSerializer.Deserialize(stream, StorageJsonContext.Default.DictionaryStringListSessionHeartbeat) ?? [];
         }
         catch (FileNotFoundException)
