@@ -21,14 +21,13 @@ builder.Services
     .AddAdminApi()
     .AddProxyTelemetry();
 
-var app = builder.Build();
+return builder.RunProxy(static app =>
+{
+    app.UseRouting();
+    app.UseListenerGuard();
 
-app.UseRouting();
-app.UseListenerGuard();
-
-app.MapAgentEndpoints();
-app.MapAdminApi();
-app.MapHealthEndpoints();
-app.MapProxyMetrics();
-
-return app.RunProxy();
+    app.MapAgentEndpoints();
+    app.MapAdminApi();
+    app.MapHealthEndpoints();
+    app.MapProxyMetrics();
+});

@@ -44,7 +44,7 @@ internal sealed partial class RecordSpool : IDisposable
 
     public RecordSpool(IOptions<StorageOptions> options, ILogger<RecordSpool> logger)
     {
-        var directory = Path.GetFullPath(options.Value.SpoolDirectory, AppContext.BaseDirectory);
+        var directory = options.Value.SpoolPath();
         System.IO.Directory.CreateDirectory(directory);
         Directory = directory;
         _file = Path.Combine(directory, "records.jsonl");
