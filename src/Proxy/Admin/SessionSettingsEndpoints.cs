@@ -78,7 +78,10 @@ internal static class SessionSettingsEndpoints
 
             await store.ReplaceSettingsAsync(customerId, settings!).ConfigureAwait(false);
             await channel.PublishAsync(new ControlMessage { Kind = ControlMessage.SettingsChanged, CustomerId = customerId }).ConfigureAwait(false);
-            SessionControlLog.LeadsShortened(loggers.CreateLogger(typeof(SessionSettingsEndpoints)), customerId, resolver.ShortenedLeads(settings!));
+            // Once per change, and only what the customer's own settings shortened: the configuration's was logged at start.
+            var shortened = resolver.ShortenedLeads(settings!);
+            shortened.RemoveAll(resolver.ShortenedLeads(SessionSettingsOverrides.None).Contains);
+            SessionControlLog.LeadsShortened(loggers.CreateLogger(typeof(SessionSettingsEndpoints)), customerId, shortened);
             return AdminResults.Json(View(customerId, settings!, resolver), AdminJsonContext.Default.CustomerSettingsView);
         }
     }
