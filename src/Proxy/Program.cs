@@ -21,15 +21,14 @@ builder.Services
     .AddAdminApi()
     .AddProxyTelemetry();
 
-var app = builder.Build();
+return builder.RunProxy(static app =>
+{
+    app.UseTrustedForwardedHeaders();
+    app.UseRouting();
+    app.UseListenerGuard();
 
-app.UseTrustedForwardedHeaders();
-app.UseRouting();
-app.UseListenerGuard();
-
-app.MapAgentEndpoints();
-app.MapAdminApi();
-app.MapHealthEndpoints();
-app.MapProxyMetrics();
-
-return app.RunProxy();
+    app.MapAgentEndpoints();
+    app.MapAdminApi();
+    app.MapHealthEndpoints();
+    app.MapProxyMetrics();
+});

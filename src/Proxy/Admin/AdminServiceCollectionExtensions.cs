@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Hosting;
 
 namespace Proxy.Admin;
 
@@ -6,7 +7,7 @@ internal static class AdminServiceCollectionExtensions
 {
     public static IServiceCollection AddAdminApi(this IServiceCollection services)
     {
-        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.SectionName).ValidateOnStart();
+        services.AddOptions<AdminOptions>().BindSection(AdminOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         services.AddSingleton<AdminTokenVerifier>();
         return services;

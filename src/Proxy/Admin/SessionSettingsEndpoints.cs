@@ -14,10 +14,10 @@ internal static class SessionSettingsEndpoints
     public static RouteGroupBuilder MapSessionSettingsEndpoints(this RouteGroupBuilder admin)
     {
         admin.MapGet("/customers/{customerId}/settings", GetAsync);
-        admin.MapPut("/customers/{customerId}/settings", (string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel) =>
-            ChangeAsync(customerId, request, store, resolver, channel, merge: false));
-        admin.MapPatch("/customers/{customerId}/settings", (string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel) =>
-            ChangeAsync(customerId, request, store, resolver, channel, merge: true));
+        admin.MapPut("/customers/{customerId}/settings", (string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel, ILoggerFactory loggers) =>
+            ChangeAsync(customerId, request, store, resolver, channel, loggers, merge: false));
+        admin.MapPatch("/customers/{customerId}/settings", (string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel, ILoggerFactory loggers) =>
+            ChangeAsync(customerId, request, store, resolver, channel, loggers, merge: true));
         return admin;
     }
 
@@ -34,7 +34,7 @@ internal static class SessionSettingsEndpoints
             : AdminResults.Json(View(customerId, customer.Settings, resolver), AdminJsonContext.Default.CustomerSettingsView);
     }
 
-    private static async Task<IResult> ChangeAsync(string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel, bool merge)
+    private static async Task<IResult> ChangeAsync(string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel, ILoggerFactory loggers, bool merge)
     {
         if (CustomerEndpoints.InvalidCustomerId(customerId) is { } invalid)
         {
@@ -78,6 +78,10 @@ internal static class SessionSettingsEndpoints
 
             await store.ReplaceSettingsAsync(customerId, settings!).ConfigureAwait(false);
             await channel.PublishAsync(new ControlMessage { Kind = ControlMessage.SettingsChanged, CustomerId = customerId }).ConfigureAwait(false);
+            // Once per change, and only what the customer's own settings shortened: the configuration's was logged at start.
+            var shortened = resolver.ShortenedLeads(settings!);
+            shortened.RemoveAll(resolver.ShortenedLeads(SessionSettingsOverrides.None).Contains);
+            SessionControlLog.LeadsShortened(loggers.CreateLogger(typeof(SessionSettingsEndpoints)), customerId, shortened);
             return AdminResults.Json(View(customerId, settings!, resolver), AdminJsonContext.Default.CustomerSettingsView);
         }
     }

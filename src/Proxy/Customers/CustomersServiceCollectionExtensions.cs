@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Hosting;
 
 namespace Proxy.Customers;
 
@@ -6,7 +7,7 @@ internal static class CustomersServiceCollectionExtensions
 {
     public static IServiceCollection AddProxyCustomers(this IServiceCollection services)
     {
-        services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.SectionName).ValidateOnStart();
+        services.AddOptions<SecretsOptions>().BindSection(SecretsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecretsOptions>, SecretsOptionsValidator>();
         services.AddSingleton<UpstreamKeyProtector>();
         services.AddSingleton<CustomerStore>();

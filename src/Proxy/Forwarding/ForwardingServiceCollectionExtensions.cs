@@ -12,7 +12,7 @@ internal static class ForwardingServiceCollectionExtensions
     {
         services.AddHttpForwarder();
         services.AddOptions<UpstreamOptions>()
-            .BindConfiguration(UpstreamOptions.SectionName)
+            .BindSection(UpstreamOptions.SectionName)
             .PostConfigure<IConfiguration>((options, configuration) =>
             {
                 if (string.IsNullOrWhiteSpace(options.ApiKey))
@@ -22,7 +22,7 @@ internal static class ForwardingServiceCollectionExtensions
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>();
-        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.SectionName).ValidateOnStart();
+        services.AddOptions<LimitsOptions>().BindSection(LimitsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
         services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<UpstreamClient>();

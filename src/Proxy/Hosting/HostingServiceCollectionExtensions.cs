@@ -9,15 +9,20 @@ internal static class HostingServiceCollectionExtensions
 {
     public static IServiceCollection AddProxyHosting(this IServiceCollection services)
     {
-        services.AddOptions<EndpointsOptions>().BindConfiguration(EndpointsOptions.SectionName).ValidateOnStart();
+        services.AddOptions<EndpointsOptions>().BindSection(EndpointsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EndpointsOptions>, EndpointsOptionsValidator>();
         services.AddOptions<TrustedProxiesOptions>().BindConfiguration(TrustedProxiesOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TrustedProxiesOptions>, TrustedProxiesOptionsValidator>();
         services.AddSingleton<IConfigureOptions<ForwardedHeadersOptions>, ForwardedHeadersSetup>();
         services.AddSingleton<BoundListeners>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenersSetup>();
-        services.AddOptions<SocketTransportOptions>().Configure<IOptions<EndpointsOptions>>(
-            (sockets, endpoints) => sockets.UnsafePreferInlineScheduling = endpoints.Value.InlineIo);
+        services.AddOptions<SocketTransportOptions>().Configure<IOptions<EndpointsOptions>>((sockets, options) =>
+        {
+            if (BuildTimeOptions.TryGet(options, out var endpoints))
+            {
+                sockets.UnsafePreferInlineScheduling = endpoints.InlineIo;
+            }
+        });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ProxyInstance>();
         services.AddSingleton<ProxyReadiness>();

@@ -12,15 +12,14 @@ internal sealed class KestrelListenersSetup : IConfigureOptions<KestrelServerOpt
 {
     public static readonly object ListenerItemKey = new();
 
-    private readonly EndpointsOptions _endpoints;
+    private readonly IOptions<EndpointsOptions> _endpoints;
+    private readonly IOptions<Forwarding.LimitsOptions> _limits;
     private readonly BoundListeners _bound;
-
-    private readonly Forwarding.LimitsOptions _limits;
 
     public KestrelListenersSetup(IOptions<EndpointsOptions> endpoints, IOptions<Forwarding.LimitsOptions> limits, BoundListeners bound)
     {
-        _endpoints = endpoints.Value;
-        _limits = limits.Value;
+        _endpoints = endpoints;
+        _limits = limits;
         _bound = bound;
     }
 
@@ -28,10 +27,16 @@ internal sealed class KestrelListenersSetup : IConfigureOptions<KestrelServerOpt
     {
         options.AddServerHeader = false;
 
+        // Kestrel reads its options while the host is built, before start-up validation.
+        if (!BuildTimeOptions.TryGet(_endpoints, out var endpoints) || !BuildTimeOptions.TryGet(_limits, out var limits))
+        {
+            return;
+        }
+
         // A client dripping its upgrade request byte by byte (slow-loris) is cut after this; Kestrel answers 408.
-        options.Limits.RequestHeadersTimeout = _limits.RequestHeadersTimeout;
-        Bind(options, _endpoints.Proxy, ListenerKind.Proxy, listener => _bound.Proxy = listener);
-        Bind(options, _endpoints.Admin, ListenerKind.Admin, listener => _bound.Admin = listener);
+        options.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+        Bind(options, endpoints.Proxy, ListenerKind.Proxy, listener => _bound.Proxy = listener);
+        Bind(options, endpoints.Admin, ListenerKind.Admin, listener => _bound.Admin = listener);
     }
 
     private static void Bind(KestrelServerOptions options, string url, ListenerKind kind, Action<ListenOptions> remember)

@@ -11,8 +11,16 @@ internal static class SocketEngineSettings
 
     public static void Apply(IConfiguration configuration)
     {
-        // The same binding (and defaults) as the options the host validates later.
-        var endpoints = configuration.GetSection(EndpointsOptions.SectionName).Get<EndpointsOptions>() ?? new EndpointsOptions();
+        // The same binding (and defaults) as the options the host validates later; a value that does not convert is
+        // left to that validation, which names it with every other problem.
+        var section = configuration.GetSection(EndpointsOptions.SectionName);
+        if (ConfigurationSectionBinding.ConversionFailures(section, typeof(EndpointsOptions)).Count > 0)
+        {
+            return;
+        }
+
+        var endpoints = new EndpointsOptions();
+        ConfigurationSectionBinding.Bind(section, endpoints);
 
         // Kestrel's side is SocketTransportOptions.UnsafePreferInlineScheduling; this is the upstream (client) side.
         SetUnlessGiven(InlineCompletions, endpoints.InlineIo ? "1" : null);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Proxy.Admin;
 using Proxy.Customers;
 using Proxy.Forwarding;
+using Proxy.Sessions;
 
 namespace Proxy.Hosting;
 
@@ -50,5 +51,7 @@ internal sealed class StartupReportService : IHostedService
         {
             ListenerStartupLog.NoDefaultUpstreamKey(_logger);
         }
+
+        SessionControlLog.LeadsShortened(_logger, _services.GetRequiredService<SessionPolicyResolver>().ShortenedLeads(SessionSettingsOverrides.None));
     }
 }

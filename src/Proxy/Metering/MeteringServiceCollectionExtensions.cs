@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Hosting;
 
 namespace Proxy.Metering;
 
@@ -6,7 +7,7 @@ internal static class MeteringServiceCollectionExtensions
 {
     public static IServiceCollection AddMetering(this IServiceCollection services)
     {
-        services.AddOptions<MeteringOptions>().BindConfiguration(MeteringOptions.SectionName).ValidateOnStart();
+        services.AddOptions<MeteringOptions>().BindSection(MeteringOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MeteringOptions>, MeteringOptionsValidator>();
         services.AddSingleton<SessionRecorder>();
         return services;

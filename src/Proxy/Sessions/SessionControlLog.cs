@@ -34,4 +34,35 @@ internal static partial class SessionControlLog
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Drain over: {Count} sessions closed with 1012, all records final")]
     public static partial void Drained(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "{LeadKey} ({Lead}) is not shorter than {LimitKey} ({Limit}): shortened to {Effective}, half of it")]
+    private static partial void ConfiguredLeadShortened(ILogger logger, string leadKey, TimeSpan lead, string limitKey, TimeSpan limit, TimeSpan effective);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Information, Message = "Customer {CustomerId}: {LeadSetting} {LeadMs} is not shorter than {LimitSetting} {LimitMs}: shortened to {EffectiveMs} ms, half of it")]
+    private static partial void CustomerLeadShortened(ILogger logger, string customerId, string leadSetting, long leadMs, string limitSetting, long limitMs, long effectiveMs);
+
+    /// <summary>The configuration's leads that were shortened, in its own key names (logged once, at start).</summary>
+    public static void LeadsShortened(ILogger logger, List<ShortenedLead> shortened)
+    {
+        foreach (var lead in shortened)
+        {
+            var (leadKey, limitKey) = lead.Limit == WarnedLimit.IdleTimeout
+                ? ("Sessions:IdleWarningLead", "Sessions:IdleTimeout")
+                : ("Sessions:MaxDurationWarningLead", "Sessions:MaxDuration");
+            ConfiguredLeadShortened(logger, leadKey, lead.Lead, limitKey, lead.LimitValue, lead.Effective);
+        }
+    }
+
+    /// <summary>A customer's leads that were shortened, in the admin API's setting names (logged once per change).</summary>
+    public static void LeadsShortened(ILogger logger, string customerId, List<ShortenedLead> shortened)
+    {
+        foreach (var lead in shortened)
+        {
+            var (leadSetting, limitSetting) = lead.Limit == WarnedLimit.IdleTimeout
+                ? ("idle_warning_lead_ms", "idle_timeout_ms")
+                : ("max_duration_warning_lead_ms", "max_duration_ms");
+            var (leadMs, limitMs, effectiveMs) = ((long)lead.Lead.TotalMilliseconds, (long)lead.LimitValue.TotalMilliseconds, (long)lead.Effective.TotalMilliseconds);
+            CustomerLeadShortened(logger, customerId, leadSetting, leadMs, limitSetting, limitMs, effectiveMs);
+        }
+    }
 }

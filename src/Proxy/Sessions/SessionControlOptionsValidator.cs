@@ -11,8 +11,9 @@ internal sealed class SessionControlOptionsValidator : IValidateOptions<SessionC
         var failures = new List<string>();
         CheckLimit(failures, "Sessions:IdleTimeout", o.IdleTimeout);
         CheckLimit(failures, "Sessions:MaxDuration", o.MaxDuration);
-        CheckLead(failures, "Sessions:IdleWarningLead", o.IdleWarningLead, "Sessions:IdleTimeout", o.IdleTimeout);
-        CheckLead(failures, "Sessions:MaxDurationWarningLead", o.MaxDurationWarningLead, "Sessions:MaxDuration", o.MaxDuration);
+        // A lead not shorter than its limit is not an error: the policy shortens it (WarningLead).
+        CheckLead(failures, "Sessions:IdleWarningLead", o.IdleWarningLead);
+        CheckLead(failures, "Sessions:MaxDurationWarningLead", o.MaxDurationWarningLead);
         if (!IdleModes.TryParse(o.IdleMode, out _))
         {
             failures.Add($"Sessions:IdleMode must be {IdleModes.Names} (got \"{o.IdleMode}\").");
@@ -46,11 +47,9 @@ internal sealed class SessionControlOptionsValidator : IValidateOptions<SessionC
             ? null
             : $"{key} must be 0 (off) or between 1 second and 24 hours (got {value}).";
 
-    /// <summary>A warning lead is zero (no warning) or shorter than the limit it warns of.</summary>
-    public static string? LeadError(string key, TimeSpan lead, string limitKey, TimeSpan limit) =>
-        lead < TimeSpan.Zero || (lead > TimeSpan.Zero && limit > TimeSpan.Zero && lead >= limit)
-            ? $"{key} must be 0 (no warning) or shorter than {limitKey} ({limit}) (got {lead})."
-            : null;
+    /// <summary>A warning lead is zero (no warning) or positive; one not shorter than its limit is fitted to it.</summary>
+    public static string? LeadError(string key, TimeSpan lead) =>
+        lead < TimeSpan.Zero ? $"{key} must be 0 (no warning) or more (got {lead})." : null;
 
     private static void CheckLimit(List<string> failures, string key, TimeSpan value)
     {
@@ -60,9 +59,9 @@ internal sealed class SessionControlOptionsValidator : IValidateOptions<SessionC
         }
     }
 
-    private static void CheckLead(List<string> failures, string key, TimeSpan lead, string limitKey, TimeSpan limit)
+    private static void CheckLead(List<string> failures, string key, TimeSpan lead)
     {
-        if (LeadError(key, lead, limitKey, limit) is { } error)
+        if (LeadError(key, lead) is { } error)
         {
             failures.Add(error);
         }

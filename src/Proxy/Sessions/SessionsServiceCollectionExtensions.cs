@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Hosting;
 
 namespace Proxy.Sessions;
 
@@ -6,13 +7,18 @@ internal static class SessionsServiceCollectionExtensions
 {
     public static IServiceCollection AddAgentSessions(this IServiceCollection services)
     {
-        services.AddOptions<SessionControlOptions>().BindConfiguration(SessionControlOptions.SectionName).ValidateOnStart();
+        services.AddOptions<SessionControlOptions>().BindSection(SessionControlOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SessionControlOptions>, SessionControlOptionsValidator>();
 
         // The host must outlive the drain: the drain window, the close grace, and time to write the last records.
-        services.AddOptions<HostOptions>().Configure<IOptions<SessionControlOptions>>((host, sessions) =>
+        services.AddOptions<HostOptions>().Configure<IOptions<SessionControlOptions>>((host, options) =>
         {
-            var needed = sessions.Value.DrainTimeout + sessions.Value.CloseGrace + TimeSpan.FromSeconds(10);
+            if (!BuildTimeOptions.TryGet(options, out var sessions))
+            {
+                return;
+            }
+
+            var needed = sessions.DrainTimeout + sessions.CloseGrace + TimeSpan.FromSeconds(10);
             if (host.ShutdownTimeout < needed)
             {
                 host.ShutdownTimeout = needed;

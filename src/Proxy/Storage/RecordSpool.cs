@@ -65,7 +65,7 @@ internal sealed partial class RecordSpool : IDisposable
 
     internal RecordSpool(IOptions<StorageOptions> options, ILogger<RecordSpool> logger, ISpoolFileSystem files)
     {
-        var directory = Path.GetFullPath(options.Value.SpoolDirectory, AppContext.BaseDirectory);
+        var directory = options.Value.SpoolPath();
         files.CreateDirectory(directory);
         Directory = directory;
         _file = Path.Combine(directory, "records.jsonl");

@@ -18,12 +18,22 @@ internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
             {
                 if (ConfigurationOptions.Parse(options.Configuration).EndPoints.Count == 0)
                 {
-                    failures.Add($"Redis:Configuration names no server (got \"{options.Configuration}\"); expected e.g. \"127.0.0.1:6379\".");
+                    failures.Add("Redis:Configuration names no server; expected e.g. \"127.0.0.1:6379\".");
                 }
             }
-            catch (ArgumentException ex)
+
+            // Never the string itself, nor StackExchange.Redis's message (which quotes values): it may hold a password.
+            catch (ArgumentOutOfRangeException ex) when (ex.ParamName is not null)
             {
-                failures.Add($"Redis:Configuration is not a valid StackExchange.Redis configuration string: {ex.Message}");
+                failures.Add($"Redis:Configuration has an invalid value for its option '{ex.ParamName}'.");
+            }
+            catch (ArgumentException ex) when (ex.ParamName is not null)
+            {
+                failures.Add($"Redis:Configuration has an option StackExchange.Redis does not support: '{ex.ParamName}'.");
+            }
+            catch (ArgumentException)
+            {
+                failures.Add("Redis:Configuration is not a valid StackExchange.Redis configuration string.");
             }
         }
 

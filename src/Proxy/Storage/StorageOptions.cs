@@ -12,6 +12,9 @@ internal sealed class StorageOptions
     /// paths are under the binary's folder. One directory per instance: it is replayed by whoever starts on it.</summary>
     public string SpoolDirectory { get; set; } = "spool";
 
+    /// <summary><see cref="SpoolDirectory"/> as an absolute path.</summary>
+    public string SpoolPath() => Path.GetFullPath(SpoolDirectory, AppContext.BaseDirectory);
+
     /// <summary>Past this size the spool raises the alarm and the instance stops admitting new sessions (records of
     /// live sessions are still written: nothing is dropped).</summary>
     public long SpoolMaxBytes { get; set; } = 256L * 1024 * 1024;

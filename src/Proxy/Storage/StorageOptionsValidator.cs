@@ -11,6 +11,10 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             failures.Add("Storage:SpoolDirectory is required (a directory this instance alone writes to).");
         }
+        else if (SpoolDirectoryError(options) is { } error)
+        {
+            failures.Add(error);
+        }
 
         if (options.SpoolMaxBytes < 1024 * 1024)
         {
@@ -33,5 +37,30 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The spool must be writable before the first record needs it (an outage is the wrong time to learn).</summary>
+    private static string? SpoolDirectoryError(StorageOptions options)
+    {
+        string path;
+        try
+        {
+            path = options.SpoolPath();
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return $"Storage:SpoolDirectory is not a valid path (got \"{options.SpoolDirectory}\").";
+        }
+
+        try
+        {
+            Directory.CreateDirectory(path);
+            using var probe = new FileStream(Path.Combine(path, $".write-check-{Environment.ProcessId}"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"Storage:SpoolDirectory ({path}) is not a writable directory: {ex.Message}";
+        }
     }
 }

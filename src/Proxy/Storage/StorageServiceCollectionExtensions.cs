@@ -8,7 +8,7 @@ internal static class StorageServiceCollectionExtensions
 {
     public static IServiceCollection AddProxyStorage(this IServiceCollection services)
     {
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindSection(RedisOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>();
         services.AddSingleton<IConnectionMultiplexer>(provider =>
         {
@@ -21,7 +21,7 @@ internal static class StorageServiceCollectionExtensions
             options.ClientName ??= "dgproxy-" + provider.GetRequiredService<ProxyInstance>().Id;
             return ConnectionMultiplexer.Connect(options);
         });
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateOnStart();
+        services.AddOptions<StorageOptions>().BindSection(StorageOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<RecordSpool>();
         services.AddSingleton<SpooledHeartbeats>();

@@ -20,7 +20,7 @@ internal static class TelemetryServiceCollectionExtensions
 
     public static IServiceCollection AddProxyTelemetry(this IServiceCollection services)
     {
-        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.SectionName).ValidateOnStart();
+        services.AddOptions<MetricsOptions>().BindSection(MetricsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddSingleton<CustomerLabel>();
         services.AddSingleton<ProxyMetrics>();

@@ -67,4 +67,74 @@ public sealed class SecretLeakTests
             Assert.DoesNotContain(value, logs, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_redis_password_never_appears_in_any_output_running_or_refused()
+    {
+        const string Password = "hunter2secret";
+
+        // Running: Redis unreachable at the configured address, so every path that reports Redis trouble runs.
+        var proxy = await _gateway.StartProxyAsync(settings: new Dictionary<string, string> { ["Redis:Configuration"] = $"127.0.0.1:1,password={Password}" });
+        await using (proxy)
+        {
+            var answers = new List<string>();
+            foreach (var baseUrl in new[] { proxy.AdminUrl, proxy.ProxyUrl })
+            {
+                using var http = new HttpClient { BaseAddress = baseUrl };
+                foreach (var path in new[] { "/readyz", "/healthz" })
+                {
+                    using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+                    answers.Add(await response.Content.ReadAsStringAsync());
+                }
+            }
+
+            foreach (var path in new[] { "/admin/v1/instance", "/admin/v1/sessions?customer=leak-redis", "/admin/v1/customers/leak-redis/settings", "/admin/v1/sessions/live" })
+            {
+                using var response = await proxy.Admin.GetAsync(new Uri(path, UriKind.Relative));
+                answers.Add(await response.Content.ReadAsStringAsync());
+            }
+
+            using (var response = await proxy.Admin.PutAsJsonAsync(new Uri("/admin/v1/customers/leak-redis", UriKind.Relative), new { }))
+            {
+                Assert.False(response.IsSuccessStatusCode);
+                answers.Add(await response.Content.ReadAsStringAsync());
+            }
+
+            using (var socket = new ClientWebSocket())
+            {
+                socket.Options.SetRequestHeader("Authorization", "Token dgpk_unknown-key-while-redis-is-down-000000000000");
+                await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(proxy.AgentUrl(), CancellationToken.None));
+            }
+
+            answers.Add((await proxy.ScrapeAsync()).Text);
+            await Task.Delay(300);
+            var output = string.Join('\n', proxy.Process.Output.Concat(answers));
+            Assert.Contains("redis unreachable", output, StringComparison.Ordinal);
+            Assert.DoesNotContain(Password, output, StringComparison.Ordinal);
+        }
+
+        // Refused at start: the report names Redis:Configuration and what is wrong with it, never its text.
+        foreach (var configuration in new[]
+        {
+            $"password={Password}",
+            $"127.0.0.1:1,password={Password},bogus=1",
+            $"127.0.0.1:1,password={Password},connectTimeout=soon",
+            $"127.0.0.1:notaport,password={Password}",
+        })
+        {
+            var process = ChildProcess.Start("proxy-bad-redis", "dotnet",
+            [
+                RepositoryPaths.ProxyDll, "--Endpoints:Proxy", "http://127.0.0.1:0", "--Endpoints:Admin", "http://127.0.0.1:0",
+                "--Admin:Tokens:0", ProxyServer.AdminToken, "--Secrets:MasterKey", ProxyServer.MasterKey,
+                "--Redis:Configuration", configuration,
+            ], new Dictionary<string, string?> { ["DOTNET_ENVIRONMENT"] = "Production" });
+            await using var _ = process;
+            var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            await Task.Delay(200);
+            var output = string.Join('\n', process.Output);
+            Assert.True(exitCode == 2, $"exit code {exitCode} for {configuration}:\n{output}");
+            Assert.Contains("Redis:Configuration", output, StringComparison.Ordinal);
+            Assert.DoesNotContain(Password, output, StringComparison.Ordinal);
+        }
+    }
 }

@@ -238,7 +238,7 @@ public sealed class IdleControlTests
     [InlineData("""{"idle_timeout_ms":90000000}""")]
     [InlineData("""{"idle_timeout_ms":500}""")]
     [InlineData("""{"idle_mode":"sometimes"}""")]
-    [InlineData("""{"idle_timeout_ms":5000,"idle_warning_lead_ms":5000}""")]
+    [InlineData("""{"idle_warning_lead_ms":-1}""")]
     [InlineData("""{"max_concurrent_sessions":-2}""")]
     [InlineData("""{"idle_timeout":"00:00:30"}""")]
     [InlineData("""[1,2]""")]

@@ -193,38 +193,71 @@ public sealed class SessionPolicyResolverTests
         Assert.StartsWith("max_duration_ms must be 0 (off) or between 1 second and 24 hours", error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void An_idle_warning_lead_not_shorter_than_the_timeout_names_both_settings()
+    [Theory]
+    [InlineData(3_000, 10_000, 1_500)]
+    [InlineData(10_000, 10_000, 5_000)]
+    [InlineData(10_000, 10_001, 5_000)]
+    [InlineData(10_000, 9_999, 9_999)]
+    [InlineData(0, 10_000, 10_000)]
+    public void A_configured_idle_lead_not_shorter_than_the_idle_timeout_is_half_the_timeout(long timeoutMs, long leadMs, long expectedMs)
     {
-        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides { IdleWarningLead = TimeSpan.FromSeconds(30) });
+        _options.CurrentValue.IdleTimeout = TimeSpan.FromMilliseconds(timeoutMs);
+        _options.CurrentValue.IdleWarningLead = TimeSpan.FromMilliseconds(leadMs);
 
-        var error = Assert.Single(errors);
-        Assert.StartsWith("idle_warning_lead_ms must be 0 (no warning) or shorter than idle_timeout_ms", error, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), new SessionPolicyResolver(_options).Defaults.IdleWarningLead);
+    }
+
+    [Theory]
+    [InlineData(30_000, 60_000, 15_000)]
+    [InlineData(60_000, 60_000, 30_000)]
+    [InlineData(60_001, 60_000, 60_000)]
+    [InlineData(0, 60_000, 60_000)]
+    public void A_configured_max_duration_lead_not_shorter_than_the_max_duration_is_half_of_it(long maxMs, long leadMs, long expectedMs)
+    {
+        _options.CurrentValue.MaxDuration = TimeSpan.FromMilliseconds(maxMs);
+        _options.CurrentValue.MaxDurationWarningLead = TimeSpan.FromMilliseconds(leadMs);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), new SessionPolicyResolver(_options).Defaults.MaxDurationWarningLead);
     }
 
     [Fact]
-    public void A_max_duration_warning_lead_not_shorter_than_the_max_names_both_settings()
+    public void A_customer_timeout_under_the_inherited_lead_is_accepted_and_the_lead_is_half_the_timeout()
     {
-        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides
-        {
-            MaxDuration = TimeSpan.FromMinutes(1),
-        });
+        var resolver = new SessionPolicyResolver(_options);
+        var overrides = new SessionSettingsOverrides { IdleTimeout = TimeSpan.FromSeconds(3), MaxDuration = TimeSpan.FromSeconds(4) };
 
-        var error = Assert.Single(errors);
-        Assert.StartsWith("max_duration_warning_lead_ms must be 0 (no warning) or shorter than max_duration_ms", error, StringComparison.Ordinal);
+        var policy = resolver.Resolve(overrides);
+
+        Assert.Empty(resolver.Validate(overrides));
+        Assert.Equal(TimeSpan.FromMilliseconds(1_500), policy.IdleWarningLead);
+        Assert.Equal(TimeSpan.FromSeconds(2), policy.MaxDurationWarningLead);
     }
 
     [Fact]
-    public void Leads_are_checked_against_the_limits_in_force_after_inheritance()
+    public void A_customer_lead_not_shorter_than_the_inherited_timeout_is_half_of_it()
+    {
+        var resolver = new SessionPolicyResolver(_options);
+        var overrides = new SessionSettingsOverrides { IdleWarningLead = TimeSpan.FromSeconds(45), MaxDurationWarningLead = TimeSpan.FromHours(3) };
+
+        var policy = resolver.Resolve(overrides);
+
+        Assert.Empty(resolver.Validate(overrides));
+        Assert.Equal(TimeSpan.FromSeconds(15), policy.IdleWarningLead);
+        Assert.Equal(TimeSpan.FromMinutes(57.5), policy.MaxDurationWarningLead);
+    }
+
+    [Fact]
+    public void Only_the_leads_that_were_shortened_are_reported_with_what_they_became()
     {
         var resolver = new SessionPolicyResolver(_options);
 
-        // Lowering the idle timeout under the inherited 10 s lead is an error; so is a lead over the inherited 30 s.
-        Assert.Single(resolver.Validate(new SessionSettingsOverrides { IdleTimeout = TimeSpan.FromSeconds(5) }));
-        Assert.Single(resolver.Validate(new SessionSettingsOverrides { IdleWarningLead = TimeSpan.FromSeconds(45) }));
+        Assert.Empty(resolver.ShortenedLeads(SessionSettingsOverrides.None));
+        var shortened = Assert.Single(resolver.ShortenedLeads(new SessionSettingsOverrides { IdleTimeout = TimeSpan.FromSeconds(3) }));
+        Assert.Equal(new ShortenedLead(WarnedLimit.IdleTimeout, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(1_500)), shortened);
 
-        // A lead for a limit that is off is harmless.
-        Assert.Empty(resolver.Validate(new SessionSettingsOverrides { IdleTimeout = TimeSpan.Zero, IdleWarningLead = TimeSpan.FromMinutes(5) }));
+        _options.CurrentValue.MaxDuration = TimeSpan.FromSeconds(30);
+        var configured = Assert.Single(resolver.ShortenedLeads(SessionSettingsOverrides.None));
+        Assert.Equal(new ShortenedLead(WarnedLimit.MaxDuration, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(15)), configured);
     }
 
     [Fact]
@@ -259,8 +292,8 @@ public sealed class SessionPolicyResolverTests
         {
             IdleTimeout = TimeSpan.FromHours(25),
             MaxDuration = TimeSpan.FromMilliseconds(10),
-            IdleWarningLead = TimeSpan.FromHours(26),
-            MaxDurationWarningLead = TimeSpan.FromSeconds(1),
+            IdleWarningLead = TimeSpan.FromHours(-1),
+            MaxDurationWarningLead = TimeSpan.FromSeconds(-1),
             MaxConcurrentSessions = -5,
         });
 

@@ -53,6 +53,20 @@ public sealed class RedisOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData("password=hunter2secret")]
+    [InlineData("127.0.0.1:6379,password=hunter2secret,bogus=1")]
+    [InlineData("127.0.0.1:6379,password=hunter2secret,connectTimeout=soon")]
+    [InlineData("127.0.0.1:notaport,password=hunter2secret")]
+    public void A_refused_configuration_string_is_never_quoted_it_may_hold_a_password(string configuration)
+    {
+        var result = Validate(new RedisOptions { Configuration = configuration });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Redis:Configuration", result.FailureMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2secret", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("dgp:")]
     [InlineData("")]
     [InlineData("tenant-a:dgp:")]
