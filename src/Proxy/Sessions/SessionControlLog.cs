@@ -31,4 +31,10 @@ internal static partial class SessionControlLog
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Drain over: {Count} sessions closed with 1012, all records final")]
     public static partial void Drained(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Could not unsubscribe from the control channel while stopping (Redis unreachable); its connection closes with the process: {Reason}")]
+    public static partial void UnsubscribeFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Error, Message = "Drain over with {Count} sessions whose final record is not written yet; the process stops now")]
+    public static partial void DrainIncomplete(ILogger logger, int count);
 }
