@@ -8,7 +8,11 @@
 #   PROXY_PORT         proxy port for voice apps (default 8080)
 #   ADMIN_PORT         admin API / health port, loopback only (default 9090)
 #   EMULATOR_PORT      emulator port (default 8081)
-#   REDIS_PORT         Redis port (default 6379; an already running Redis there is reused)
+#   REDIS_PORT         Redis port (default 6379). A Redis already running there is reused only if it is durable
+#                      (append-only file on, fsync always or everysec); otherwise this script says so and starts its
+#                      own durable Redis on the next free port.
+#   STATE_DIR          where secrets, Redis data, the spool and logs live (default .local in the repository)
+#   NO_BUILD=1         use the existing Release build instead of building first
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 root="$(repo_root)"
@@ -18,7 +22,7 @@ proxy_port="${PROXY_PORT:-8080}"
 admin_port="${ADMIN_PORT:-9090}"
 emulator_port="${EMULATOR_PORT:-8081}"
 redis_port="${REDIS_PORT:-6379}"
-state="$root/.local"
+state="${STATE_DIR:-$root/.local}"
 mkdir -p "$state/redis" "$state/logs"
 chmod 700 "$state"
 
@@ -46,18 +50,49 @@ trap 'cleanup; exit 130' INT TERM HUP
 chmod 600 "$state/master-key" "$state/admin-token" "$state/emulator-key"
 admin_token="$(cat "$state/admin-token")"
 
-log "building (Release)"
-dotnet build Proxy.sln -c Release --nologo -v quiet >/dev/null
-
-if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
-  log "using the Redis already running on 127.0.0.1:$redis_port"
+if [ "${NO_BUILD:-}" = 1 ]; then
+  log "using the existing Release build (NO_BUILD=1)"
 else
-  log "starting Redis on 127.0.0.1:$redis_port (data in .local/redis)"
+  log "building (Release)"
+  dotnet build Proxy.sln -c Release --nologo -v quiet >/dev/null
+fi
+
+# Session records are the billing truth, and the proxy drops its spooled copy of a record as soon as Redis has
+# acknowledged it: a Redis that may forget what it acknowledged loses records for good. A distribution's Redis
+# service keeps only RDB snapshots (appendonly no), which lose every write since the last snapshot when Redis or the
+# machine stops hard, so a Redis found on the port is reused only with its append-only file on.
+reuse_redis=""
+if port_in_use "$redis_port"; then
+  if [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = "PONG" ]; then
+    appendonly="$(redis_config "$redis_port" appendonly)"
+    appendfsync="$(redis_config "$redis_port" appendfsync)"
+    if [ "$appendonly" = "yes" ] && { [ "$appendfsync" = "always" ] || [ "$appendfsync" = "everysec" ]; }; then
+      reuse_redis=1
+      log "using the Redis already running on 127.0.0.1:$redis_port (durable: appendonly yes, appendfsync $appendfsync)"
+      [ "$appendfsync" = "always" ] || log "note: with appendfsync everysec a hard stop of that Redis can lose up to a second of records; 'always' loses none (README, \"Reliability\")"
+    else
+      log "WARNING: the Redis on 127.0.0.1:$redis_port is not durable (appendonly '${appendonly:-unknown}', appendfsync '${appendfsync:-unknown}')."
+      log "  Records need the append-only file on (appendonly yes, appendfsync always or everysec): with snapshots only,"
+      log "  a crash loses every record since the last snapshot. It is left as it is and not used."
+      log "  To reuse it instead: redis-cli -p $redis_port CONFIG SET appendonly yes (and make it permanent in its redis.conf)."
+    fi
+  else
+    log "port $redis_port is taken by something that is not a Redis answering PING without a password; not using it"
+  fi
+  if [ -z "$reuse_redis" ]; then
+    redis_port="$(free_port $((redis_port + 1)) "$proxy_port" "$admin_port" "$emulator_port")" || fail "no free port for Redis above ${REDIS_PORT:-6379}"
+  fi
+fi
+
+if [ -z "$reuse_redis" ]; then
+  # appendfsync always: Redis answers a write only once it is on disk, so nothing the proxy stopped spooling can be
+  # lost, even on a power cut; at a gateway's write rate (a few writes per session) the fsyncs cost nothing visible.
+  log "starting a durable Redis on 127.0.0.1:$redis_port (appendonly yes, appendfsync always; data in $state/redis)"
   redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$state/redis" --appendonly yes --appendfsync always \
-    >"$state/logs/redis.log" 2>&1 &
+    --save "" >"$state/logs/redis.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  redis-cli -p "$redis_port" ping >/dev/null 2>&1 || fail "Redis did not start (see .local/logs/redis.log)"
+  for _ in $(seq 1 50); do [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = "PONG" ] && break; sleep 0.1; done
+  [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = "PONG" ] || fail "Redis did not start (see $state/logs/redis.log)"
 fi
 
 if [ -n "${DEEPGRAM_API_KEY:-}" ]; then
@@ -84,7 +119,7 @@ Upstream__ApiKey="$upstream_key" Admin__Tokens__0="$admin_token" Secrets__Master
 pids+=($!)
 
 admin="http://127.0.0.1:$admin_port"
-wait_http "$admin/readyz" 60 || fail "the proxy did not become ready (see .local/logs/proxy.log)"
+wait_http "$admin/readyz" 60 || fail "the proxy did not become ready (see $state/logs/proxy.log)"
 
 auth=(-H "Authorization: Bearer $admin_token" -H "Content-Type: application/json")
 curl -fsS -X PUT "${auth[@]}" "$admin/admin/v1/customers/demo" -d '{"name":"Demo customer","plan":"demo"}' >/dev/null
@@ -98,8 +133,9 @@ cat <<EOF
   WebSocket URL   ws://127.0.0.1:$proxy_port/v1/agent/converse
   Demo key        $key        (customer "demo"; shown once, keep it)
   Admin API       $admin/admin/v1   Authorization: Bearer $admin_token
+  Redis           127.0.0.1:$redis_port
   Records         curl -s -H 'Authorization: Bearer $admin_token' '$admin/admin/v1/sessions?customer=demo'
-  Logs            .local/logs/
+  Logs            $state/logs/
 
   Deepgram's JS SDK (npm i @deepgram/sdk@5), only the base URL and the key change:
 

@@ -2,14 +2,14 @@
 # Runs every test: the alert rules and Prometheus config (promtool), unit, functional (real proxy, emulator,
 # redis-server and prometheus processes on loopback), the end-to-end runs of Deepgram's JS SDK and a quick load
 # comparison (emulator direct vs proxy vs nginx). Installs what a fresh Debian machine lacks (redis-server,
-# prometheus, nginx, npm packages).
+# prometheus, nginx, npm packages); the services the prometheus and nginx packages would start are not started.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 root="$(repo_root)"
 cd "$root"
 
 ensure_package redis-server redis-server
-ensure_package promtool prometheus
+ensure_promtool
 ensure_nginx
 command -v node >/dev/null 2>&1 || fail "node (>= 20) is required for the SDK end-to-end tests"
 
@@ -21,6 +21,11 @@ bash deploy/prometheus/check.sh
 
 log "dotnet build (Release)"
 dotnet build Proxy.sln -c Release -warnaserror --nologo -v quiet
+
+# start.sh against a non-durable and a durable Redis on its port, then the demo end to end (on free ports, from the
+# build above); and the guarded prometheus install.
+log "deploy/local (start.sh, the guarded installs)"
+bash tests/deploy-local/start-sh-test.sh
 
 # One after the other: the functional tests compare timestamps to the millisecond and should not share the two
 # cores with another test run.

@@ -9,6 +9,7 @@ internal static class AdminEndpoints
         app.MapGroup("/admin/v1")
             .WithMetadata(ListenerScope.Admin)
             .AddEndpointFilter<AdminAuthorizationFilter>()
+            .AddEndpointFilter<StorageUnavailableFilter>()
             .MapCustomerEndpoints()
             .MapSessionEndpoints()
             .MapSessionSettingsEndpoints()

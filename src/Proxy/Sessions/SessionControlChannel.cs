@@ -10,11 +10,15 @@ namespace Proxy.Sessions;
 /// </summary>
 internal sealed class SessionControlChannel : IHostedService, IDisposable
 {
+    // Unsubscribing is a courtesy (the connection closes with the process anyway): it may not hold up the shutdown.
+    private static readonly TimeSpan UnsubscribeLimit = TimeSpan.FromSeconds(2);
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
     private readonly SessionRegistry _registry;
     private readonly SessionCloser _closer;
     private readonly LiveSettingsApplier _settings;
+    private readonly TimeProvider _time;
     private readonly ILogger<SessionControlChannel> _logger;
     private ChannelMessageQueue? _queue;
     private Task? _subscribing;
@@ -26,8 +30,10 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
         SessionRegistry registry,
         SessionCloser closer,
         LiveSettingsApplier settings,
+        TimeProvider time,
         ILogger<SessionControlChannel> logger)
     {
+        _time = time;
         _redis = redis;
         _keys = keys;
         _registry = registry;
@@ -56,9 +62,20 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
             await _subscribing.ConfigureAwait(false);
         }
 
-        if (_queue is not null && _redis.IsConnected)
+        if (_queue is null || !_redis.IsConnected)
         {
-            await _queue.UnsubscribeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        // IsConnected is true a moment before a connection fails, and stays true while a frozen or partitioned Redis
+        // answers nothing: the call itself is bounded and may fail, and the shutdown goes on either way.
+        try
+        {
+            await _queue.UnsubscribeAsync().WithinAsync(UnsubscribeLimit, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+        {
+            SessionControlLog.UnsubscribeFailed(_logger, ex.Message);
         }
     }
 

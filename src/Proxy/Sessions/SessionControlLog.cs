@@ -65,4 +65,10 @@ internal static partial class SessionControlLog
             CustomerLeadShortened(logger, customerId, leadSetting, leadMs, limitSetting, limitMs, effectiveMs);
         }
     }
+
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Warning, Message = "Could not unsubscribe from the control channel while stopping (Redis unreachable); its connection closes with the process: {Reason}")]
+    public static partial void UnsubscribeFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5013, Level = LogLevel.Error, Message = "Drain over with {Count} sessions whose final record is not written yet; the process stops now")]
+    public static partial void DrainIncomplete(ILogger logger, int count);
 }

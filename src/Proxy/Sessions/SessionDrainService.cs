@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Storage;
 
 namespace Proxy.Sessions;
 
@@ -12,6 +13,10 @@ namespace Proxy.Sessions;
 internal sealed class SessionDrainService : IHostedLifecycleService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Time for a closed session's records to be written: the open record's write (if still pending) and the
+    /// final one's, each bounded by <see cref="RecordWriter.RedisWriteLimit"/>, plus the spool's fsync.</summary>
+    internal static readonly TimeSpan FinalizeAllowance = (2 * RecordWriter.RedisWriteLimit) + TimeSpan.FromSeconds(2);
 
     private readonly SessionRegistry _registry;
     private readonly SessionCloser _closer;
@@ -48,9 +53,14 @@ internal sealed class SessionDrainService : IHostedLifecycleService
             _ = _closer.CloseAsync(session, ProxyCloseRequests.Shutdown);
         }
 
-        // Each session ends within the close grace (aborted otherwise) and is then finalized; allow for both.
-        await WaitUntilEmptyAsync(options.CloseGrace + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-        if (remaining.Count > 0)
+        // Each session ends within the close grace (aborted otherwise) and is then finalized: to Redis, or to the
+        // spool once Redis has had its limit (the open record's write first, if it is still pending).
+        await WaitUntilEmptyAsync(options.CloseGrace + FinalizeAllowance, cancellationToken).ConfigureAwait(false);
+        if (_registry.Count > 0)
+        {
+            SessionControlLog.DrainIncomplete(_logger, _registry.Count);
+        }
+        else if (remaining.Count > 0)
         {
             SessionControlLog.Drained(_logger, remaining.Count);
         }

@@ -10,15 +10,19 @@ internal static class SessionsServiceCollectionExtensions
         services.AddOptions<SessionControlOptions>().BindSection(SessionControlOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SessionControlOptions>, SessionControlOptionsValidator>();
 
-        // The host must outlive the drain: the drain window, the close grace, and time to write the last records.
+        // The host must outlive the drain: the drain window, the close grace, time to write the last records (to the
+        // spool if Redis does not take them), and the other services' bounded stops after it.
         services.AddOptions<HostOptions>().Configure<IOptions<SessionControlOptions>>((host, options) =>
         {
+            // Services stop side by side once the drain is over: one waiting out a Redis that does not answer (an
+            // in-flight heartbeat, reaper pass or replay) does not hold up the others' stops in turn.
+            host.ServicesStopConcurrently = true;
             if (!BuildTimeOptions.TryGet(options, out var sessions))
             {
                 return;
             }
 
-            var needed = sessions.DrainTimeout + sessions.CloseGrace + TimeSpan.FromSeconds(10);
+            var needed = sessions.DrainTimeout + sessions.CloseGrace + SessionDrainService.FinalizeAllowance + TimeSpan.FromSeconds(10);
             if (host.ShutdownTimeout < needed)
             {
                 host.ShutdownTimeout = needed;
@@ -26,8 +30,13 @@ internal static class SessionsServiceCollectionExtensions
         });
 
         // Storage writes open records with a lease of this length (one replayed from a spool has none otherwise).
-        services.AddOptions<Storage.StorageOptions>().Configure<IOptions<SessionControlOptions>>((storage, sessions) =>
-            storage.LeaseTtl = sessions.Value.LeaseTtl);
+        services.AddOptions<Storage.StorageOptions>().Configure<IOptions<SessionControlOptions>>((storage, options) =>
+        {
+            if (BuildTimeOptions.TryGet(options, out var sessions))
+            {
+                storage.LeaseTtl = sessions.LeaseTtl;
+            }
+        });
 
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionPolicyResolver>();

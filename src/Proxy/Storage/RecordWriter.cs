@@ -11,14 +11,24 @@ namespace Proxy.Storage;
 /// </summary>
 internal sealed partial class RecordWriter
 {
+    /// <summary>
+    /// How long a write waits for Redis before the record goes to the spool instead. A frozen or partitioned Redis
+    /// answers nothing while the connection still looks up, and a final record takes several commands: unbounded, one
+    /// write could outlast the drain and the process would exit with the record in neither place. A write that lands
+    /// in Redis after all is harmless: replaying the spooled copy is a no-op.
+    /// </summary>
+    public static readonly TimeSpan RedisWriteLimit = TimeSpan.FromSeconds(5);
+
     private readonly SessionRecordStore _store;
     private readonly RecordSpool _spool;
     private readonly IConnectionMultiplexer _redis;
     private readonly ProxyMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger<RecordWriter> _logger;
 
-    public RecordWriter(SessionRecordStore store, RecordSpool spool, IConnectionMultiplexer redis, ProxyMetrics metrics, ILogger<RecordWriter> logger)
+    public RecordWriter(SessionRecordStore store, RecordSpool spool, IConnectionMultiplexer redis, ProxyMetrics metrics, TimeProvider time, ILogger<RecordWriter> logger)
     {
+        _time = time;
         _store = store;
         _spool = spool;
         _redis = redis;
@@ -70,12 +80,14 @@ internal sealed partial class RecordWriter
         {
             try
             {
-                await ApplyAsync(new SpoolEntry(op, record), RecordWriteResults.Ok).ConfigureAwait(false);
+                await ApplyAsync(new SpoolEntry(op, record), RecordWriteResults.Ok).WithinAsync(RedisWriteLimit, _time).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
             {
-                Spooled(_logger, op, record.SessionId, ex.Message);
+                Spooled(_logger, op, record.SessionId, ex is TimeoutException and not RedisTimeoutException
+                    ? $"Redis did not take it within {RedisWriteLimit.TotalSeconds:0} s"
+                    : ex.Message);
             }
         }
         else

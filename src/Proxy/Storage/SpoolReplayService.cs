@@ -32,7 +32,11 @@ internal sealed partial class SpoolReplayService : BackgroundService
 
         try
         {
-            var applied = await _spool.ReplayAsync(_writer.ReplayAsync, cancellationToken).ConfigureAwait(false);
+            // Bounded like any record write, and cut short by the shutdown: an entry whose write did not finish stays
+            // in the spool and is replayed again (idempotent) by the next round or the next process.
+            var applied = await _spool.ReplayAsync(
+                entry => _writer.ReplayAsync(entry).WithinAsync(RecordWriter.RedisWriteLimit, _time, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
             if (applied > 0)
             {
                 Replayed(_logger, applied, _spool.PendingBytes);

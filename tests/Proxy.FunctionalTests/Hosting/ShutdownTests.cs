@@ -3,6 +3,8 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Proxy.FunctionalTests.Forwarding;
 using Proxy.FunctionalTests.Infrastructure;
+using Proxy.FunctionalTests.Reliability;
+using Xunit.Abstractions;
 
 namespace Proxy.FunctionalTests.Hosting;
 
@@ -11,10 +13,12 @@ namespace Proxy.FunctionalTests.Hosting;
 public sealed class ShutdownTests
 {
     private readonly GatewayFixture _gateway;
+    private readonly ITestOutputHelper _output;
 
-    public ShutdownTests(GatewayFixture gateway)
+    public ShutdownTests(GatewayFixture gateway, ITestOutputHelper output)
     {
         _gateway = gateway;
+        _output = output;
     }
 
     [Fact]
@@ -75,6 +79,144 @@ public sealed class ShutdownTests
 
         var record = await _gateway.Proxy.WaitForClosedRecordByRequestIdAsync("drain-ends", requestId);
         Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
+    }
+
+    /// <summary>
+    /// SIGTERM while Redis is gone and sessions stream: killed (its connections reset, the client knows at once), or
+    /// frozen (SIGSTOP: connections stay open and nothing answers, so the client still believes it is connected when
+    /// the drain writes the records and the control channel unsubscribes). Either way the process exits 0, every
+    /// client gets 1012, every final record is in the spool, and a fresh process replays each exactly once.
+    /// </summary>
+    [Theory]
+    [InlineData("killed")]
+    [InlineData("frozen")]
+    public async Task Sigterm_while_redis_is_unreachable_exits_cleanly_with_every_final_record_spooled_and_replayed_once(string outage)
+    {
+        const int Sessions = 6;
+        var customer = "drain-redis-" + outage;
+        await using var redis = await RedisServer.StartAsync(durable: true);
+        var spool = Directory.CreateTempSubdirectory("dgproxy-spool-drain-").FullName;
+        var settings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl) { ["Storage:SpoolDirectory"] = spool };
+        var first = await ProxyServer.StartAsync(redis.Configuration, _gateway.Emulator.WebSocketUrl, settings);
+        await using var firstOwned = first;
+        var (_, secret) = await first.IssueKeyAsync(customer);
+        await first.PatchSettingsAsync(customer, new { idle_timeout_ms = 0 });
+
+        var sessions = new List<(AgentTestClient Client, string RequestId, IAsyncDisposable Audio)>();
+        for (var i = 0; i < Sessions; i++)
+        {
+            var (client, requestId) = await AgentTestClient.StartSessionAsync(first.AgentUrl(), secret);
+            sessions.Add((client, requestId, client.StreamAudio(TimeSpan.FromMilliseconds(40))));
+        }
+
+        // Every open record is in Redis and a heartbeat has passed: the outage hits sessions the books know about.
+        await WaitForOpenRecordsAsync(first, customer, Sessions);
+        if (outage == "killed")
+        {
+            await redis.KillAsync();
+        }
+        else
+        {
+            await redis.FreezeAsync();
+        }
+
+        try
+        {
+            var stopping = System.Diagnostics.Stopwatch.GetTimestamp();
+            var exit = first.Process.TerminateAsync(TimeSpan.FromSeconds(60));
+            var closes = await Task.WhenAll(sessions.Select(s => s.Client.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(30))));
+            var exitCode = await exit;
+            _output.WriteLine($"[{outage}] the proxy exited {System.Diagnostics.Stopwatch.GetElapsedTime(stopping).TotalSeconds:0.0} s after SIGTERM with code {exitCode}");
+            var output = string.Join('\n', first.Process.Output);
+            Assert.True(exitCode == 0, $"exit code {exitCode}; output:\n{output}");
+            Assert.DoesNotContain(first.Process.Output, line => line.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase));
+            Assert.All(closes, c => Assert.True(c.Closed, "a client was not closed"));
+            Assert.All(closes, c => Assert.NotNull(c.First("Error", "SERVER_SHUTDOWN")));
+            Assert.All(sessions, s => Assert.Equal((WebSocketCloseStatus)1012, s.Client.CloseStatus));
+
+            // Before Redis is back: the spool alone holds every final record, one per session.
+            var spooledFinals = ReadSpooledFinals(spool);
+            _output.WriteLine($"[{outage}] after SIGTERM: sessions run {Sessions}, finals expected {Sessions}, finals in the spool {spooledFinals.Count} ({spooledFinals.Distinct().Count()} distinct sessions)");
+            Assert.True(spooledFinals.Distinct().Count() == Sessions, $"{spooledFinals.Distinct().Count()} of {Sessions} final records in the spool; output:\n{output}");
+        }
+        finally
+        {
+            foreach (var (client, _, audio) in sessions)
+            {
+                await audio.DisposeAsync();
+                await client.DisposeAsync();
+            }
+        }
+
+        if (outage == "killed")
+        {
+            await redis.RestartAsync();
+        }
+        else
+        {
+            await redis.ThawAsync();
+        }
+
+        await using var second = await ProxyServer.StartAsync(redis.Configuration, _gateway.Emulator.WebSocketUrl, settings);
+        await second.WaitForEmptySpoolAsync(TimeSpan.FromSeconds(30));
+        var records = await second.ListSessionsAsync(customer);
+        var streamed = (await redis.Database.StreamRangeAsync("dgp:records"))
+            .Select(e => e.Values.First(v => v.Name == "session_id").Value.ToString())
+            .GroupBy(id => id)
+            .ToDictionary(g => g.Key, g => g.Count());
+        var finals = records.Count(r => r.GetProperty("status").GetString() == "closed");
+        var leftOpen = records.Length - finals;
+        var duplicated = streamed.Values.Count(n => n > 1);
+        _output.WriteLine($"[{outage}] after replay: sessions run {Sessions}, finals expected {Sessions}, found {finals}, duplicated in dgp:records {duplicated}, left open {leftOpen}");
+
+        Assert.Equal(Sessions, records.Length);
+        Assert.Equal(0, leftOpen);
+        Assert.Equal(0, duplicated);
+        Assert.All(records, r =>
+        {
+            Assert.Equal("shutdown", r.GetProperty("close_reason").GetString());
+            Assert.False(r.GetProperty("estimated").GetBoolean(), r.GetRawText());
+            Assert.Equal(1, streamed.GetValueOrDefault(r.GetProperty("session_id").GetString()!));
+        });
+        await RecordLedger.AssertBooksBalanceAsync(second, redis.Database, customer, [.. sessions.Select(s => s.RequestId)]);
+    }
+
+    private static async Task WaitForOpenRecordsAsync(ProxyServer proxy, string customer, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var open = await proxy.ListSessionsAsync(customer, "open");
+            if (open.Length == count && open.All(r => r.TryGetProperty("last_seen_ms", out var seen) && seen.ValueKind == JsonValueKind.Number))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{open.Length} of {count} open records with a heartbeat");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The session ids of the final records in a spool, one per line written.</summary>
+    private static List<string> ReadSpooledFinals(string spool)
+    {
+        var file = Path.Combine(spool, "records.jsonl");
+        if (!File.Exists(file))
+        {
+            return [];
+        }
+
+        var finals = new List<string>();
+        foreach (var line in File.ReadLines(file).Where(l => l.Length > 0))
+        {
+            var entry = JsonDocument.Parse(line).RootElement;
+            if (entry.GetProperty("op").GetString() == "final")
+            {
+                finals.Add(entry.GetProperty("record").GetProperty("session_id").GetString()!);
+            }
+        }
+
+        return finals;
     }
 
     private static async Task WaitForNotReadyAsync(HttpClient http)

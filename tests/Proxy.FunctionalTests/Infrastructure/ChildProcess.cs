@@ -113,14 +113,18 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as an orchestrator does, and waits for the process to exit.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync().ConfigureAwait(false);
-        }
-
+        await SignalAsync("TERM").ConfigureAwait(false);
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
         return _process.ExitCode;
+    }
+
+    /// <summary>Sends a signal by name (TERM, STOP, CONT, ...) without waiting for its effect.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync().ConfigureAwait(false);
+        Assert.True(kill.ExitCode == 0, $"kill -{signal} {Name} failed with exit code {kill.ExitCode}");
     }
 
     /// <summary>Kills the process at once (SIGKILL), as a crash would.</summary>

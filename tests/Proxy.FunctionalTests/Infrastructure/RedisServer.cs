@@ -46,6 +46,13 @@ internal sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Freezes Redis (SIGSTOP): its connections stay open but nothing answers, as across a network that
+    /// drops packets; clients still believe they are connected until their commands time out.</summary>
+    public Task FreezeAsync() => _process!.SignalAsync("STOP");
+
+    /// <summary>Lets a frozen Redis run again; it then executes whatever its clients had sent meanwhile.</summary>
+    public Task ThawAsync() => _process!.SignalAsync("CONT");
+
     /// <summary>Starts Redis again on the same port and directory.</summary>
     public Task RestartAsync() => LaunchAsync(FindExecutable());
 
