@@ -18,7 +18,7 @@ internal static class SessionRecordScripts
         """;
 
     /// <summary>KEYS: session hash, usage hash, customer sessions zset, customer leases. ARGV: session id, score,
-    /// duration_ms, billable_ms, then field/value pairs. Returns 1 when this call closed the record, 2 when it was
+    /// duration_ms, billable_ms, retention ms (the closed record's TTL), then field/value pairs. Returns 1 when this call closed the record, 2 when it was
     /// closed before but its stream entry is not confirmed, 0 when there is nothing left to do. The lease is released
     /// in every case: the session is over.</summary>
     public const string Finalize = """
@@ -27,7 +27,8 @@ internal static class SessionRecordScripts
           if redis.call('HGET', KEYS[1], 'streamed') == '1' then return 0 end
           return 2
         end
-        redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+        redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+        redis.call('PEXPIRE', KEYS[1], ARGV[5])
         redis.call('HINCRBY', KEYS[2], 'sessions', 1)
         redis.call('HINCRBY', KEYS[2], 'duration_ms', ARGV[3])
         redis.call('HINCRBY', KEYS[2], 'billable_ms', ARGV[4])

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Proxy.Metering;
 using StackExchange.Redis;
 
@@ -10,11 +11,15 @@ internal sealed class SessionRecordStore
 
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
+    private readonly SessionIndexStore _index;
+    private readonly IOptions<StorageOptions> _options;
 
-    public SessionRecordStore(IConnectionMultiplexer redis, RedisKeys keys)
+    public SessionRecordStore(IConnectionMultiplexer redis, RedisKeys keys, SessionIndexStore index, IOptions<StorageOptions> options)
     {
         _redis = redis;
         _keys = keys;
+        _index = index;
+        _options = options;
     }
 
     private IDatabase Database => _redis.GetDatabase();
@@ -29,7 +34,7 @@ internal sealed class SessionRecordStore
         CopyPairs(entries, args, 2);
 
         var db = Database;
-        var indexTask = db.HashSetAsync(_keys.SessionIndex, record.SessionId, record.CustomerId);
+        var indexTask = _index.WriteAsync(db, record.SessionId, record.CustomerId);
         var written = await db.ScriptEvaluateAsync(
             SessionRecordScripts.Open,
             [_keys.Session(record.CustomerId, record.SessionId), _keys.CustomerSessions(record.CustomerId)],
@@ -46,16 +51,17 @@ internal sealed class SessionRecordStore
     public async Task<bool> FinalizeAsync(SessionRecord record)
     {
         var entries = SessionRecordHash.ToEntries(record);
-        var args = new RedisValue[4 + (entries.Length * 2)];
+        var args = new RedisValue[5 + (entries.Length * 2)];
         args[0] = record.SessionId;
         args[1] = record.ClientOpenedAtMs;
         args[2] = record.DurationMs ?? 0;
         args[3] = record.BillableMs ?? 0;
-        CopyPairs(entries, args, 4);
+        args[4] = (long)_options.Value.RecordRetention.TotalMilliseconds;
+        CopyPairs(entries, args, 5);
 
         var db = Database;
         var sessionKey = _keys.Session(record.CustomerId, record.SessionId);
-        var indexTask = db.HashSetAsync(_keys.SessionIndex, record.SessionId, record.CustomerId);
+        var indexTask = _index.WriteAsync(db, record.SessionId, record.CustomerId);
         var outcome = (int)await db.ScriptEvaluateAsync(
             SessionRecordScripts.Finalize,
             [sessionKey, _keys.Usage(record.CustomerId, UsageDay(record)), _keys.CustomerSessions(record.CustomerId), _keys.Leases(record.CustomerId)],
@@ -100,13 +106,13 @@ internal sealed class SessionRecordStore
     public async Task<SessionRecord?> GetAsync(string sessionId)
     {
         var db = Database;
-        var customerId = await db.HashGetAsync(_keys.SessionIndex, sessionId).ConfigureAwait(false);
-        if (customerId.IsNullOrEmpty)
+        var customerId = await _index.FindCustomerAsync(sessionId).ConfigureAwait(false);
+        if (customerId is null)
         {
             return null;
         }
 
-        var hash = await db.HashGetAllAsync(_keys.Session(customerId!, sessionId)).ConfigureAwait(false);
+        var hash = await db.HashGetAllAsync(_keys.Session(customerId, sessionId)).ConfigureAwait(false);
         return SessionRecordHash.FromHash(hash);
     }
 
