@@ -120,7 +120,7 @@ internal sealed partial class RetentionSweeper : BackgroundService
     [LoggerMessage(EventId = 4200, Level = LogLevel.Information, Message = "Retention sweep: {Removed} session index entries past retention removed ({RecordsDeleted} records without a TTL deleted with them, {Kept} kept until their record expires); old session index: {Moved} entries moved to day hashes, {Dropped} dropped")]
     private static partial void IndexesTrimmed(ILogger logger, long removed, long recordsDeleted, long kept, long moved, long dropped);
 
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Records stream over Storage:StreamMaxLength ({MaxLength}): trimmed {Unread} entries that at least one of its {Groups} consumer groups had not been delivered or had not acknowledged; those records are still in Redis until their retention (admin export)")]
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Records stream over Storage:StreamMaxLength ({MaxLength}): trimmed {Unread} entries that at least one of its {Groups} consumer groups had not been delivered or had not acknowledged; those records are still in Redis until their retention (admin API session list)")]
     private static partial void UnreadEntriesTrimmed(ILogger logger, long unread, long maxLength, int groups);
 
     [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Records stream over Storage:StreamMaxLength ({MaxLength}) and read by no consumer group: trimmed its {Trimmed} oldest entries")]

@@ -29,6 +29,8 @@ internal sealed class StorageMetrics
         _sweeps = meter.CreateCounter<long>("dgproxy.retention.sweeps", description: "Retention sweep passes this instance ran while holding the retention lock, by result (ok, failed).");
         meter.CreateObservableGauge("dgproxy.records.stream.entries", () => Observe(s => s.Length),
             description: "Entries in the records stream, as of this instance's last sweep.");
+        meter.CreateObservableGauge("dgproxy.records.stream.groups", () => Observe(s => (long)s.Groups),
+            description: "Consumer groups reading the records stream, as of this instance's last sweep.");
         meter.CreateObservableGauge("dgproxy.records.stream.limit.entries", () => options.Value.StreamMaxLength,
             description: "The records stream's hard cap (Storage:StreamMaxLength).");
         meter.CreateObservableGauge("dgproxy.records.stream.oldest.unread.age", () => Observe(s => s.OldestUnreadAge.TotalSeconds), "s",
@@ -37,7 +39,7 @@ internal sealed class StorageMetrics
             description: "1 when Redis runs with maxmemory-policy noeviction, 0 when it may evict keys (records, leases); absent until checked or when it cannot be checked.");
 
         // Present from the start at 0, so an alert on their increase sees the very first trimmed entry.
-        _streamTrimmedUnread.Add(0);
+        StreamTrimmed(delivered: 0, capped: 0, unread: 0);
         _sweeps.Add(0, new KeyValuePair<string, object?>("result", "failed"));
     }
 
