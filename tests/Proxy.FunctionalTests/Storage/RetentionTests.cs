@@ -181,6 +181,29 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public async Task Without_a_consumer_group_only_the_cap_trims_and_nothing_counts_as_unread()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var db = redis.Database;
+        var ids = await AddEntriesAsync(db, 10);
+
+        await using var proxy = await StartProxyAsync(redis, new()
+        {
+            ["Storage:RetentionSweepInterval"] = "00:00:01",
+            ["Storage:StreamMaxLength"] = "4",
+        });
+
+        await WaitForLengthAsync(db, 4);
+        Assert.Equal(ids[6], await FirstIdAsync(db));
+        var scrape = await proxy.ScrapeUntilAsync(s => s.Sum("dgproxy_records_stream_trimmed_total", "reason=cap") >= 6, Deadline);
+        Assert.Equal(6, scrape.Sum("dgproxy_records_stream_trimmed_total", "reason=cap"));
+        Assert.Equal(0, scrape.Sum("dgproxy_records_stream_trimmed_total", "reason=delivered"));
+        Assert.Equal(0, scrape.Sum("dgproxy_records_stream_trimmed_unread_total"));
+        Assert.Equal(0, scrape.Sum("dgproxy_records_stream_groups"));
+        Assert.True(scrape.Sum("dgproxy_retention_sweeps_total", "result=ok") >= 1);
+    }
+
+    [Fact]
     public async Task A_redis_that_may_evict_keys_is_reported()
     {
         await using var redis = await RedisServer.StartAsync(durable: false, "--maxmemory-policy", "allkeys-lru");
