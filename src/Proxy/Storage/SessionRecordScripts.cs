@@ -18,9 +18,9 @@ internal static class SessionRecordScripts
         """;
 
     /// <summary>KEYS: session hash, usage hash, customer sessions zset, customer leases. ARGV: session id, score,
-    /// duration_ms, billable_ms, retention ms (the closed record's TTL), then field/value pairs. Returns 1 when this call closed the record, 2 when it was
-    /// closed before but its stream entry is not confirmed, 0 when there is nothing left to do. The lease is released
-    /// in every case: the session is over.</summary>
+    /// duration_ms, billable_ms, retention ms (the closed record's TTL), then field/value pairs. Returns 1 when this
+    /// call closed the record, 2 when it was closed before but its stream entry is not confirmed, 0 when there is
+    /// nothing left to do. The lease is released in every case: the session is over.</summary>
     public const string Finalize = """
         redis.call('ZREM', KEYS[4], ARGV[1])
         if redis.call('HGET', KEYS[1], 'status') == 'closed' then
