@@ -21,13 +21,17 @@ internal sealed class RedisKeys
         _prefix = prefix;
         Customers = prefix + "customers";
         Records = prefix + "records";
-        SessionIndex = prefix + "session-index";
+        LegacySessionIndex = prefix + "session-index";
         ControlChannel = RedisChannel.Literal(prefix + "control");
         ReaperLock = prefix + "reaper-lock";
+        RetentionLock = prefix + "retention-lock";
     }
 
     /// <summary>Held by the one instance whose reaper runs (with an expiry, so a dead holder hands it on).</summary>
     public RedisKey ReaperLock { get; }
+
+    /// <summary>Held by the one instance whose retention sweep trims indexes and the records stream.</summary>
+    public RedisKey RetentionLock { get; }
 
     /// <summary>Pub/sub channel every instance listens on: settings changes and close orders.</summary>
     public RedisChannel ControlChannel { get; }
@@ -38,8 +42,13 @@ internal sealed class RedisKeys
     /// <summary>Stream of finalized records: the billing feed (at-least-once, dedupe by session_id).</summary>
     public RedisKey Records { get; }
 
-    /// <summary>Hash session_id → customer_id, so a record can be found by its id alone.</summary>
-    public RedisKey SessionIndex { get; }
+    /// <summary>The former single hash session_id → customer_id, which grew forever. Still read for lookups; the
+    /// retention sweep moves its entries to the per-day hashes and drops those whose record is gone.</summary>
+    public RedisKey LegacySessionIndex { get; }
+
+    /// <summary>Hash session_id → customer_id of the sessions whose UUIDv7 id was made on this UTC day, so a record
+    /// can be found by its id alone. The whole key expires after the retention (see <see cref="SessionIndexStore"/>).</summary>
+    public RedisKey SessionIndex(DateOnly day) => $"{_prefix}session-index:{day:yyyy-MM-dd}";
 
     public RedisKey Customer(string customerId) => $"{_prefix}{{{customerId}}}:customer";
 

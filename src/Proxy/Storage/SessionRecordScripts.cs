@@ -26,11 +26,12 @@ internal static class SessionRecordScripts
 
     /// <summary>
     /// KEYS: session hash, usage hash, customer sessions zset, customer leases, customer unstreamed zset.
-    /// ARGV: session id, score, duration_ms, billable_ms, estimated (1/0), then field/value pairs.
-    /// Returns {outcome, record_version, billable_ms replaced}: outcome 1 when this call wrote the final record (the first one, or a
-    /// measurement replacing an estimate: usage corrected by the difference, version + 1), 2 when it was final before
-    /// and its stream entry is still owed, 0 when there is nothing left to do. An estimate never replaces anything,
-    /// and a measurement replaces only an estimate. The lease is released in every case: the session is over.
+    /// ARGV: session id, score, duration_ms, billable_ms, estimated (1/0), retention ms (the closed record's TTL), then
+    /// field/value pairs. Returns {outcome, record_version, billable_ms replaced}: outcome 1 when this call wrote the
+    /// final record (the first one, or a measurement replacing an estimate: usage corrected by the difference,
+    /// version + 1), 2 when it was final before and its stream entry is still owed, 0 when there is nothing left to
+    /// do. An estimate never replaces anything, and a measurement replaces only an estimate. The lease is released in
+    /// every case: the session is over.
     /// </summary>
     public const string Finalize = """
         redis.call('ZREM', KEYS[4], ARGV[1])
@@ -47,15 +48,17 @@ internal static class SessionRecordScripts
           local billable = tonumber(redis.call('HGET', KEYS[1], 'billable_ms') or '0')
           version = version + 1
           redis.call('DEL', KEYS[1])
-          redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+          redis.call('HSET', KEYS[1], unpack(ARGV, 7))
           redis.call('HSET', KEYS[1], 'record_version', version, 'streamed', '0')
+          redis.call('PEXPIRE', KEYS[1], ARGV[6])
           redis.call('HINCRBY', KEYS[2], 'duration_ms', tonumber(ARGV[3]) - duration)
           redis.call('HINCRBY', KEYS[2], 'billable_ms', tonumber(ARGV[4]) - billable)
           redis.call('ZADD', KEYS[5], now, ARGV[1])
           return {1, version, billable}
         end
-        redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+        redis.call('HSET', KEYS[1], unpack(ARGV, 7))
         redis.call('HSET', KEYS[1], 'record_version', 1, 'streamed', '0')
+        redis.call('PEXPIRE', KEYS[1], ARGV[6])
         redis.call('HINCRBY', KEYS[2], 'sessions', 1)
         redis.call('HINCRBY', KEYS[2], 'duration_ms', ARGV[3])
         redis.call('HINCRBY', KEYS[2], 'billable_ms', ARGV[4])

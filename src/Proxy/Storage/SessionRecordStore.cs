@@ -9,12 +9,14 @@ internal sealed class SessionRecordStore
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
+    private readonly SessionIndexStore _index;
     private readonly IOptions<StorageOptions> _options;
 
-    public SessionRecordStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<StorageOptions> options)
+    public SessionRecordStore(IConnectionMultiplexer redis, RedisKeys keys, SessionIndexStore index, IOptions<StorageOptions> options)
     {
         _redis = redis;
         _keys = keys;
+        _index = index;
         _options = options;
     }
 
@@ -32,7 +34,7 @@ internal sealed class SessionRecordStore
         CopyPairs(entries, args, 3);
 
         var db = Database;
-        var indexTask = db.HashSetAsync(_keys.SessionIndex, record.SessionId, record.CustomerId);
+        var indexTask = _index.WriteAsync(db, record.SessionId, record.CustomerId);
         var written = await db.ScriptEvaluateAsync(
             SessionRecordScripts.Open,
             [_keys.Session(record.CustomerId, record.SessionId), _keys.CustomerSessions(record.CustomerId), _keys.Leases(record.CustomerId)],
@@ -49,18 +51,19 @@ internal sealed class SessionRecordStore
     public async Task<FinalizeResult> FinalizeAsync(SessionRecord record)
     {
         var entries = SessionRecordHash.ToEntries(record with { RecordVersion = null });
-        var args = new RedisValue[5 + (entries.Length * 2)];
+        var args = new RedisValue[6 + (entries.Length * 2)];
         args[0] = record.SessionId;
         args[1] = record.ClientOpenedAtMs;
         args[2] = record.DurationMs ?? 0;
         args[3] = record.BillableMs ?? 0;
         args[4] = record.Estimated ? 1 : 0;
-        CopyPairs(entries, args, 5);
+        args[5] = (long)_options.Value.RecordRetention.TotalMilliseconds;
+        CopyPairs(entries, args, 6);
 
         var db = Database;
         var customerId = record.CustomerId;
         var sessionKey = _keys.Session(customerId, record.SessionId);
-        var indexTask = db.HashSetAsync(_keys.SessionIndex, record.SessionId, customerId);
+        var indexTask = _index.WriteAsync(db, record.SessionId, customerId);
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(
             SessionRecordScripts.Finalize,
             [sessionKey, _keys.Usage(customerId, UsageDay(record)), _keys.CustomerSessions(customerId), _keys.Leases(customerId), _keys.UnstreamedRecords(customerId)],
@@ -159,13 +162,13 @@ internal sealed class SessionRecordStore
     public async Task<SessionRecord?> GetAsync(string sessionId)
     {
         var db = Database;
-        var customerId = await db.HashGetAsync(_keys.SessionIndex, sessionId).ConfigureAwait(false);
-        if (customerId.IsNullOrEmpty)
+        var customerId = await _index.FindCustomerAsync(sessionId).ConfigureAwait(false);
+        if (customerId is null)
         {
             return null;
         }
 
-        var hash = await db.HashGetAllAsync(_keys.Session(customerId!, sessionId)).ConfigureAwait(false);
+        var hash = await db.HashGetAllAsync(_keys.Session(customerId, sessionId)).ConfigureAwait(false);
         return SessionRecordHash.FromHash(hash);
     }
 

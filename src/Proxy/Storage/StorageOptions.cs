@@ -33,5 +33,18 @@ internal sealed class StorageOptions
     /// record takes a lease this long, from Redis time, if it has none yet.</summary>
     public TimeSpan LeaseTtl { get; internal set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a closed record is kept: its hash expires this long after it was finalized, and the retention
+    /// sweep drops index entries of sessions opened longer ago. Usage aggregates are kept.</summary>
+    public TimeSpan RecordRetention { get; set; } = TimeSpan.FromDays(400);
+
+    /// <summary>Hard cap on the records stream. Entries every consumer group has been delivered are trimmed anyway;
+    /// past this length even entries a group has not read yet go (counted, logged, alerted): the records themselves
+    /// stay in their hashes, but Redis memory does not grow without bound when a billing consumer stops. Measured
+    /// ≈ 450 B per entry, so the default ≈ 450 MB, about a day of records at 10 sessions/s.</summary>
+    public long StreamMaxLength { get; set; } = 1_000_000;
+
+    /// <summary>How often the retention sweep runs (one instance at a time): index trimming and stream trimming.</summary>
+    public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     public bool IsFailOpen => RedisDownPolicy == FailOpen;
 }

@@ -36,6 +36,21 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             failures.Add($"Storage:ReaperInterval must be between 00:00:01 and 00:10:00 (got {options.ReaperInterval}).");
         }
 
+        if (options.RecordRetention < TimeSpan.FromSeconds(1) || options.RecordRetention > TimeSpan.FromDays(36500))
+        {
+            failures.Add($"Storage:RecordRetention must be between 00:00:01 and 36500.00:00:00 (got {options.RecordRetention}).");
+        }
+
+        if (options.StreamMaxLength < 1)
+        {
+            failures.Add($"Storage:StreamMaxLength must be at least 1 (got {options.StreamMaxLength}).");
+        }
+
+        if (options.RetentionSweepInterval < TimeSpan.FromSeconds(1) || options.RetentionSweepInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Storage:RetentionSweepInterval must be between 00:00:01 and 01:00:00 (got {options.RetentionSweepInterval}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -30,8 +30,15 @@ internal static class StorageServiceCollectionExtensions
         services.AddHostedService<RedisConnectionService>();
         services.AddHostedService<SpoolReplayService>();
         services.AddSingleton<RedisKeys>();
+        services.AddSingleton<SessionIndexStore>();
         services.AddSingleton<SessionRecordStore>();
         services.AddSingleton<SessionLeaseStore>();
+        services.AddSingleton<StorageMetrics>();
+        services.AddSingleton<SessionIndexTrimmer>();
+        services.AddSingleton<LegacySessionIndexDrain>();
+        services.AddSingleton<RecordStreamTrimmer>();
+        services.AddHostedService<RetentionSweeper>();
+        services.AddHostedService<RedisEvictionPolicyCheck>();
         return services;
     }
 }

@@ -9,12 +9,14 @@ internal sealed class RedisServer : IAsyncDisposable
     private ChildProcess? _process;
 
     private readonly bool _durable;
+    private readonly string[] _extraArguments;
 
-    private RedisServer(int port, string directory, bool durable)
+    private RedisServer(int port, string directory, bool durable, string[] extraArguments)
     {
         Port = port;
         _directory = directory;
         _durable = durable;
+        _extraArguments = extraArguments;
     }
 
     public int Port { get; }
@@ -26,12 +28,13 @@ internal sealed class RedisServer : IAsyncDisposable
     public IDatabase Database => Connection!.GetDatabase();
 
     /// <summary>Starts a Redis; a <paramref name="durable"/> one fsyncs every write to its append-only file, as the
-    /// proxy's zero-loss guarantee requires, so it survives kill -9 with everything it acknowledged.</summary>
-    public static async Task<RedisServer> StartAsync(bool durable = false)
+    /// proxy's zero-loss guarantee requires, so it survives kill -9 with everything it acknowledged.
+    /// <paramref name="extraArguments"/> go on redis-server's command line (e.g. <c>--maxmemory-policy allkeys-lru</c>).</summary>
+    public static async Task<RedisServer> StartAsync(bool durable = false, params string[] extraArguments)
     {
         var executable = FindExecutable();
         var directory = Directory.CreateTempSubdirectory("dgproxy-redis-").FullName;
-        var server = new RedisServer(FreePort.Next(), directory, durable);
+        var server = new RedisServer(FreePort.Next(), directory, durable, extraArguments);
         await server.LaunchAsync(executable).ConfigureAwait(false);
         server.Connection = await ConnectionMultiplexer.ConnectAsync(server.Configuration).ConfigureAwait(false);
         return server;
@@ -81,7 +84,7 @@ internal sealed class RedisServer : IAsyncDisposable
     {
         _process = ChildProcess.Start("redis-server", executable,
             ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory,
-             "--save", "", "--appendonly", _durable ? "yes" : "no", "--appendfsync", "always", "--protected-mode", "yes"]);
+             "--save", "", "--appendonly", _durable ? "yes" : "no", "--appendfsync", "always", "--protected-mode", "yes", .. _extraArguments]);
         await _process.WaitForLineAsync("Ready to accept connections", TimeSpan.FromSeconds(20)).ConfigureAwait(false);
     }
 

@@ -22,7 +22,7 @@ public sealed class RedisKeysTests
     public void Other_key_names_are_stable()
     {
         Assert.Equal("dgp:customers", Name(_keys.Customers));
-        Assert.Equal("dgp:session-index", Name(_keys.SessionIndex));
+        Assert.Equal("dgp:session-index", Name(_keys.LegacySessionIndex));
         Assert.Equal("dgp:{acme}:customer", Name(_keys.Customer("acme")));
         Assert.Equal("dgp:{acme}:keys", Name(_keys.CustomerKeys("acme")));
         Assert.Equal("dgp:keyhash:ba7816bf", Name(_keys.KeyByHash("ba7816bf")));

@@ -37,6 +37,7 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
         Assert.Equal(7_345, record.DurationMs);
         Assert.Equal(2, record.RecordVersion);
         Assert.Equal("client_closed", record.CloseReason);
+        Assert.NotNull(await Db.KeyTimeToLiveAsync(_keys.Session(Customer, SessionId)));
         var usage = await UsageAsync();
         Assert.Equal(1, usage["sessions"]);
         Assert.Equal(7_345, usage["duration_ms"]);
@@ -174,8 +175,11 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
         Estimated = estimated,
     };
 
-    private SessionRecordStore StoreFor(IConnectionMultiplexer connection) =>
-        new(connection, _keys, Options.Create(new StorageOptions { LeaseTtl = LeaseTtl }));
+    private SessionRecordStore StoreFor(IConnectionMultiplexer connection)
+    {
+        var options = Options.Create(new StorageOptions { LeaseTtl = LeaseTtl });
+        return new(connection, _keys, new SessionIndexStore(connection, _keys, options), options);
+    }
 
     private async Task<Dictionary<string, long>> UsageAsync() =>
         (await Db.HashGetAllAsync(_keys.Usage(Customer, new DateOnly(2026, 11, 26)))).ToDictionary(e => (string)e.Name!, e => (long)e.Value);

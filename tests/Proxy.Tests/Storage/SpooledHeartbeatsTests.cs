@@ -20,7 +20,8 @@ public sealed class SpooledHeartbeatsTests : IClassFixture<SessionRecordStoreTes
     [Fact]
     public async Task Beats_of_a_dead_process_survive_its_successors_own_beats_and_reach_the_open_records()
     {
-        var store = new SessionRecordStore(_redis.Server.Connection!, _keys, Options.Create(new StorageOptions()));
+        var options = Options.Create(new StorageOptions());
+        var store = new SessionRecordStore(_redis.Server.Connection!, _keys, new SessionIndexStore(_redis.Server.Connection!, _keys, options), options);
         await store.WriteOpenAsync(Open("acme", "s-1"));
         await store.WriteOpenAsync(Open("globex", "s-2"));
 
