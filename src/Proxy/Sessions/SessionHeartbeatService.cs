@@ -50,12 +50,11 @@ internal sealed class SessionHeartbeatService : BackgroundService
         var options = _options.CurrentValue;
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var now = _time.GetTimestamp();
-        var expiresAtMs = nowMs + (long)options.LeaseTtl.TotalMilliseconds;
         var beats = new List<Task>();
         foreach (var group in _registry.Snapshot().Where(s => s.ProxyClose is null && !s.TunnelEnded).GroupBy(s => s.Identity.CustomerId))
         {
             var sessions = group.ToList();
-            beats.Add(BeatCustomerAsync(group.Key, sessions, nowMs, now, expiresAtMs));
+            beats.Add(BeatCustomerAsync(group.Key, sessions, nowMs, now, options.LeaseTtl));
         }
 
         await Task.WhenAll(beats).ConfigureAwait(false);
@@ -81,7 +80,7 @@ internal sealed class SessionHeartbeatService : BackgroundService
 
     private void OnRestored() => _ = BeatAsync();
 
-    private async Task BeatCustomerAsync(string customerId, List<AgentSession> sessions, long nowMs, long now, long expiresAtMs)
+    private async Task BeatCustomerAsync(string customerId, List<AgentSession> sessions, long nowMs, long now, TimeSpan leaseTtl)
     {
         try
         {
@@ -95,7 +94,9 @@ internal sealed class SessionHeartbeatService : BackgroundService
             }).ToList();
 
             await Task.WhenAll(
-                _leases.RenewAsync(customerId, [.. sessions.Select(s => s.SessionId)], expiresAtMs),
+                // A session that ended since the snapshot is left out; one that ends while the renewal is on its
+                // way cannot get its lease back (the script checks the record).
+                _leases.RenewAsync(customerId, [.. sessions.Where(s => !s.TunnelEnded).Select(s => s.SessionId)], leaseTtl),
                 heartbeats.Count > 0 ? _records.HeartbeatAsync(customerId, heartbeats) : Task.CompletedTask,
                 _settings.ApplyAsync(customerId, log: false)).ConfigureAwait(false);
         }
