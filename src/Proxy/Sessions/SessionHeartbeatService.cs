@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Options;
+using Proxy.Customers;
 using Proxy.Storage;
 
 namespace Proxy.Sessions;
 
 /// <summary>
 /// Every heartbeat, for each customer with live sessions here: renews their concurrency leases, refreshes their
-/// open records (last seen, last activity, traffic so far) and re-reads the customer's settings, which catches any
-/// settings change whose pub/sub message this instance missed. One round trip per customer and kind.
+/// open records (last seen, last activity, traffic so far) and rereads the customer and the keys its sessions were
+/// opened with. The reread applies any settings change and closes the sessions of a revoked key or a disabled
+/// customer, which catches a pub/sub message this instance missed. One pipelined round trip per customer.
 /// </summary>
 internal sealed class SessionHeartbeatService : BackgroundService
 {
@@ -14,7 +16,9 @@ internal sealed class SessionHeartbeatService : BackgroundService
     private readonly RedisConnectionState _connection;
     private readonly SessionLeaseStore _leases;
     private readonly SessionRecordStore _records;
+    private readonly CustomerStore _customers;
     private readonly LiveSettingsApplier _settings;
+    private readonly SessionCloser _closer;
     private readonly IOptionsMonitor<SessionControlOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionHeartbeatService> _logger;
@@ -24,7 +28,9 @@ internal sealed class SessionHeartbeatService : BackgroundService
         RedisConnectionState connection,
         SessionLeaseStore leases,
         SessionRecordStore records,
+        CustomerStore customers,
         LiveSettingsApplier settings,
+        SessionCloser closer,
         IOptionsMonitor<SessionControlOptions> options,
         TimeProvider time,
         ILogger<SessionHeartbeatService> logger)
@@ -33,7 +39,9 @@ internal sealed class SessionHeartbeatService : BackgroundService
         _connection = connection;
         _leases = leases;
         _records = records;
+        _customers = customers;
         _settings = settings;
+        _closer = closer;
         _options = options;
         _time = time;
         _logger = logger;
@@ -93,17 +101,44 @@ internal sealed class SessionHeartbeatService : BackgroundService
                 return new SessionHeartbeat(s.SessionId, nowMs, lastActivityMs, s.Inbound.Frames, s.Outbound.Frames, s.Inbound.Bytes, s.Outbound.Bytes, s.DeepgramRequestId);
             }).ToList();
 
+            // Issued together, so they travel in one pipelined round trip. A session that has ended since the
+            // snapshot is left out; one that ends while the renewal is on its way cannot get its lease back (the
+            // script checks the record).
+            var keyIds = sessions.Select(s => s.Identity.KeyId).Distinct(StringComparer.Ordinal).ToArray();
+            var customerRead = _customers.GetAsync(customerId);
+            var keyReads = keyIds.Select(_customers.GetKeyAsync).ToArray();
             await Task.WhenAll(
-                // A session that ended since the snapshot is left out; one that ends while the renewal is on its
-                // way cannot get its lease back (the script checks the record).
                 _leases.RenewAsync(customerId, [.. sessions.Where(s => !s.TunnelEnded).Select(s => s.SessionId)], leaseTtl),
                 heartbeats.Count > 0 ? _records.HeartbeatAsync(customerId, heartbeats) : Task.CompletedTask,
-                _settings.ApplyAsync(customerId, log: false)).ConfigureAwait(false);
+                customerRead,
+                Task.WhenAll(keyReads)).ConfigureAwait(false);
+
+            var customer = await customerRead.ConfigureAwait(false);
+            _settings.Apply(customerId, customer, log: false);
+            var keys = new Dictionary<string, ProxyKey?>(keyIds.Length, StringComparer.Ordinal);
+            for (var i = 0; i < keyIds.Length; i++)
+            {
+                keys[keyIds[i]] = await keyReads[i].ConfigureAwait(false);
+            }
+
+            CloseRevoked(sessions, customer, keys, nowMs);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Every second per customer during an outage: the message, not the stack.
             SessionControlLog.HeartbeatFailed(_logger, sessions.Count, customerId, ex.Message);
+        }
+    }
+
+    private void CloseRevoked(List<AgentSession> sessions, Customer? customer, Dictionary<string, ProxyKey?> keys, long nowMs)
+    {
+        foreach (var session in sessions)
+        {
+            if (session.ProxyClose is null && SessionAccess.CloseOwed(customer, keys[session.Identity.KeyId], nowMs) is { } close)
+            {
+                SessionControlLog.RecheckClose(_logger, session.SessionId, session.Identity.CustomerId, close.CloseReason);
+                _ = _closer.CloseAsync(session, close);
+            }
         }
     }
 }
