@@ -28,7 +28,9 @@ internal static class CustomerEndpoints
         return AdminResults.Json(new CustomerList([.. customers.Select(View)]), AdminJsonContext.Default.CustomerList);
     }
 
-    private static async Task<IResult> UpsertCustomerAsync(string customerId, HttpRequest request, CustomerStore store)
+    /// <summary>Creates or updates a customer; <c>disabled: true</c> also closes its live sessions on every instance
+    /// (customer_disabled). An instance that misses the broadcast closes them at its next heartbeat.</summary>
+    private static async Task<IResult> UpsertCustomerAsync(string customerId, HttpRequest request, CustomerStore store, SessionControlChannel channel)
     {
         if (InvalidCustomerId(customerId) is { } invalid)
         {
@@ -47,6 +49,11 @@ internal static class CustomerEndpoints
         }
 
         var (customer, created) = await store.UpsertAsync(customerId, body.Name, body.Plan, body.Disabled).ConfigureAwait(false);
+        if (body.Disabled is true)
+        {
+            await channel.PublishAsync(new ControlMessage { Kind = ControlMessage.CustomerDisabled, CustomerId = customerId }).ConfigureAwait(false);
+        }
+
         return AdminResults.Json(View(customer), AdminJsonContext.Default.CustomerView, created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
@@ -120,7 +127,8 @@ internal static class CustomerEndpoints
         return AdminResults.Json(new KeyList([.. keys.Select(k => View(k, now))]), AdminJsonContext.Default.KeyList);
     }
 
-    /// <summary>Revokes a key; with <c>?close_sessions=true</c> its live sessions are closed too (key_revoked).</summary>
+    /// <summary>Revokes a key and closes its live sessions on every instance (key_revoked); <c>?close_sessions=false</c>
+    /// keeps them running. An instance that misses the broadcast closes them at its next heartbeat.</summary>
     private static async Task<IResult> RevokeKeyAsync(string keyId, HttpRequest request, CustomerStore store, SessionControlChannel channel, TimeProvider time)
     {
         var closeSessions = request.Query["close_sessions"].ToString();
@@ -129,13 +137,14 @@ internal static class CustomerEndpoints
             return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_query", "close_sessions must be true or false.");
         }
 
-        var key = await store.RevokeKeyAsync(keyId).ConfigureAwait(false);
+        var close = closeSessions != "false";
+        var key = await store.RevokeKeyAsync(keyId, close).ConfigureAwait(false);
         if (key is null)
         {
             return AdminResults.NotFound($"No key '{keyId}'.");
         }
 
-        if (closeSessions == "true")
+        if (close)
         {
             await channel.PublishAsync(new ControlMessage { Kind = ControlMessage.CloseKey, KeyId = keyId }).ConfigureAwait(false);
         }

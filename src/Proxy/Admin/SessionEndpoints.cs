@@ -101,7 +101,7 @@ internal static class SessionEndpoints
 
     private static async Task<IReadOnlyList<LiveSessionView>> LiveOfCustomerAsync(string customerId, SessionLeaseStore leases, SessionRecordStore records, long nowMs)
     {
-        var live = await leases.LiveAsync(customerId, nowMs).ConfigureAwait(false);
+        var live = await leases.LiveAsync(customerId).ConfigureAwait(false);
         if (live.Count == 0)
         {
             return [];
@@ -117,7 +117,7 @@ internal static class SessionEndpoints
     }
 
     /// <summary>Closes a live session on whichever instance holds it (SESSION_CLOSED_BY_ADMIN, Close 1000).</summary>
-    private static async Task<IResult> CloseAsync(string sessionId, SessionRecordStore records, SessionLeaseStore leases, SessionControlChannel channel, TimeProvider time)
+    private static async Task<IResult> CloseAsync(string sessionId, SessionRecordStore records, SessionLeaseStore leases, SessionControlChannel channel)
     {
         if (!Guid.TryParse(sessionId, out _))
         {
@@ -130,7 +130,7 @@ internal static class SessionEndpoints
             return AdminResults.NotFound($"No session '{sessionId}'.");
         }
 
-        var live = await leases.LiveAsync(record.CustomerId, time.GetUtcNow().ToUnixTimeMilliseconds()).ConfigureAwait(false);
+        var live = await leases.LiveAsync(record.CustomerId).ConfigureAwait(false);
         if (record.Status != SessionStatus.Open || live.All(l => l.SessionId != sessionId))
         {
             return AdminResults.Error(StatusCodes.Status409Conflict, "session_not_live", $"Session '{sessionId}' is not live.");
@@ -141,14 +141,14 @@ internal static class SessionEndpoints
     }
 
     /// <summary>Closes all live sessions of a customer, on every instance.</summary>
-    private static async Task<IResult> CloseCustomerAsync(string customerId, SessionLeaseStore leases, SessionControlChannel channel, TimeProvider time)
+    private static async Task<IResult> CloseCustomerAsync(string customerId, SessionLeaseStore leases, SessionControlChannel channel)
     {
         if (CustomerEndpoints.InvalidCustomerId(customerId) is { } invalid)
         {
             return invalid;
         }
 
-        var live = await leases.LiveAsync(customerId, time.GetUtcNow().ToUnixTimeMilliseconds()).ConfigureAwait(false);
+        var live = await leases.LiveAsync(customerId).ConfigureAwait(false);
         await channel.PublishAsync(new ControlMessage { Kind = ControlMessage.CloseCustomer, CustomerId = customerId }).ConfigureAwait(false);
         return AdminResults.Json(new CloseAccepted(customerId, live.Count), AdminJsonContext.Default.CloseAccepted, StatusCodes.Status202Accepted);
     }

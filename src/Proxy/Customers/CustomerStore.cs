@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Proxy.Sessions;
 using Proxy.Storage;
@@ -18,6 +19,14 @@ internal sealed class CustomerStore
         """;
 
     private const string UpstreamKeyField = "upstream_key";
+
+    // Set on a key revoked with close_sessions=false: the heartbeat's recheck leaves its live sessions alone.
+    private const string RevokedKeepsSessionsField = "revoked_keeps_sessions";
+
+    // A key id never changes the secret hash it points to: the heartbeat's key rechecks reach a key's record in one
+    // read instead of two. Bounded: cleared wholesale if it ever grows past what live sessions need.
+    private const int MaxCachedKeyHashes = 10_000;
+    private readonly ConcurrentDictionary<string, string> _hashByKeyId = new(StringComparer.Ordinal);
 
     // KEYS: customer hash. ARGV: n, n field names to clear, then field/value pairs to set. Atomic, so a live session
     // reloading the settings never sees half of a change.
@@ -168,19 +177,31 @@ internal sealed class CustomerStore
 
     public async Task<ProxyKey?> GetKeyAsync(string keyId)
     {
-        var db = Database;
-        var hashHex = await db.StringGetAsync(_keys.Key(keyId)).ConfigureAwait(false);
-        if (hashHex.IsNullOrEmpty)
+        if (!_hashByKeyId.TryGetValue(keyId, out var hashHex))
         {
-            return null;
+            var stored = await Database.StringGetAsync(_keys.Key(keyId)).ConfigureAwait(false);
+            if (stored.IsNullOrEmpty)
+            {
+                return null;
+            }
+
+            hashHex = stored!;
+            if (_hashByKeyId.Count >= MaxCachedKeyHashes)
+            {
+                _hashByKeyId.Clear();
+            }
+
+            _hashByKeyId[keyId] = hashHex;
         }
 
-        var record = await FindByHashAsync(hashHex!).ConfigureAwait(false);
+        var record = await FindByHashAsync(hashHex).ConfigureAwait(false);
         return record?.Key;
     }
 
-    /// <summary>Revokes a key; revoking twice keeps the first revocation time. Null when the key is unknown.</summary>
-    public async Task<ProxyKey?> RevokeKeyAsync(string keyId)
+    /// <summary>Revokes a key; revoking twice keeps the first revocation time. With <paramref name="closeSessions"/>
+    /// false the key's live sessions are marked to run on (the heartbeat's recheck spares them). Null when the key is
+    /// unknown.</summary>
+    public async Task<ProxyKey?> RevokeKeyAsync(string keyId, bool closeSessions)
     {
         var db = Database;
         var hashHex = await db.StringGetAsync(_keys.Key(keyId)).ConfigureAwait(false);
@@ -189,7 +210,14 @@ internal sealed class CustomerStore
             return null;
         }
 
-        await db.HashSetAsync(_keys.KeyByHash(hashHex!), "revoked_at_ms", NowMs(), When.NotExists).ConfigureAwait(false);
+        var keyHash = _keys.KeyByHash(hashHex!);
+        var batch = db.CreateBatch();
+        var marked = closeSessions
+            ? batch.HashDeleteAsync(keyHash, RevokedKeepsSessionsField)
+            : batch.HashSetAsync(keyHash, RevokedKeepsSessionsField, "1");
+        var revoked = batch.HashSetAsync(keyHash, "revoked_at_ms", NowMs(), When.NotExists);
+        batch.Execute();
+        await Task.WhenAll(marked, revoked).ConfigureAwait(false);
         return (await FindByHashAsync(hashHex!).ConfigureAwait(false))?.Key;
     }
 
@@ -212,6 +240,7 @@ internal sealed class CustomerStore
             CreatedAtMs = ParseLong(fields.GetValueOrDefault("created_at_ms")) ?? 0,
             ExpiresAtMs = ParseLong(fields.GetValueOrDefault("expires_at_ms")),
             RevokedAtMs = ParseLong(fields.GetValueOrDefault("revoked_at_ms")),
+            RevokedKeepingSessions = fields.GetValueOrDefault(RevokedKeepsSessionsField) == "1",
         };
         return (key, fields.GetValueOrDefault("hash") ?? string.Empty);
     }

@@ -16,6 +16,9 @@ internal sealed record ProxyKey
 
     public long? RevokedAtMs { get; init; }
 
+    /// <summary>Revoked with <c>close_sessions=false</c>: sessions opened before the revocation run on.</summary>
+    public bool RevokedKeepingSessions { get; init; }
+
     public string StatusAt(long nowMs) =>
         RevokedAtMs is not null ? ProxyKeyStatus.Revoked
         : ExpiresAtMs is { } expires && expires <= nowMs ? ProxyKeyStatus.Expired

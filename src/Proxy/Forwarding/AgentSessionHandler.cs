@@ -196,45 +196,76 @@ internal sealed class AgentSessionHandler
     {
         var policy = _policies.Resolve(customer.Settings);
         var sessionOptions = _policies.Options;
-        if (sessionOptions.MaxConcurrentSessionsPerInstance > 0 && _registry.Count >= sessionOptions.MaxConcurrentSessionsPerInstance)
+
+        // The place is taken before the first await: simultaneous handshakes cannot all see the last free one.
+        var slot = _registry.TryReserve(sessionOptions.MaxConcurrentSessionsPerInstance);
+        if (slot is null)
         {
             await RejectBusyAsync(context, "instance_full",
                 $"This gateway instance holds its maximum of {sessionOptions.MaxConcurrentSessionsPerInstance} sessions.", key.KeyId).ConfigureAwait(false);
             return;
         }
 
-        var identity = new SessionIdentity(
-            Guid.CreateVersion7(_time.GetUtcNow()).ToString(),
-            customer.CustomerId,
-            key.KeyId,
-            customer.Plan,
-            _instance.Id,
-            credentials.ClientSessionId);
-        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var (admitted, held, leased) = redisDown
-            ? (false, 0L, false)
-            : await TryLeaseAsync(identity, nowMs, sessionOptions, policy).ConfigureAwait(false);
-        if (!leased)
+        var slotHandedOver = false;
+        try
         {
-            if (!_readiness.FailOpen)
+            var identity = new SessionIdentity(
+                Guid.CreateVersion7(_time.GetUtcNow()).ToString(),
+                customer.CustomerId,
+                key.KeyId,
+                customer.Plan,
+                _instance.Id,
+                credentials.ClientSessionId);
+            var (admitted, held, leased) = redisDown
+                ? (false, 0L, false)
+                : await TryLeaseAsync(identity, sessionOptions, policy).ConfigureAwait(false);
+            if (leased)
             {
-                await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage; retry shortly.").ConfigureAwait(false);
+                // Redis decided; the count here only serves a later fail_open decision.
+                _registry.TryCountForCustomer(slot, identity.CustomerId, 0, out _);
+            }
+            else
+            {
+                if (!_readiness.FailOpen)
+                {
+                    await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage; retry shortly.").ConfigureAwait(false);
+                    return;
+                }
+
+                // fail_open: the customer's limit holds on this instance alone until Redis is back; the heartbeat
+                // then takes the lease. Checked and counted in one step.
+                admitted = _registry.TryCountForCustomer(slot, identity.CustomerId, policy.MaxConcurrentSessions, out var localHeld);
+                held = localHeld;
+            }
+
+            if (!admitted)
+            {
+                await RejectBusyAsync(context, "concurrency_limit",
+                    $"The customer already has {held} live sessions, its maximum of {policy.MaxConcurrentSessions}.", key.KeyId).ConfigureAwait(false);
                 return;
             }
 
-            // fail_open: the customer's limit holds on this instance alone until Redis is back; the heartbeat then
-            // takes the lease.
-            held = _registry.OfCustomer(identity.CustomerId).Count;
-            admitted = policy.MaxConcurrentSessions == 0 || held < policy.MaxConcurrentSessions;
+            // From here the registry gives the slot back when the session leaves it; a throw before the session
+            // got there gives it back below (twice is harmless).
+            slotHandedOver = true;
+            await ForwardAdmittedAsync(context, upgrade, credentials, identity, policy, upstreamKey, slot).ConfigureAwait(false);
         }
-
-        if (!admitted)
+        catch
         {
-            await RejectBusyAsync(context, "concurrency_limit",
-                $"The customer already has {held} live sessions, its maximum of {policy.MaxConcurrentSessions}.", key.KeyId).ConfigureAwait(false);
-            return;
+            slot.Dispose();
+            throw;
         }
+        finally
+        {
+            if (!slotHandedOver)
+            {
+                slot.Dispose();
+            }
+        }
+    }
 
+    private async Task ForwardAdmittedAsync(HttpContext context, IHttpUpgradeFeature upgrade, ClientCredentials credentials, SessionIdentity identity, SessionPolicy policy, string upstreamKey, SessionSlot slot)
+    {
         var handoff = context.Features.Get<ConnectionHandoff>()
             ?? throw new InvalidOperationException("Agent sessions need the proxy listener's connection handoff (ConnectionHandoff).");
         var session = new AgentSession(identity, _time, _settingsCaptureLimit, policy, _clientLimits);
@@ -250,7 +281,7 @@ internal sealed class AgentSessionHandler
             minRate.MinDataRate = null;
         }
 
-        _registry.Add(session);
+        _registry.Add(session, slot);
         var tunnelStarted = false;
         try
         {
@@ -330,7 +361,7 @@ internal sealed class AgentSessionHandler
     }
 
     /// <summary>The cluster-wide lease; <c>Leased</c> is false when Redis could not be asked.</summary>
-    private async Task<(bool Admitted, long Held, bool Leased)> TryLeaseAsync(SessionIdentity identity, long nowMs, SessionControlOptions options, SessionPolicy policy)
+    private async Task<(bool Admitted, long Held, bool Leased)> TryLeaseAsync(SessionIdentity identity, SessionControlOptions options, SessionPolicy policy)
     {
         if (!_readiness.IsRedisConnected)
         {
@@ -340,7 +371,7 @@ internal sealed class AgentSessionHandler
         try
         {
             var (admitted, held) = await _leases.TryAcquireAsync(
-                identity.CustomerId, identity.SessionId, nowMs, nowMs + (long)options.LeaseTtl.TotalMilliseconds, policy.MaxConcurrentSessions).ConfigureAwait(false);
+                identity.CustomerId, identity.SessionId, options.LeaseTtl, policy.MaxConcurrentSessions).ConfigureAwait(false);
             return (admitted, held, true);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)

@@ -12,6 +12,7 @@ internal static class CloseReasons
     public const string MaxDuration = "max_duration";
     public const string AdminClosed = "admin_closed";
     public const string KeyRevoked = "key_revoked";
+    public const string CustomerDisabled = "customer_disabled";
 
     /// <summary>Finalized by the reaper: the session's instance died; times are estimated from its last heartbeat.</summary>
     public const string Orphaned = "orphaned";

@@ -7,6 +7,7 @@ internal sealed record ControlMessage
     public const string CloseSession = "close_session";
     public const string CloseCustomer = "close_customer";
     public const string CloseKey = "close_key";
+    public const string CustomerDisabled = "customer_disabled";
 
     public required string Kind { get; init; }
 

@@ -20,13 +20,18 @@ internal sealed class LiveSettingsApplier
 
     public async Task ApplyAsync(string customerId, bool log)
     {
-        var sessions = _registry.OfCustomer(customerId);
-        if (sessions.Count == 0)
+        if (_registry.OfCustomer(customerId).Count == 0)
         {
             return;
         }
 
-        var customer = await _customers.GetAsync(customerId).ConfigureAwait(false);
+        Apply(customerId, await _customers.GetAsync(customerId).ConfigureAwait(false), log);
+    }
+
+    /// <summary>Applies settings the caller has just read (the heartbeat reads the customer once for several checks).</summary>
+    public void Apply(string customerId, Customer? customer, bool log)
+    {
+        var sessions = _registry.OfCustomer(customerId);
         var policy = _resolver.Resolve(customer?.Settings ?? SessionSettingsOverrides.None);
         var changed = 0;
         foreach (var session in sessions)

@@ -88,13 +88,12 @@ internal sealed partial class OrphanReaper : BackgroundService
             return 0;
         }
 
-        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var reaped = 0;
 
-        // All customers' expired leases in one pipelined round trip: a pass costs Redis a lookup per customer, not
-        // a round trip per customer.
+        // All customers' expired leases (by Redis's clock) in one pipelined round trip: a pass costs Redis a lookup
+        // per customer, not a round trip per customer.
         var customerIds = await _customers.ListIdsAsync().ConfigureAwait(false);
-        var expiredPerCustomer = await Task.WhenAll(customerIds.Select(id => _leases.ExpiredAsync(id, nowMs))).ConfigureAwait(false);
+        var expiredPerCustomer = await Task.WhenAll(customerIds.Select(_leases.ExpiredAsync)).ConfigureAwait(false);
         for (var i = 0; i < customerIds.Count; i++)
         {
             var customerId = customerIds[i];

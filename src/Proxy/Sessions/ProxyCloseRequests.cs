@@ -29,6 +29,19 @@ internal static class ProxyCloseRequests
         "The key this session was opened with has been revoked.",
         1000);
 
+    /// <summary>The key expired while the session ran (the end of a rotation's overlap): it stops billing too.</summary>
+    public static readonly ProxyCloseRequest KeyExpired = new(
+        CloseReasons.KeyRevoked,
+        AgentControlMessages.ClosedByAdmin,
+        "The key this session was opened with has expired.",
+        1000);
+
+    public static readonly ProxyCloseRequest CustomerDisabled = new(
+        CloseReasons.CustomerDisabled,
+        AgentControlMessages.ClosedByAdmin,
+        "The customer this session belongs to has been disabled.",
+        1000);
+
     /// <summary>1012 (service restart): Deepgram's SDKs reconnect, and land on another instance.</summary>
     public static readonly ProxyCloseRequest Shutdown = new(
         CloseReasons.Shutdown,

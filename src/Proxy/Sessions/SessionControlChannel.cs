@@ -6,7 +6,8 @@ namespace Proxy.Sessions;
 
 /// <summary>
 /// The instances' shared line: the admin API publishes settings changes and close orders, and every instance acts
-/// on the sessions it holds. Pub/sub is fire-and-forget; the heartbeat's settings refresh covers a missed change.
+/// on the sessions it holds. Pub/sub is fire-and-forget: the heartbeat rereads every live customer's settings, keys
+/// and disabled flag, which covers a message an instance missed (a revoked key, a disabled customer included).
 /// </summary>
 internal sealed class SessionControlChannel : IHostedService, IDisposable
 {
@@ -155,6 +156,9 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
                     break;
                 case { Kind: ControlMessage.CloseKey, KeyId: { } keyId }:
                     Close([.. _registry.Snapshot().Where(s => s.Identity.KeyId == keyId)], ProxyCloseRequests.KeyRevoked);
+                    break;
+                case { Kind: ControlMessage.CustomerDisabled, CustomerId: { } customerId }:
+                    Close(_registry.OfCustomer(customerId), ProxyCloseRequests.CustomerDisabled);
                     break;
             }
         }

@@ -26,6 +26,9 @@ internal static partial class SessionControlLog
     [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Control message could not be handled: {Message}")]
     public static partial void ControlMessageFailed(ILogger logger, string message, Exception exception);
 
+    [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "Heartbeat recheck closes session {SessionId} of customer {CustomerId}: {CloseReason}")]
+    public static partial void RecheckClose(ILogger logger, string sessionId, string customerId, string closeReason);
+
     [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Cannot subscribe to the control channel yet, retrying: {Reason}")]
     public static partial void SubscribeFailed(ILogger logger, string reason);
 

@@ -6,6 +6,13 @@ namespace Proxy.Sessions;
 internal sealed class SessionRegistry
 {
     private readonly ConcurrentDictionary<string, AgentSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SessionSlot> _slots = new(StringComparer.Ordinal);
+
+    // Admission's counts: slots taken (sessions being admitted and live ones) and, per customer, the slots counted
+    // for it. Checked and changed under one lock, never across an await.
+    private readonly Lock _admission = new();
+    private readonly Dictionary<string, int> _perCustomer = new(StringComparer.Ordinal);
+    private int _taken;
 
     // Taken only when a session leaves and when metrics are read, never per frame: a session's counts move from the
     // live set to the retired sum in one step, so a reader never counts them twice or not at all.
@@ -14,7 +21,51 @@ internal sealed class SessionRegistry
 
     public int Count => _sessions.Count;
 
-    public void Add(AgentSession session) => _sessions[session.SessionId] = session;
+    /// <summary>Takes a place on this instance unless <paramref name="maxPerInstance"/> (0: no cap) are taken;
+    /// null when the instance is full.</summary>
+    public SessionSlot? TryReserve(int maxPerInstance)
+    {
+        lock (_admission)
+        {
+            if (maxPerInstance > 0 && _taken >= maxPerInstance)
+            {
+                return null;
+            }
+
+            _taken++;
+        }
+
+        return new SessionSlot(this);
+    }
+
+    /// <summary>Counts the slot for its customer unless the customer already has <paramref name="maxPerCustomer"/>
+    /// (0: no limit) on this instance; <paramref name="held"/> is the customer's count before this one.</summary>
+    public bool TryCountForCustomer(SessionSlot slot, string customerId, int maxPerCustomer, out int held)
+    {
+        lock (_admission)
+        {
+            held = _perCustomer.GetValueOrDefault(customerId);
+            if (slot.CustomerId is not null || (maxPerCustomer > 0 && held >= maxPerCustomer))
+            {
+                return false;
+            }
+
+            _perCustomer[customerId] = held + 1;
+            slot.CustomerId = customerId;
+            return true;
+        }
+    }
+
+    /// <summary>Adds an admitted session; its slot is given back when it is removed.</summary>
+    public void Add(AgentSession session, SessionSlot? slot = null)
+    {
+        if (slot is not null)
+        {
+            _slots[session.SessionId] = slot;
+        }
+
+        _sessions[session.SessionId] = session;
+    }
 
     public void Remove(AgentSession session)
     {
@@ -23,6 +74,31 @@ internal sealed class SessionRegistry
             if (_sessions.TryRemove(new KeyValuePair<string, AgentSession>(session.SessionId, session)))
             {
                 _retired += TrafficCounts.Of(session);
+            }
+        }
+
+        if (_slots.TryRemove(session.SessionId, out var slot))
+        {
+            slot.Dispose();
+        }
+    }
+
+    internal void Release(SessionSlot slot)
+    {
+        lock (_admission)
+        {
+            _taken--;
+            if (slot.CustomerId is { } customerId)
+            {
+                var left = _perCustomer.GetValueOrDefault(customerId) - 1;
+                if (left > 0)
+                {
+                    _perCustomer[customerId] = left;
+                }
+                else
+                {
+                    _perCustomer.Remove(customerId);
+                }
             }
         }
     }

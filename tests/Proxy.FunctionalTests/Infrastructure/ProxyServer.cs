@@ -39,7 +39,8 @@ internal sealed class ProxyServer : IAsyncDisposable
     /// <summary>The agent endpoint as a WebSocket URL.</summary>
     public Uri AgentUrl(string path = "/v1/agent/converse") => new($"ws://{ProxyUrl.Authority}{path}");
 
-    public static async Task<ProxyServer> StartAsync(string redisConfiguration, string upstreamUrl, IDictionary<string, string>? settings = null)
+    /// <summary>Starts a proxy; <paramref name="environment"/> adds variables to its process (e.g. libfaketime's).</summary>
+    public static async Task<ProxyServer> StartAsync(string redisConfiguration, string upstreamUrl, IDictionary<string, string>? settings = null, IDictionary<string, string?>? environment = null)
     {
         var arguments = new Dictionary<string, string>
         {
@@ -59,13 +60,19 @@ internal sealed class ProxyServer : IAsyncDisposable
             arguments[key] = value;
         }
 
+        var variables = new Dictionary<string, string?>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            variables[name] = value;
+        }
+
         var process = ChildProcess.Start("proxy", "dotnet",
             [RepositoryPaths.ProxyDll, .. arguments.SelectMany(a => new[] { "--" + a.Key, a.Value })],
-            new Dictionary<string, string?>
-            {
-                ["DOTNET_ENVIRONMENT"] = "Production",
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            });
+            variables);
         process.PreferScheduling();
         var match = await process.WaitForLineAsync(@"Listening: proxy (\S+) admin (\S+) instance (\S+)", TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         return new ProxyServer(process, new Uri(match.Groups[1].Value), new Uri(match.Groups[2].Value), match.Groups[3].Value);

@@ -66,6 +66,59 @@ public sealed class SessionRegistryTests
         await churn;
     }
 
+    [Fact]
+    public async Task A_burst_of_reservations_against_a_cap_takes_exactly_the_cap()
+    {
+        var registry = new SessionRegistry();
+        using var start = new Barrier(8);
+        var taken = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            var slots = new List<SessionSlot>();
+            for (var i = 0; i < 50; i++)
+            {
+                if (registry.TryReserve(10) is { } slot)
+                {
+                    slots.Add(slot);
+                }
+            }
+
+            return slots;
+        })));
+
+        Assert.Equal(10, taken.Sum(s => s.Count));
+        Assert.Null(registry.TryReserve(10));
+        taken.SelectMany(s => s).First().Dispose();
+        Assert.NotNull(registry.TryReserve(10));
+    }
+
+    [Fact]
+    public void A_slot_counts_for_its_customer_until_its_session_leaves()
+    {
+        var registry = new SessionRegistry();
+        var first = registry.TryReserve(0)!;
+        Assert.True(registry.TryCountForCustomer(first, "acme", 1, out var before));
+        Assert.Equal(0, before);
+
+        var second = registry.TryReserve(0)!;
+        Assert.False(registry.TryCountForCustomer(second, "acme", 1, out var held));
+        Assert.Equal(1, held);
+        Assert.True(registry.TryCountForCustomer(second, "other", 1, out _));
+        second.Dispose();
+
+        using var session = NewSession();
+        registry.Add(session, first);
+        var third = registry.TryReserve(0)!;
+        Assert.False(registry.TryCountForCustomer(third, "acme", 1, out _));
+        registry.Remove(session);
+        Assert.True(registry.TryCountForCustomer(third, "acme", 1, out _));
+
+        // Given back once, however often it is disposed.
+        first.Dispose();
+        Assert.NotNull(registry.TryReserve(2));
+        Assert.Null(registry.TryReserve(2));
+    }
+
     private static AgentSession NewSession() =>
         new(SessionFrames.Identity with { SessionId = Guid.NewGuid().ToString() }, new FakeTimeProvider(SessionFrames.Start), 1024, new SessionPolicy());
 }

@@ -1,0 +1,91 @@
+using Proxy.FunctionalTests.Infrastructure;
+using Proxy.Storage;
+using StackExchange.Redis;
+
+namespace Proxy.Tests.Storage;
+
+/// <summary>The lease scripts against a real redis-server: Redis's clock, and no lease brought back.</summary>
+public sealed class SessionLeaseStoreTests : IAsyncLifetime
+{
+    private static readonly RedisKeys Keys = new("dgp:");
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
+    private RedisServer? _redis;
+
+    private RedisServer Redis => _redis!;
+
+    private IDatabase Database => Redis.Database;
+
+    private SessionLeaseStore Store => new(Redis.Connection!, Keys);
+
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_renewal_that_arrives_after_the_final_record_released_the_lease_does_not_bring_it_back()
+    {
+        await Store.TryAcquireAsync("cust", "s1", Ttl, 1);
+
+        // The heartbeat took its snapshot while the session was live; then the session finalized: its final record
+        // closes the hash and removes the lease in one script.
+        await Database.HashSetAsync(Keys.Session("cust", "s1"), "status", "closed");
+        await Database.SortedSetRemoveAsync(Keys.Leases("cust"), "s1");
+        var held = await Store.RenewAsync("cust", ["s1"], Ttl);
+
+        Assert.Equal(0, held);
+        Assert.Null(await Database.SortedSetScoreAsync(Keys.Leases("cust"), "s1"));
+        var (admitted, _) = await Store.TryAcquireAsync("cust", "s2", Ttl, 1);
+        Assert.True(admitted, "the finalized session still holds the customer's only slot");
+    }
+
+    [Fact]
+    public async Task Sessions_admitted_while_redis_was_down_take_their_lease_at_the_first_renewal()
+    {
+        // s1: no record yet (its open record is still in the spool); s2: open record, no lease.
+        await Database.HashSetAsync(Keys.Session("cust", "s2"), "status", "open");
+
+        var held = await Store.RenewAsync("cust", ["s1", "s2"], Ttl);
+
+        Assert.Equal(2, held);
+        Assert.Equal(["s1", "s2"], (await Store.LiveAsync("cust")).Select(l => l.SessionId).Order());
+    }
+
+    [Fact]
+    public async Task Expiries_are_computed_on_redis_clock_from_the_ttl()
+    {
+        await Store.TryAcquireAsync("cust", "s1", Ttl, 0);
+        var acquired = (long)(await Database.SortedSetScoreAsync(Keys.Leases("cust"), "s1"))!.Value;
+        var redisNowMs = await RedisNowMsAsync();
+        Assert.InRange(acquired - redisNowMs, 29_000, 30_000);
+
+        await Store.RenewAsync("cust", ["s1"], TimeSpan.FromSeconds(60));
+        var renewed = (await Store.LiveAsync("cust")).Single();
+        Assert.InRange(renewed.ExpiresAtMs - await RedisNowMsAsync(), 59_000, 60_000);
+    }
+
+    [Fact]
+    public async Task Expired_and_live_leases_are_told_apart_by_redis_clock()
+    {
+        var redisNowMs = await RedisNowMsAsync();
+        await Database.SortedSetAddAsync(Keys.Leases("cust"), [new SortedSetEntry("gone", redisNowMs - 1_000), new SortedSetEntry("alive", redisNowMs + 60_000)]);
+
+        Assert.Equal(["gone"], await Store.ExpiredAsync("cust"));
+        Assert.Equal([("alive", redisNowMs + 60_000)], await Store.LiveAsync("cust"));
+
+        // An expired lease does not count toward the limit.
+        Assert.True((await Store.TryAcquireAsync("cust", "new", Ttl, 2)).Admitted);
+        Assert.False((await Store.TryAcquireAsync("cust", "third", Ttl, 2)).Admitted);
+    }
+
+    private async Task<long> RedisNowMsAsync()
+    {
+        var time = (RedisResult[])(await Database.ExecuteAsync("TIME"))!;
+        return ((long)time[0] * 1000) + ((long)time[1] / 1000);
+    }
+}
