@@ -17,19 +17,6 @@ namespace Proxy.Sessions;
 /// </summary>
 internal sealed partial class OrphanReaper : BackgroundService
 {
-    // KEYS: lock. ARGV: instance id, ttl ms. Takes the lock if free, extends it if ours; 1 when we hold it.
-    private const string LockScript = """
-        local holder = redis.call('GET', KEYS[1])
-        if not holder then
-          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-          return 1
-        elseif holder == ARGV[1] then
-          redis.call('PEXPIRE', KEYS[1], ARGV[2])
-          return 1
-        end
-        return 0
-        """;
-
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisConnectionState _connection;
     private readonly IOptionsMonitor<SessionControlOptions> _sessions;
@@ -81,9 +68,7 @@ internal sealed partial class OrphanReaper : BackgroundService
             return 0;
         }
 
-        var ttl = (long)(3 * _options.Value.ReaperInterval).TotalMilliseconds;
-        var held = (int)await _redis.GetDatabase().ScriptEvaluateAsync(LockScript, [_keys.ReaperLock], [_instance.Id, ttl]).ConfigureAwait(false);
-        if (held != 1)
+        if (!await RedisLock.TryHoldAsync(_redis.GetDatabase(), _keys.ReaperLock, _instance.Id, 3 * _options.Value.ReaperInterval).ConfigureAwait(false))
         {
             return 0;
         }
