@@ -3,6 +3,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Proxy.Forwarding;
 using Proxy.Hosting;
+using Proxy.Runtime;
 using Proxy.Sessions;
 using Proxy.Storage;
 

@@ -7,6 +7,7 @@ using Microsoft.Net.Http.Headers;
 using Proxy.Customers;
 using Proxy.Hosting;
 using Proxy.Metering;
+using Proxy.Runtime;
 using Proxy.Sessions;
 using Proxy.Storage;
 using Proxy.Telemetry;

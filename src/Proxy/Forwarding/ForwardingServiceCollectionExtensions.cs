@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Proxy.Hosting;
+using Proxy.Runtime;
 
 namespace Proxy.Forwarding;
 

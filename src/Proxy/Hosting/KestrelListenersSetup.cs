@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Proxy.Runtime;
 
 namespace Proxy.Hosting;
 

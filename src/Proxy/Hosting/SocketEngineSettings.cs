@@ -1,3 +1,5 @@
+using Proxy.Runtime;
+
 namespace Proxy.Hosting;
 
 /// <summary>

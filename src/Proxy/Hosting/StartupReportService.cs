@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Proxy.Admin;
 using Proxy.Customers;
 using Proxy.Forwarding;
+using Proxy.Runtime;
 using Proxy.Sessions;
 
 namespace Proxy.Hosting;

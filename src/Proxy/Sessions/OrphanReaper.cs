@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Proxy.Customers;
-using Proxy.Hosting;
 using Proxy.Metering;
+using Proxy.Runtime;
 using Proxy.Storage;
 using Proxy.Telemetry;
 using StackExchange.Redis;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Proxy.Hosting;
+using Proxy.Runtime;
 
 namespace Proxy.Sessions;
 

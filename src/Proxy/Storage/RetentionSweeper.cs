@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Proxy.Hosting;
+using Proxy.Runtime;
 using StackExchange.Redis;
 
 namespace Proxy.Storage;

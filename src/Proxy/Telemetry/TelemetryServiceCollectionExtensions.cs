@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using Proxy.Hosting;
+using Proxy.Runtime;
 
 namespace Proxy.Telemetry;
 

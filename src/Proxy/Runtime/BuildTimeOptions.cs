@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 
-namespace Proxy.Hosting;
+namespace Proxy.Runtime;
 
 /// <summary>
 /// Options read while the host is being built (Kestrel's listeners, the host's shutdown timeout), before start-up

@@ -3,9 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Proxy.Hosting;
+using Proxy.Runtime;
 using Proxy.Sessions;
 
-namespace Proxy.Tests.Hosting;
+namespace Proxy.Tests.Runtime;
 
 public sealed class ConfigurationSectionBindingTests
 {

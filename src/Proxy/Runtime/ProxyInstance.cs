@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Proxy.Hosting;
+namespace Proxy.Runtime;
 
 /// <summary>This process's identity in records and logs (<c>Instance:Id</c>; default host name plus a random
 /// suffix, so a restarted process is a new instance and its predecessor's sessions are recognisably orphaned).</summary>

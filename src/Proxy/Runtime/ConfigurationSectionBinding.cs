@@ -1,7 +1,7 @@
 using System.Reflection;
 using Microsoft.Extensions.Options;
 
-namespace Proxy.Hosting;
+namespace Proxy.Runtime;
 
 /// <summary>
 /// Binds an options class to its configuration section like <c>BindConfiguration</c>, except that a value the binder
