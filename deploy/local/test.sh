@@ -9,6 +9,7 @@ root="$(repo_root)"
 cd "$root"
 
 ensure_package redis-server redis-server
+ensure_package faketime faketime   # libfaketime: the clock-skew test runs a proxy whose wall clock is 30 s behind
 ensure_promtool
 ensure_nginx
 command -v node >/dev/null 2>&1 || fail "node (>= 20) is required for the SDK end-to-end tests"

@@ -178,7 +178,8 @@ public sealed class ShutdownTests
             Assert.False(r.GetProperty("estimated").GetBoolean(), r.GetRawText());
             Assert.Equal(1, streamed.GetValueOrDefault(r.GetProperty("session_id").GetString()!));
         });
-        await RecordLedger.AssertBooksBalanceAsync(second, redis.Database, customer, [.. sessions.Select(s => s.RequestId)]);
+        var books = await RecordLedger.AssertBooksBalanceAsync(second, redis.Database, customer, [.. sessions.Select(s => s.RequestId)]);
+        MeasurementLedger.FaultOutcome($"Sigterm_while_redis_is_unreachable ({outage})", Sessions, books);
     }
 
     private static async Task WaitForOpenRecordsAsync(ProxyServer proxy, string customer, int count)

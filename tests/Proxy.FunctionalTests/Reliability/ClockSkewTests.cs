@@ -10,7 +10,10 @@ namespace Proxy.FunctionalTests.Reliability;
 [Collection(GatewayTestGroup.Name)]
 public sealed class ClockSkewTests
 {
-    private const string FakeTimeLibrary = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+    // Debian's libfaketime (deploy/local/test.sh installs it), in the machine's multiarch directory.
+    private static readonly string FakeTimeLibrary = Directory.GetDirectories("/usr/lib")
+        .Select(d => Path.Combine(d, "faketime", "libfaketime.so.1"))
+        .FirstOrDefault(File.Exists) ?? "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
     private readonly GatewayFixture _gateway;
 
@@ -69,6 +72,7 @@ public sealed class ClockSkewTests
 
         await client.CloseAsync();
         var record = await honest.WaitForClosedRecordByRequestIdAsync("skewed-lease", requestId);
+        MeasurementLedger.FaultOutcome(nameof(A_session_on_an_instance_30_s_behind_is_not_reaped_and_counts_toward_the_limit), 1, await honest.ListSessionsAsync("skewed-lease"));
         Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
         Assert.False(record.GetProperty("estimated").GetBoolean());
     }

@@ -43,7 +43,9 @@ public sealed partial class AdmissionBurstTests
             Dispose(answers);
         }
 
-        await proxy.WaitForClosedRecordsAsync("burst-instance", Limit, TimeSpan.FromSeconds(30));
+        var records = await proxy.WaitForClosedRecordsAsync("burst-instance", Limit, TimeSpan.FromSeconds(30));
+        Assert.Equal(Limit, records.Length);
+        MeasurementLedger.FaultOutcome(nameof(Fifty_simultaneous_handshakes_against_an_instance_cap_of_ten_admit_exactly_ten), Limit, records);
     }
 
     [Fact]
@@ -78,6 +80,7 @@ public sealed partial class AdmissionBurstTests
         var records = await proxy.WaitForClosedRecordsAsync("burst-fail-open", Limit + 1, TimeSpan.FromSeconds(30));
         Assert.Equal(Limit + 1, records.Length);
         Assert.Equal(Limit + 1, records.Select(r => r.GetProperty("session_id").GetString()).Distinct().Count());
+        MeasurementLedger.FaultOutcome(nameof(Fifty_simultaneous_handshakes_against_a_customer_limit_of_ten_with_redis_down_admit_exactly_ten), Limit + 1, records);
     }
 
     /// <summary>Opens <see cref="Burst"/> connections, then sends every handshake at once; keeps the admitted ones

@@ -167,6 +167,8 @@ public sealed class RevocationTests
             Assert.Equal("proxy", record.GetProperty("close_initiator").GetString());
             await client.DisposeAsync();
         }
+
+        MeasurementLedger.FaultOutcome($"Revocation missed by one instance ({reason})", sessions.Count, await admin.ListSessionsAsync(customerId));
     }
 
     private static Task<string> RawUpgradeAsync(ProxyServer proxy, string secret) =>
