@@ -49,6 +49,13 @@ internal sealed class SpooledHeartbeats : IDisposable
                 all[customerId] = all.TryGetValue(customerId, out var earlier) ? [.. earlier.Where(e => !sessions.Any(s => s.SessionId == e.SessionId)), .. sessions] : sessions;
             }
 
+            if (all.Values.All(sessions => sessions.Count == 0))
+            {
+                // Nothing alive to remember (a session that ended has its final record spooled, which a beat cannot
+                // change): no file, no write per beat on an idle instance during an outage.
+                return;
+            }
+
             var temporary = _file + ".tmp";
             _files.WriteDurably(temporary, JsonSerializer.SerializeToUtf8Bytes(all, StorageJsonContext.Default.DictionaryStringListSessionHeartbeat));
             _files.Move(temporary, _file);

@@ -47,6 +47,17 @@ public sealed class SpooledHeartbeatsTests : IClassFixture<SessionRecordStoreTes
         Assert.Empty(Directory.GetFiles(_directory));
     }
 
+    [Fact]
+    public async Task An_instance_without_live_sessions_writes_no_file()
+    {
+        using var beats = new SpooledHeartbeats(_directory, SpoolFileSystem.Instance);
+        await beats.SaveAsync(new Dictionary<string, List<SessionHeartbeat>>());
+        await beats.SaveAsync(new Dictionary<string, List<SessionHeartbeat>> { ["acme"] = [] });
+
+        Assert.False(beats.HasPending);
+        Assert.Empty(Directory.GetFiles(_directory));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static SessionHeartbeat Beat(string sessionId, long lastSeenMs, string requestId) =>
