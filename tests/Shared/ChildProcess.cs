@@ -55,13 +55,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? RepositoryPaths.Root,
         };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        SetEnvironment(info, environment);
-
+        Configure(info, arguments, environment);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process, name, TimeSpan.Zero, logPath: null);
         process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
@@ -88,13 +82,8 @@ internal sealed class ChildProcess : IAsyncDisposable
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$LOAD_LOG\" 2>&1 </dev/null");
         info.ArgumentList.Add(fileName);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
         info.Environment["LOAD_LOG"] = logPath;
-        SetEnvironment(info, environment);
+        Configure(info, arguments, environment);
 
         var child = new ChildProcess(new Process { StartInfo = info }, name, TimeSpan.FromSeconds(30), logPath);
         if (!child._process.Start())
@@ -251,9 +240,14 @@ internal sealed class ChildProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>Variables set for the process; a null value removes one it would inherit.</summary>
-    private static void SetEnvironment(ProcessStartInfo info, IDictionary<string, string?>? environment)
+    /// <summary>Adds the arguments and sets the variables; a null value removes one the process would inherit.</summary>
+    private static void Configure(ProcessStartInfo info, IEnumerable<string> arguments, IDictionary<string, string?>? environment)
     {
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)
