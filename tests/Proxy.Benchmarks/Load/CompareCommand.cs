@@ -51,14 +51,20 @@ internal static class CompareCommand
         Console.Error.WriteLine($"compare: logs and generated configuration in {workDirectory}");
         var streaming = new List<StreamingResult>();
         var idle = new List<IdleResult>();
-        await using (var redis = await RedisProcess.StartAsync(workDirectory).ConfigureAwait(false))
+
+        // The generator's own socket tuning (see GeneratorRuntime) must not change how a target runs.
+        var launcher = ProcessLauncher.LoadRun(workDirectory, new Dictionary<string, string?> { [GeneratorRuntime.InlineCompletionsVariable] = null });
+
+        // Configured as deploy/local runs it: every write fsync'd to the append-only file, what the proxy's no-loss
+        // guarantee rests on.
+        await using (var redis = await RedisServer.LaunchAsync(launcher, durable: true).ConfigureAwait(false))
         {
             if (settings.Quick)
             {
                 // CI only checks that every path works: one stack per target carries all its runs.
                 foreach (var kind in settings.Targets)
                 {
-                    await using var stack = await StartAsync(kind, redis, workDirectory, settings).ConfigureAwait(false);
+                    await using var stack = await StartAsync(kind, redis, launcher, settings).ConfigureAwait(false);
                     foreach (var size in settings.Sizes)
                     {
                         streaming.Add(await RunStreamingAsync(stack.Target, size, settings).ConfigureAwait(false));
@@ -77,7 +83,7 @@ internal static class CompareCommand
                 {
                     foreach (var kind in settings.Targets)
                     {
-                        await using var stack = await StartAsync(kind, redis, workDirectory, settings).ConfigureAwait(false);
+                        await using var stack = await StartAsync(kind, redis, launcher, settings).ConfigureAwait(false);
                         streaming.Add(await RunStreamingAsync(stack.Target, size, settings).ConfigureAwait(false));
                     }
                 }
@@ -86,7 +92,7 @@ internal static class CompareCommand
                 {
                     foreach (var kind in settings.Targets)
                     {
-                        await using var stack = await StartAsync(kind, redis, workDirectory, settings).ConfigureAwait(false);
+                        await using var stack = await StartAsync(kind, redis, launcher, settings).ConfigureAwait(false);
                         idle.Add(await RunIdleAsync(stack.Target, settings).ConfigureAwait(false));
                     }
                 }
@@ -185,10 +191,10 @@ internal static class CompareCommand
         return environment;
     }
 
-    private static async Task<TargetStack> StartAsync(TargetKind kind, RedisProcess redis, string workDirectory, CompareSettings settings)
+    private static async Task<TargetStack> StartAsync(TargetKind kind, RedisServer redis, ProcessLauncher launcher, CompareSettings settings)
     {
         Console.Error.WriteLine($"== {TargetStack.NameOf(kind)}: starting");
-        var stack = await TargetStack.StartAsync(kind, redis, workDirectory, settings.ProxyEnvironment).ConfigureAwait(false);
+        var stack = await TargetStack.StartAsync(kind, redis, launcher, settings.ProxyEnvironment).ConfigureAwait(false);
         try
         {
             await WarmUpAsync(stack.Target, settings).ConfigureAwait(false);

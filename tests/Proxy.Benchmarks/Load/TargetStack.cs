@@ -1,11 +1,23 @@
+using System.Security.Cryptography;
+
 namespace Proxy.Benchmarks.Load;
 
 /// <summary>
 /// The processes behind one target, started fresh for each run so that no run inherits another's heap or
-/// connections: an emulator, plus the proxy or nginx in front of it. Redis is shared by the whole comparison.
+/// connections: an emulator, plus the proxy (as in production: Production environment, real Redis, metering, idle
+/// timers, logging at its defaults) or nginx in front of it. Redis is shared by the whole comparison.
 /// </summary>
 internal sealed class TargetStack : IAsyncDisposable
 {
+    private const string CustomerId = "load";
+
+    // One line per connection would be thousands of lines per run; warnings and errors still show.
+    private static readonly Dictionary<string, string> EmulatorSettings = new() { ["Logging:LogLevel:Proxy.Emulator"] = "Warning" };
+
+    // Idle timers stay on (30 s, "messages"); KeepAlive counts as activity so the idle run's sessions, which send
+    // nothing else, are held rather than closed. Streaming sessions are active anyway.
+    private static readonly Dictionary<string, string> ProxySettings = new() { ["Sessions:KeepAliveIsActivity"] = "true" };
+
     private readonly List<IAsyncDisposable> _processes;
 
     private TargetStack(LoadTarget target, List<IAsyncDisposable> processes)
@@ -24,28 +36,34 @@ internal sealed class TargetStack : IAsyncDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    public static async Task<TargetStack> StartAsync(TargetKind kind, RedisProcess redis, string workDirectory, IReadOnlyDictionary<string, string> proxyEnvironment)
+    public static async Task<TargetStack> StartAsync(TargetKind kind, RedisServer redis, ProcessLauncher launcher, IReadOnlyDictionary<string, string> proxyEnvironment)
     {
         var processes = new List<IAsyncDisposable>();
         try
         {
-            var emulator = await EmulatorProcess.StartAsync(workDirectory, "emulator-" + NameOf(kind)).ConfigureAwait(false);
+            var emulator = await EmulatorServer.StartAsync(launcher, "emulator-" + NameOf(kind),
+                ["load-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))], EmulatorSettings).ConfigureAwait(false);
             processes.Add(emulator);
             LoadTarget target;
             switch (kind)
             {
                 case TargetKind.Direct:
-                    target = new LoadTarget(NameOf(kind), AgentUrl(emulator.Port), emulator.ApiKey, () => [emulator.ProcessId]);
+                    var emulatorId = emulator.Process.Id;
+                    target = new LoadTarget(NameOf(kind), AgentUrl(emulator.Port), emulator.ApiKey, () => [emulatorId]);
                     break;
                 case TargetKind.Proxy:
-                    var proxy = await ProxyProcess.StartAsync(workDirectory, redis, emulator, proxyEnvironment).ConfigureAwait(false);
+                    var proxy = await ProxyServer.StartAsync(launcher, redis.Configuration, emulator.WebSocketUrl, emulator.ApiKey, ProxySettings,
+                        proxyEnvironment.ToDictionary(e => e.Key, e => (string?)e.Value)).ConfigureAwait(false);
                     processes.Add(proxy);
-                    target = new LoadTarget(NameOf(kind), AgentUrl(proxy.Port), proxy.Key, () => [proxy.ProcessId]);
+                    var key = await IssueKeyAsync(proxy).ConfigureAwait(false);
+                    var proxyId = proxy.Process.Id;
+                    target = new LoadTarget(NameOf(kind), AgentUrl(proxy.ProxyUrl.Port), key, () => [proxyId]);
                     break;
                 case TargetKind.Nginx:
-                    var nginx = await NginxProcess.StartAsync(workDirectory, emulator).ConfigureAwait(false);
+                    var nginx = await NginxServer.StartAsync(launcher, emulator.Port).ConfigureAwait(false);
                     processes.Add(nginx);
-                    target = new LoadTarget(NameOf(kind), AgentUrl(nginx.Port), emulator.ApiKey, () => ProcessMeter.WithChildren(nginx.MasterProcessId));
+                    var masterId = nginx.Process.Id;
+                    target = new LoadTarget(NameOf(kind), AgentUrl(nginx.Port), emulator.ApiKey, () => ProcessMeter.WithChildren(masterId));
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(kind));
@@ -61,6 +79,15 @@ internal sealed class TargetStack : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => DisposeAllAsync(_processes);
+
+    /// <summary>One customer, with a key issued through the admin API once the proxy takes sessions.</summary>
+    private static async Task<string> IssueKeyAsync(ProxyServer proxy)
+    {
+        await proxy.WaitUntilReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        await proxy.PutCustomerAsync(CustomerId, new { name = "Load test" }).ConfigureAwait(false);
+        var (_, key) = await proxy.IssueKeyAsync(CustomerId).ConfigureAwait(false);
+        return key;
+    }
 
     private static Uri AgentUrl(int port) => new($"ws://127.0.0.1:{port}/v1/agent/converse");
 

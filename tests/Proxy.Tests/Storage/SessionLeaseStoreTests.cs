@@ -1,4 +1,3 @@
-using Proxy.FunctionalTests.Infrastructure;
 using Proxy.Storage;
 using StackExchange.Redis;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using Proxy.FunctionalTests.Infrastructure;
 using Proxy.Metering;
 using Proxy.Storage;
 using StackExchange.Redis;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Proxy.Benchmarks.Load;
+namespace Proxy.TestSupport;
 
 /// <summary>The hard limit on open files that the targets inherit from this process (/proc/self/limits).</summary>
 internal static class OpenFileLimit

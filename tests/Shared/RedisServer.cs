@@ -1,18 +1,20 @@
+using System.Globalization;
 using StackExchange.Redis;
 
-namespace Proxy.FunctionalTests.Infrastructure;
+namespace Proxy.TestSupport;
 
-/// <summary>A real redis-server on a free loopback port with its own temporary directory.</summary>
+/// <summary>A real redis-server on a free loopback port with its own directory.</summary>
 internal sealed class RedisServer : IAsyncDisposable
 {
+    private readonly ProcessLauncher _launcher;
     private readonly string _directory;
-    private ChildProcess? _process;
-
     private readonly bool _durable;
     private readonly string[] _extraArguments;
+    private ChildProcess? _process;
 
-    private RedisServer(int port, string directory, bool durable, string[] extraArguments)
+    private RedisServer(ProcessLauncher launcher, int port, string directory, bool durable, string[] extraArguments)
     {
+        _launcher = launcher;
         Port = port;
         _directory = directory;
         _durable = durable;
@@ -23,20 +25,27 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public string Configuration => $"127.0.0.1:{Port}";
 
+    /// <summary>The test's own client; null for a load run's Redis, which nothing but the proxy talks to.</summary>
     public IConnectionMultiplexer? Connection { get; private set; }
 
     public IDatabase Database => Connection!.GetDatabase();
 
-    /// <summary>Starts a Redis; a <paramref name="durable"/> one fsyncs every write to its append-only file, as the
-    /// proxy's zero-loss guarantee requires, so it survives kill -9 with everything it acknowledged.
-    /// <paramref name="extraArguments"/> go on redis-server's command line (e.g. <c>--maxmemory-policy allkeys-lru</c>).</summary>
+    /// <summary>Starts a Redis for a test, with <see cref="Connection"/> connected. A <paramref name="durable"/> one
+    /// fsyncs every write to its append-only file, as the proxy's zero-loss guarantee requires, so it survives kill -9
+    /// with everything it acknowledged. <paramref name="extraArguments"/> go on redis-server's command line (e.g.
+    /// <c>--maxmemory-policy allkeys-lru</c>).</summary>
     public static async Task<RedisServer> StartAsync(bool durable = false, params string[] extraArguments)
     {
-        var executable = FindExecutable();
-        var directory = Directory.CreateTempSubdirectory("dgproxy-redis-").FullName;
-        var server = new RedisServer(FreePort.Next(), directory, durable, extraArguments);
-        await server.LaunchAsync(executable).ConfigureAwait(false);
+        var server = await LaunchAsync(ProcessLauncher.Tests, durable, extraArguments).ConfigureAwait(false);
         server.Connection = await ConnectionMultiplexer.ConnectAsync(server.Configuration).ConfigureAwait(false);
+        return server;
+    }
+
+    /// <summary>Starts a Redis without a client of its own.</summary>
+    public static async Task<RedisServer> LaunchAsync(ProcessLauncher launcher, bool durable, params string[] extraArguments)
+    {
+        var server = new RedisServer(launcher, FreePort.Next(), launcher.CreateDirectory("redis"), durable, extraArguments);
+        await server.RunAsync().ConfigureAwait(false);
         return server;
     }
 
@@ -57,7 +66,7 @@ internal sealed class RedisServer : IAsyncDisposable
     public Task ThawAsync() => _process!.SignalAsync("CONT");
 
     /// <summary>Starts Redis again on the same port and directory.</summary>
-    public Task RestartAsync() => LaunchAsync(FindExecutable());
+    public Task RestartAsync() => RunAsync();
 
     public async ValueTask DisposeAsync()
     {
@@ -71,22 +80,14 @@ internal sealed class RedisServer : IAsyncDisposable
             await _process.DisposeAsync().ConfigureAwait(false);
         }
 
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        _launcher.ReleaseDirectory(_directory);
     }
 
-    private async Task LaunchAsync(string executable)
+    private async Task RunAsync()
     {
-        _process = ChildProcess.Start("redis-server", executable,
-            ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory,
+        _process = _launcher.Start("redis", Executables.Find("redis-server", "redis-server"),
+            ["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory,
              "--save", "", "--appendonly", _durable ? "yes" : "no", "--appendfsync", "always", "--protected-mode", "yes", .. _extraArguments]);
         await _process.WaitForLineAsync("Ready to accept connections", TimeSpan.FromSeconds(20)).ConfigureAwait(false);
     }
-
-    private static string FindExecutable() => Executables.Find("redis-server", "redis-server");
 }
