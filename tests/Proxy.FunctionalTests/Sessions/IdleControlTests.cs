@@ -243,6 +243,8 @@ public sealed class IdleControlTests
     [InlineData("""{"idle_timeout":"00:00:30"}""")]
     [InlineData("""[1,2]""")]
     [InlineData("""{"idle_timeout_ms":"30000"}""")]
+    [InlineData("""{"idle_warning_lead_ms":9223372036854775807}""")]
+    [InlineData("""{"idle_timeout_ms":1000,"max_concurrent_sessions":-1}""")]
     public async Task Invalid_settings_are_refused_with_400_and_change_nothing(string body)
     {
         var proxy = _gateway.Proxy;
