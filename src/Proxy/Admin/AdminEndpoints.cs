@@ -12,7 +12,7 @@ internal static class AdminEndpoints
             .AddEndpointFilter<StorageUnavailableFilter>()
             .MapCustomerEndpoints()
             .MapSessionEndpoints()
-            .MapSessionSettingsEndpoints()
+            .MapCustomerSettingsEndpoints()
             .MapInstanceEndpoints();
         return app;
     }

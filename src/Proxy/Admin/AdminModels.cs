@@ -27,10 +27,9 @@ internal sealed record InstanceInfo(
     string InstanceId, string Environment, string UpstreamUrl, IReadOnlyList<string> ConfigFiles, int LiveSessions,
     bool RedisConnected, string SpoolDirectory, long SpoolPendingBytes);
 
-internal sealed record SessionSettingsValues(
-    long? IdleTimeoutMs, string? IdleMode, long? MaxDurationMs, long? IdleWarningLeadMs, long? MaxDurationWarningLeadMs, int? MaxConcurrentSessions);
-
-internal sealed record CustomerSettingsView(string CustomerId, SessionSettingsValues Overrides, SessionSettingsValues Effective);
+/// <summary>A customer's settings by their admin names (null: inherited), and the values in force; each setting
+/// renders itself (<see cref="Customers.CustomerSetting"/>).</summary>
+internal sealed record CustomerSettingsView(string CustomerId, System.Text.Json.Nodes.JsonObject Overrides, System.Text.Json.Nodes.JsonObject Effective);
 
 internal sealed record LiveSessionView(
     string SessionId, string CustomerId, string KeyId, string InstanceId, string? ClientSessionId, string? DeepgramRequestId,

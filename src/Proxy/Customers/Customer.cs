@@ -15,6 +15,6 @@ internal sealed record Customer
 
     public bool HasUpstreamKey { get; init; }
 
-    /// <summary>The customer's own session-control settings (null fields inherit the defaults).</summary>
-    public Sessions.SessionSettingsOverrides Settings { get; init; } = Sessions.SessionSettingsOverrides.None;
+    /// <summary>The customer's own settings (a setting not in them inherits its default).</summary>
+    public CustomerSettings Settings { get; init; } = CustomerSettings.None;
 }

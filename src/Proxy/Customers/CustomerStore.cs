@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Proxy.Sessions;
 using Proxy.Storage;
 using StackExchange.Redis;
 
@@ -28,12 +27,15 @@ internal sealed class CustomerStore
     private const int MaxCachedKeyHashes = 10_000;
     private readonly ConcurrentDictionary<string, string> _hashByKeyId = new(StringComparer.Ordinal);
 
-    // KEYS: customer hash. ARGV: n, n field names to clear, then field/value pairs to set. Atomic, so a live session
-    // reloading the settings never sees half of a change.
+    // KEYS: customer hash. ARGV: the settings' field prefix, then field/value pairs to set. Clears every settings
+    // field first (also one a retired setting left). Atomic, so a live session reloading the settings never sees half
+    // of a change.
     private const string ReplaceSettingsScript = """
-        local n = tonumber(ARGV[1])
-        redis.call('HDEL', KEYS[1], unpack(ARGV, 2, n + 1))
-        if #ARGV > n + 1 then redis.call('HSET', KEYS[1], unpack(ARGV, n + 2)) end
+        local prefix = ARGV[1]
+        for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+            if string.sub(field, 1, #prefix) == prefix then redis.call('HDEL', KEYS[1], field) end
+        end
+        if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
         return 1
         """;
 
@@ -94,7 +96,7 @@ internal sealed class CustomerStore
             Disabled = fields.GetValueOrDefault("disabled") == "1",
             CreatedAtMs = ParseLong(fields.GetValueOrDefault("created_at_ms")) ?? 0,
             HasUpstreamKey = !string.IsNullOrEmpty(upstreamKey),
-            Settings = CustomerSettingsFields.Read(fields),
+            Settings = CustomerSettings.FromHash(fields),
         };
         return (customer, string.IsNullOrEmpty(upstreamKey) ? null : upstreamKey);
     }
@@ -245,16 +247,14 @@ internal sealed class CustomerStore
         return (key, fields.GetValueOrDefault("hash") ?? string.Empty);
     }
 
-    /// <summary>Replaces all of the customer's session-control overrides at once.</summary>
-    public Task ReplaceSettingsAsync(string customerId, SessionSettingsOverrides settings)
+    /// <summary>Replaces all of the customer's settings at once.</summary>
+    public Task ReplaceSettingsAsync(string customerId, CustomerSettings settings)
     {
-        var entries = CustomerSettingsFields.Write(settings);
-        var args = new List<RedisValue>(CustomerSettingsFields.All.Length + 1 + (entries.Count * 2)) { CustomerSettingsFields.All.Length };
-        args.AddRange(CustomerSettingsFields.All.Select(f => (RedisValue)f));
-        foreach (var entry in entries)
+        var args = new List<RedisValue> { CustomerSettings.RedisFieldPrefix };
+        foreach (var (name, storedText) in settings.Stored)
         {
-            args.Add(entry.Name);
-            args.Add(entry.Value);
+            args.Add(CustomerSettings.RedisFieldPrefix + name);
+            args.Add(storedText);
         }
 
         return Database.ScriptEvaluateAsync(ReplaceSettingsScript, [_keys.Customer(customerId)], [.. args]);

@@ -53,6 +53,6 @@ internal sealed class StartupReportService : IHostedService
             ListenerStartupLog.NoDefaultUpstreamKey(_logger);
         }
 
-        SessionControlLog.LeadsShortened(_logger, _services.GetRequiredService<SessionPolicyResolver>().ShortenedLeads(SessionSettingsOverrides.None));
+        SessionControlLog.LeadsShortened(_logger, _services.GetRequiredService<SessionPolicyResolver>().ShortenedLeads(CustomerSettings.None));
     }
 }

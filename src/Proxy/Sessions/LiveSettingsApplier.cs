@@ -32,7 +32,7 @@ internal sealed class LiveSettingsApplier
     public void Apply(string customerId, Customer? customer, bool log)
     {
         var sessions = _registry.OfCustomer(customerId);
-        var policy = _resolver.Resolve(customer?.Settings ?? SessionSettingsOverrides.None);
+        var policy = _resolver.Resolve(customer?.Settings ?? CustomerSettings.None);
         var changed = 0;
         foreach (var session in sessions)
         {

@@ -1,3 +1,5 @@
+using Proxy.Customers;
+
 namespace Proxy.Sessions;
 
 internal static partial class SessionControlLog
@@ -49,10 +51,8 @@ internal static partial class SessionControlLog
     {
         foreach (var lead in shortened)
         {
-            var (leadKey, limitKey) = lead.Limit == WarnedLimit.IdleTimeout
-                ? ("Sessions:IdleWarningLead", "Sessions:IdleTimeout")
-                : ("Sessions:MaxDurationWarningLead", "Sessions:MaxDuration");
-            ConfiguredLeadShortened(logger, leadKey, lead.Lead, limitKey, lead.LimitValue, lead.Effective);
+            var (leadSetting, limitSetting) = Settings(lead.Limit);
+            ConfiguredLeadShortened(logger, leadSetting.ConfigKey!, lead.Lead, limitSetting.ConfigKey!, lead.LimitValue, lead.Effective);
         }
     }
 
@@ -61,13 +61,15 @@ internal static partial class SessionControlLog
     {
         foreach (var lead in shortened)
         {
-            var (leadSetting, limitSetting) = lead.Limit == WarnedLimit.IdleTimeout
-                ? ("idle_warning_lead_ms", "idle_timeout_ms")
-                : ("max_duration_warning_lead_ms", "max_duration_ms");
+            var (leadSetting, limitSetting) = Settings(lead.Limit);
             var (leadMs, limitMs, effectiveMs) = ((long)lead.Lead.TotalMilliseconds, (long)lead.LimitValue.TotalMilliseconds, (long)lead.Effective.TotalMilliseconds);
-            CustomerLeadShortened(logger, customerId, leadSetting, leadMs, limitSetting, limitMs, effectiveMs);
+            CustomerLeadShortened(logger, customerId, leadSetting.Name, leadMs, limitSetting.Name, limitMs, effectiveMs);
         }
     }
+
+    private static (CustomerSetting Lead, CustomerSetting Limit) Settings(WarnedLimit limit) => limit == WarnedLimit.IdleTimeout
+        ? (SessionSettings.IdleWarningLead.Setting, SessionSettings.IdleTimeout.Setting)
+        : (SessionSettings.MaxDurationWarningLead.Setting, SessionSettings.MaxDuration.Setting);
 
     [LoggerMessage(EventId = 5012, Level = LogLevel.Warning, Message = "Could not unsubscribe from the control channel while stopping (Redis unreachable); its connection closes with the process: {Reason}")]
     public static partial void UnsubscribeFailed(ILogger logger, string reason);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Customers;
 
 namespace Proxy.Sessions;
 
@@ -14,23 +15,21 @@ internal sealed class SessionPolicyResolver
 
     public SessionControlOptions Options => _options.CurrentValue;
 
-    public SessionPolicy Defaults => Resolve(SessionSettingsOverrides.None);
+    public SessionPolicy Defaults => Resolve(CustomerSettings.None);
 
-    public SessionPolicy Resolve(SessionSettingsOverrides overrides)
+    public SessionPolicy Resolve(CustomerSettings overrides)
     {
         var o = _options.CurrentValue;
-        // The configured mode was validated at start; an unparsable one cannot get here.
-        var defaultMode = IdleModes.TryParse(o.IdleMode, out var mode) ? mode : IdleMode.Messages;
         var (idleTimeout, idleLead) = Idle(overrides, o);
         var (maxDuration, maxDurationLead) = MaxDuration(overrides, o);
         return new SessionPolicy
         {
             IdleTimeout = idleTimeout,
-            IdleMode = overrides.IdleMode ?? defaultMode,
+            IdleMode = SessionSettings.IdleMode.Resolve(overrides, o),
             MaxDuration = maxDuration,
             IdleWarningLead = WarningLead.Fit(idleLead, idleTimeout),
             MaxDurationWarningLead = WarningLead.Fit(maxDurationLead, maxDuration),
-            MaxConcurrentSessions = overrides.MaxConcurrentSessions ?? o.MaxConcurrentSessionsPerCustomer,
+            MaxConcurrentSessions = SessionSettings.MaxConcurrentSessions.Resolve(overrides, o),
             KeepAliveIsActivity = o.KeepAliveIsActivity,
             PingIsActivity = o.PingIsActivity,
         };
@@ -38,7 +37,7 @@ internal sealed class SessionPolicyResolver
 
     /// <summary>The warning leads, set in the configuration or inherited by these overrides, that are shortened
     /// because they are not shorter than their limit; empty when none is.</summary>
-    public List<ShortenedLead> ShortenedLeads(SessionSettingsOverrides overrides)
+    public List<ShortenedLead> ShortenedLeads(CustomerSettings overrides)
     {
         var o = _options.CurrentValue;
         var shortened = new List<ShortenedLead>(2);
@@ -47,28 +46,11 @@ internal sealed class SessionPolicyResolver
         return shortened;
     }
 
-    /// <summary>Problems with these overrides once applied on the defaults; empty when they are valid.</summary>
-    public List<string> Validate(SessionSettingsOverrides overrides)
-    {
-        var errors = new List<string>();
-        var policy = Resolve(overrides);
-        Add(errors, SessionControlOptionsValidator.LimitError("idle_timeout_ms", policy.IdleTimeout));
-        Add(errors, SessionControlOptionsValidator.LimitError("max_duration_ms", policy.MaxDuration));
-        Add(errors, SessionControlOptionsValidator.LeadError("idle_warning_lead_ms", policy.IdleWarningLead));
-        Add(errors, SessionControlOptionsValidator.LeadError("max_duration_warning_lead_ms", policy.MaxDurationWarningLead));
-        if (policy.MaxConcurrentSessions is < 0 or > 100_000)
-        {
-            errors.Add($"max_concurrent_sessions must be 0 (unlimited) to 100000 (got {policy.MaxConcurrentSessions}).");
-        }
+    private static (TimeSpan Limit, TimeSpan Lead) Idle(CustomerSettings overrides, SessionControlOptions o) =>
+        (SessionSettings.IdleTimeout.Resolve(overrides, o), SessionSettings.IdleWarningLead.Resolve(overrides, o));
 
-        return errors;
-    }
-
-    private static (TimeSpan Limit, TimeSpan Lead) Idle(SessionSettingsOverrides overrides, SessionControlOptions o) =>
-        (overrides.IdleTimeout ?? o.IdleTimeout, overrides.IdleWarningLead ?? o.IdleWarningLead);
-
-    private static (TimeSpan Limit, TimeSpan Lead) MaxDuration(SessionSettingsOverrides overrides, SessionControlOptions o) =>
-        (overrides.MaxDuration ?? o.MaxDuration, overrides.MaxDurationWarningLead ?? o.MaxDurationWarningLead);
+    private static (TimeSpan Limit, TimeSpan Lead) MaxDuration(CustomerSettings overrides, SessionControlOptions o) =>
+        (SessionSettings.MaxDuration.Resolve(overrides, o), SessionSettings.MaxDurationWarningLead.Resolve(overrides, o));
 
     private static void AddShortened(List<ShortenedLead> shortened, WarnedLimit limit, (TimeSpan Limit, TimeSpan Lead) pair)
     {
@@ -76,14 +58,6 @@ internal sealed class SessionPolicyResolver
         if (effective != pair.Lead)
         {
             shortened.Add(new ShortenedLead(limit, pair.Lead, pair.Limit, effective));
-        }
-    }
-
-    private static void Add(List<string> errors, string? error)
-    {
-        if (error is not null)
-        {
-            errors.Add(error);
         }
     }
 }

@@ -243,6 +243,8 @@ public sealed class IdleControlTests
     [InlineData("""{"idle_timeout":"00:00:30"}""")]
     [InlineData("""[1,2]""")]
     [InlineData("""{"idle_timeout_ms":"30000"}""")]
+    [InlineData("""{"idle_warning_lead_ms":9223372036854775807}""")]
+    [InlineData("""{"idle_timeout_ms":1000,"max_concurrent_sessions":-1}""")]
     public async Task Invalid_settings_are_refused_with_400_and_change_nothing(string body)
     {
         var proxy = _gateway.Proxy;
@@ -285,6 +287,11 @@ public sealed class IdleControlTests
         Assert.Equal(30_000, view.GetProperty("effective").GetProperty("idle_timeout_ms").GetInt64());
         Assert.Equal(600_000, view.GetProperty("effective").GetProperty("max_duration_ms").GetInt64());
         Assert.Equal(0, view.GetProperty("effective").GetProperty("max_concurrent_sessions").GetInt32());
+        string[] names = ["idle_timeout_ms", "idle_mode", "max_duration_ms", "idle_warning_lead_ms", "max_duration_warning_lead_ms", "max_concurrent_sessions"];
+        Assert.Equal(names, view.GetProperty("overrides").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(names, view.GetProperty("effective").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(10_000, view.GetProperty("effective").GetProperty("idle_warning_lead_ms").GetInt64());
+        Assert.Equal("messages", view.GetProperty("effective").GetProperty("idle_mode").GetString());
     }
 
     private static Task<(AgentTestClient Client, string RequestId)> OpenAsync(ProxyServer proxy, string secret) =>

@@ -232,25 +232,24 @@ public sealed class SessionControlOptionsValidatorTests
         Assert.Equal(
             [
                 "Sessions:IdleTimeout", "Sessions:MaxDuration", "Sessions:IdleWarningLead", "Sessions:MaxDurationWarningLead",
-                "Sessions:IdleMode", "Sessions:CloseGrace", "Sessions:DrainTimeout", "Sessions:SweepInterval",
-                "Sessions:HeartbeatInterval", "Sessions:LeaseTtl", "Sessions:MaxConcurrentSessionsPerCustomer",
-                "Sessions:MaxConcurrentSessionsPerInstance",
+                "Sessions:MaxConcurrentSessionsPerCustomer", "Sessions:IdleMode", "Sessions:CloseGrace", "Sessions:DrainTimeout",
+                "Sessions:SweepInterval", "Sessions:HeartbeatInterval", "Sessions:LeaseTtl", "Sessions:MaxConcurrentSessionsPerInstance",
             ],
             result.Failures!.Select(f => f[..f.IndexOf(' ', StringComparison.Ordinal)]));
     }
 
     [Fact]
-    public void Limit_and_lead_helpers_name_the_key_they_are_given()
+    public void Limit_and_lead_rules_name_the_configuration_key_and_show_its_value()
     {
-        Assert.Null(SessionControlOptionsValidator.LimitError("idle_timeout_ms", TimeSpan.Zero));
+        Assert.Null(SessionSettings.IdleTimeout.ConfiguredError(new SessionControlOptions { IdleTimeout = TimeSpan.Zero }));
         Assert.Equal(
-            "idle_timeout_ms must be 0 (off) or between 1 second and 24 hours (got 00:00:00.5000000).",
-            SessionControlOptionsValidator.LimitError("idle_timeout_ms", TimeSpan.FromMilliseconds(500)));
-        Assert.Null(SessionControlOptionsValidator.LeadError("lead", TimeSpan.Zero));
-        Assert.Null(SessionControlOptionsValidator.LeadError("lead", TimeSpan.FromDays(2)));
+            "Sessions:IdleTimeout must be 0 (off) or between 1 second and 24 hours (got 00:00:00.5000000).",
+            SessionSettings.IdleTimeout.ConfiguredError(new SessionControlOptions { IdleTimeout = TimeSpan.FromMilliseconds(500) }));
+        Assert.Null(SessionSettings.IdleWarningLead.ConfiguredError(new SessionControlOptions { IdleWarningLead = TimeSpan.Zero }));
+        Assert.Null(SessionSettings.IdleWarningLead.ConfiguredError(new SessionControlOptions { IdleWarningLead = TimeSpan.FromDays(2) }));
         Assert.Equal(
-            "lead must be 0 (no warning) or more (got -00:00:01).",
-            SessionControlOptionsValidator.LeadError("lead", TimeSpan.FromSeconds(-1)));
+            "Sessions:IdleWarningLead must be 0 (no warning) or more (got -00:00:01).",
+            SessionSettings.IdleWarningLead.ConfiguredError(new SessionControlOptions { IdleWarningLead = TimeSpan.FromSeconds(-1) }));
     }
 
     private static ValidateOptionsResult Validate(SessionControlOptions options) =>

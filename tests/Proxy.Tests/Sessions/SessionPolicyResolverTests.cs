@@ -1,3 +1,4 @@
+using Proxy.Customers;
 using Proxy.Sessions;
 using Proxy.Tests.TestSupport;
 
@@ -33,7 +34,7 @@ public sealed class SessionPolicyResolverTests
             KeepAliveIsActivity = true,
             PingIsActivity = true,
         };
-        Assert.Equal(expected, resolver.Resolve(SessionSettingsOverrides.None));
+        Assert.Equal(expected, resolver.Resolve(CustomerSettings.None));
         Assert.Equal(expected, resolver.Defaults);
         Assert.Same(_options.CurrentValue, resolver.Options);
     }
@@ -60,15 +61,7 @@ public sealed class SessionPolicyResolverTests
     {
         var resolver = new SessionPolicyResolver(_options);
 
-        var policy = resolver.Resolve(new SessionSettingsOverrides
-        {
-            IdleTimeout = TimeSpan.FromMinutes(2),
-            IdleMode = IdleMode.Audio,
-            MaxDuration = TimeSpan.FromMinutes(30),
-            IdleWarningLead = TimeSpan.FromSeconds(20),
-            MaxDurationWarningLead = TimeSpan.FromMinutes(5),
-            MaxConcurrentSessions = 50,
-        });
+        var policy = resolver.Resolve(Overrides(idleTimeout: TimeSpan.FromMinutes(2), idleMode: IdleMode.Audio, maxDuration: TimeSpan.FromMinutes(30), idleWarningLead: TimeSpan.FromSeconds(20), maxDurationWarningLead: TimeSpan.FromMinutes(5), maxConcurrentSessions: 50));
 
         Assert.Equal(TimeSpan.FromMinutes(2), policy.IdleTimeout);
         Assert.Equal(IdleMode.Audio, policy.IdleMode);
@@ -87,14 +80,7 @@ public sealed class SessionPolicyResolverTests
     {
         var resolver = new SessionPolicyResolver(_options);
 
-        var policy = resolver.Resolve(new SessionSettingsOverrides
-        {
-            IdleTimeout = TimeSpan.Zero,
-            MaxDuration = TimeSpan.Zero,
-            IdleWarningLead = TimeSpan.Zero,
-            MaxDurationWarningLead = TimeSpan.Zero,
-            MaxConcurrentSessions = 0,
-        });
+        var policy = resolver.Resolve(Overrides(idleTimeout: TimeSpan.Zero, maxDuration: TimeSpan.Zero, idleWarningLead: TimeSpan.Zero, maxDurationWarningLead: TimeSpan.Zero, maxConcurrentSessions: 0));
 
         Assert.Equal(TimeSpan.Zero, policy.IdleTimeout);
         Assert.Equal(TimeSpan.Zero, policy.MaxDuration);
@@ -108,7 +94,7 @@ public sealed class SessionPolicyResolverTests
     {
         var resolver = new SessionPolicyResolver(_options);
 
-        var policy = resolver.Resolve(new SessionSettingsOverrides { IdleMode = IdleMode.Any, MaxDuration = TimeSpan.FromMinutes(60) });
+        var policy = resolver.Resolve(Overrides(idleMode: IdleMode.Any, maxDuration: TimeSpan.FromMinutes(60)));
 
         Assert.Equal(resolver.Defaults with { IdleMode = IdleMode.Any, MaxDuration = TimeSpan.FromMinutes(60) }, policy);
     }
@@ -145,54 +131,6 @@ public sealed class SessionPolicyResolverTests
         Assert.Equal(IdleMode.Audio, resolver.Defaults.IdleMode);
     }
 
-    [Fact]
-    public void Valid_overrides_have_no_errors()
-    {
-        var resolver = new SessionPolicyResolver(_options);
-
-        Assert.Empty(resolver.Validate(SessionSettingsOverrides.None));
-        Assert.Empty(resolver.Validate(new SessionSettingsOverrides
-        {
-            IdleTimeout = TimeSpan.FromSeconds(1),
-            IdleWarningLead = TimeSpan.FromMilliseconds(999),
-            MaxDuration = TimeSpan.FromHours(24),
-            MaxDurationWarningLead = TimeSpan.FromHours(1),
-            MaxConcurrentSessions = 100_000,
-        }));
-        Assert.Empty(resolver.Validate(new SessionSettingsOverrides { IdleTimeout = TimeSpan.Zero, MaxDuration = TimeSpan.Zero }));
-    }
-
-    [Theory]
-    [InlineData(999)]
-    [InlineData(-1)]
-    [InlineData(86_400_001)]
-    public void An_idle_timeout_outside_the_limits_names_idle_timeout_ms(long ms)
-    {
-        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides
-        {
-            IdleTimeout = TimeSpan.FromMilliseconds(ms),
-            IdleWarningLead = TimeSpan.Zero,
-        });
-
-        var error = Assert.Single(errors);
-        Assert.StartsWith("idle_timeout_ms must be 0 (off) or between 1 second and 24 hours", error, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData(500)]
-    [InlineData(90_000_000)]
-    public void A_max_duration_outside_the_limits_names_max_duration_ms(long ms)
-    {
-        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides
-        {
-            MaxDuration = TimeSpan.FromMilliseconds(ms),
-            MaxDurationWarningLead = TimeSpan.Zero,
-        });
-
-        var error = Assert.Single(errors);
-        Assert.StartsWith("max_duration_ms must be 0 (off) or between 1 second and 24 hours", error, StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData(3_000, 10_000, 1_500)]
     [InlineData(10_000, 10_000, 5_000)]
@@ -224,11 +162,10 @@ public sealed class SessionPolicyResolverTests
     public void A_customer_timeout_under_the_inherited_lead_is_accepted_and_the_lead_is_half_the_timeout()
     {
         var resolver = new SessionPolicyResolver(_options);
-        var overrides = new SessionSettingsOverrides { IdleTimeout = TimeSpan.FromSeconds(3), MaxDuration = TimeSpan.FromSeconds(4) };
+        var overrides = Overrides(idleTimeout: TimeSpan.FromSeconds(3), maxDuration: TimeSpan.FromSeconds(4));
 
         var policy = resolver.Resolve(overrides);
 
-        Assert.Empty(resolver.Validate(overrides));
         Assert.Equal(TimeSpan.FromMilliseconds(1_500), policy.IdleWarningLead);
         Assert.Equal(TimeSpan.FromSeconds(2), policy.MaxDurationWarningLead);
     }
@@ -237,11 +174,10 @@ public sealed class SessionPolicyResolverTests
     public void A_customer_lead_not_shorter_than_the_inherited_timeout_is_half_of_it()
     {
         var resolver = new SessionPolicyResolver(_options);
-        var overrides = new SessionSettingsOverrides { IdleWarningLead = TimeSpan.FromSeconds(45), MaxDurationWarningLead = TimeSpan.FromHours(3) };
+        var overrides = Overrides(idleWarningLead: TimeSpan.FromSeconds(45), maxDurationWarningLead: TimeSpan.FromHours(3));
 
         var policy = resolver.Resolve(overrides);
 
-        Assert.Empty(resolver.Validate(overrides));
         Assert.Equal(TimeSpan.FromSeconds(15), policy.IdleWarningLead);
         Assert.Equal(TimeSpan.FromMinutes(57.5), policy.MaxDurationWarningLead);
     }
@@ -251,54 +187,25 @@ public sealed class SessionPolicyResolverTests
     {
         var resolver = new SessionPolicyResolver(_options);
 
-        Assert.Empty(resolver.ShortenedLeads(SessionSettingsOverrides.None));
-        var shortened = Assert.Single(resolver.ShortenedLeads(new SessionSettingsOverrides { IdleTimeout = TimeSpan.FromSeconds(3) }));
+        Assert.Empty(resolver.ShortenedLeads(CustomerSettings.None));
+        var shortened = Assert.Single(resolver.ShortenedLeads(Overrides(idleTimeout: TimeSpan.FromSeconds(3))));
         Assert.Equal(new ShortenedLead(WarnedLimit.IdleTimeout, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(1_500)), shortened);
 
         _options.CurrentValue.MaxDuration = TimeSpan.FromSeconds(30);
-        var configured = Assert.Single(resolver.ShortenedLeads(SessionSettingsOverrides.None));
+        var configured = Assert.Single(resolver.ShortenedLeads(CustomerSettings.None));
         Assert.Equal(new ShortenedLead(WarnedLimit.MaxDuration, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(15)), configured);
     }
 
-    [Fact]
-    public void A_negative_lead_is_an_error()
+    internal static CustomerSettings Overrides(
+        TimeSpan? idleTimeout = null, IdleMode? idleMode = null, TimeSpan? maxDuration = null, TimeSpan? idleWarningLead = null,
+        TimeSpan? maxDurationWarningLead = null, int? maxConcurrentSessions = null)
     {
-        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides
-        {
-            IdleWarningLead = TimeSpan.FromSeconds(-1),
-            MaxDurationWarningLead = TimeSpan.FromSeconds(-1),
-        });
-
-        Assert.Equal(2, errors.Count);
-        Assert.StartsWith("idle_warning_lead_ms", errors[0], StringComparison.Ordinal);
-        Assert.StartsWith("max_duration_warning_lead_ms", errors[1], StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData(-1)]
-    [InlineData(100_001)]
-    public void Max_concurrent_sessions_outside_0_to_100000_names_max_concurrent_sessions(int value)
-    {
-        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides { MaxConcurrentSessions = value });
-
-        var error = Assert.Single(errors);
-        Assert.Equal($"max_concurrent_sessions must be 0 (unlimited) to 100000 (got {value}).", error);
-    }
-
-    [Fact]
-    public void Every_problem_is_reported_at_once()
-    {
-        var errors = new SessionPolicyResolver(_options).Validate(new SessionSettingsOverrides
-        {
-            IdleTimeout = TimeSpan.FromHours(25),
-            MaxDuration = TimeSpan.FromMilliseconds(10),
-            IdleWarningLead = TimeSpan.FromHours(-1),
-            MaxDurationWarningLead = TimeSpan.FromSeconds(-1),
-            MaxConcurrentSessions = -5,
-        });
-
-        Assert.Equal(
-            ["idle_timeout_ms", "max_duration_ms", "idle_warning_lead_ms", "max_duration_warning_lead_ms", "max_concurrent_sessions"],
-            errors.Select(e => e[..e.IndexOf(' ', StringComparison.Ordinal)]));
+        var settings = CustomerSettings.None;
+        settings = SessionSettings.IdleTimeout.Set(settings, idleTimeout);
+        settings = SessionSettings.IdleMode.Set(settings, idleMode);
+        settings = SessionSettings.MaxDuration.Set(settings, maxDuration);
+        settings = SessionSettings.IdleWarningLead.Set(settings, idleWarningLead);
+        settings = SessionSettings.MaxDurationWarningLead.Set(settings, maxDurationWarningLead);
+        return SessionSettings.MaxConcurrentSessions.Set(settings, maxConcurrentSessions);
     }
 }

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Proxy.Customers;
+using Proxy.Sessions;
+
+namespace Proxy.Admin;
+
+/// <summary>A customer's own settings: PUT replaces them, PATCH changes some (null removes one); every change reaches
+/// the customer's live sessions on every instance. Parsing, checking and showing each setting is its description's
+/// job (<see cref="CustomerSetting"/>); this only knows which settings there are.</summary>
+internal static class CustomerSettingsEndpoints
+{
+    // Every per-customer setting, in the order the API shows them. A feature with settings of its own (budgets) adds
+    // its table here and its effective values in View.
+    private static readonly Dictionary<string, CustomerSetting> Known =
+        SessionSettings.All.Select(s => s.Setting).ToDictionary(s => s.Name, StringComparer.Ordinal);
+
+    private static readonly string KnownNames = string.Join(", ", Known.Keys);
+
+    public static RouteGroupBuilder MapCustomerSettingsEndpoints(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/customers/{customerId}/settings", GetAsync);
+        admin.MapPut("/customers/{customerId}/settings", (string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel, ILoggerFactory loggers) =>
+            ChangeAsync(customerId, request, store, resolver, channel, loggers, merge: false));
+        admin.MapPatch("/customers/{customerId}/settings", (string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel, ILoggerFactory loggers) =>
+            ChangeAsync(customerId, request, store, resolver, channel, loggers, merge: true));
+        return admin;
+    }
+
+    private static async Task<IResult> GetAsync(string customerId, CustomerStore store, SessionPolicyResolver resolver)
+    {
+        if (CustomerEndpoints.InvalidCustomerId(customerId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var customer = await store.GetAsync(customerId).ConfigureAwait(false);
+        return customer is null
+            ? AdminResults.NotFound($"No customer '{customerId}'.")
+            : AdminResults.Json(View(customerId, customer.Settings, resolver), AdminJsonContext.Default.CustomerSettingsView);
+    }
+
+    private static async Task<IResult> ChangeAsync(string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel, ILoggerFactory loggers, bool merge)
+    {
+        if (CustomerEndpoints.InvalidCustomerId(customerId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var customer = await store.GetAsync(customerId).ConfigureAwait(false);
+        if (customer is null)
+        {
+            return AdminResults.NotFound($"No customer '{customerId}'.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            return Invalid($"The body is not valid JSON: {ex.Message}");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return Invalid($"The body must be a JSON object with any of: {KnownNames}.");
+            }
+
+            var (settings, errors) = Apply(merge ? customer.Settings : CustomerSettings.None, document.RootElement);
+            if (errors.Count > 0)
+            {
+                return Invalid(string.Join(" ", errors));
+            }
+
+            await store.ReplaceSettingsAsync(customerId, settings).ConfigureAwait(false);
+            await channel.PublishAsync(new ControlMessage { Kind = ControlMessage.SettingsChanged, CustomerId = customerId }).ConfigureAwait(false);
+            // Once per change, and only what the customer's own settings shortened: the configuration's was logged at start.
+            var shortened = resolver.ShortenedLeads(settings);
+            shortened.RemoveAll(resolver.ShortenedLeads(CustomerSettings.None).Contains);
+            SessionControlLog.LeadsShortened(loggers.CreateLogger(typeof(CustomerSettingsEndpoints)), customerId, shortened);
+            return AdminResults.Json(View(customerId, settings, resolver), AdminJsonContext.Default.CustomerSettingsView);
+        }
+    }
+
+    /// <summary>The body's changes on top of <paramref name="current"/>, or every problem with them at once.</summary>
+    private static (CustomerSettings Settings, List<string> Errors) Apply(CustomerSettings current, JsonElement body)
+    {
+        var settings = current;
+        var errors = new List<string>();
+        foreach (var property in body.EnumerateObject())
+        {
+            if (!Known.TryGetValue(property.Name, out var setting))
+            {
+                errors.Add($"Unknown setting '{property.Name}'; known: {KnownNames}.");
+            }
+            else if (property.Value.ValueKind == JsonValueKind.Null)
+            {
+                settings = settings.With(setting, null);
+            }
+            else if (setting.TryParse(property.Value, out var storedText, out var error))
+            {
+                settings = settings.With(setting, storedText);
+            }
+            else
+            {
+                errors.Add(error);
+            }
+        }
+
+        return (settings, errors);
+    }
+
+    private static CustomerSettingsView View(string customerId, CustomerSettings overrides, SessionPolicyResolver resolver)
+    {
+        var policy = resolver.Resolve(overrides);
+        var overridden = new JsonObject();
+        var effective = new JsonObject();
+        foreach (var session in SessionSettings.All)
+        {
+            overridden[session.Setting.Name] = session.Setting.OverrideJson(overrides);
+            effective[session.Setting.Name] = session.EffectiveJson(policy);
+        }
+
+        return new CustomerSettingsView(customerId, overridden, effective);
+    }
+
+    private static IResult Invalid(string message) => AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_settings", message);
+}
