@@ -403,7 +403,7 @@ internal sealed class AgentSession : IDisposable
 
     public FrameProtocolError ProtocolError { get; private set; }
 
-    public SessionRecord ToOpenRecord() => BuildRecord(final: false);
+    public SessionRecord ToOpenRecord() => SessionRecordBuilder.Build(Facts(final: false));
 
     /// <summary>The final record. Call after the tunnel has ended; a side that never reported its end ends now.</summary>
     public SessionRecord ToFinalRecord()
@@ -414,7 +414,7 @@ internal sealed class AgentSession : IDisposable
         }
 
         MarkEnded(TunnelSide.Client);
-        return BuildRecord(final: true);
+        return SessionRecordBuilder.Build(Facts(final: true));
     }
 
     public void Dispose()
@@ -423,9 +423,38 @@ internal sealed class AgentSession : IDisposable
         UpstreamParser.Dispose();
     }
 
-    private SessionRecord BuildRecord(bool final)
+    private SessionFacts Facts(bool final)
     {
         var upstreamOpenedAtMs = Volatile.Read(ref _upstreamOpenedAtMs);
+        var facts = new SessionFacts
+        {
+            SessionId = Identity.SessionId,
+            ClientSessionId = Identity.ClientSessionId,
+            CustomerId = Identity.CustomerId,
+            KeyId = Identity.KeyId,
+            PlanId = Identity.PlanId,
+            InstanceId = Identity.InstanceId,
+            DeepgramRequestId = DeepgramRequestId,
+            Settings = Settings,
+            ClientOpenedAtMs = ClientOpenedAtMs,
+            UpstreamOpenedAtMs = NullIfZero(upstreamOpenedAtMs),
+            FramesIn = Inbound.Frames,
+            FramesOut = Outbound.Frames,
+            BytesIn = Inbound.Bytes,
+            BytesOut = Outbound.Bytes,
+            ClientAudioBytes = Inbound.BinaryPayloadBytes,
+        };
+
+        return final ? facts with
+        {
+            LastActivityMs = LastActivityMs(),
+            UpstreamStatus = NullIfZero(_upstreamStatus),
+            End = End(upstreamOpenedAtMs != 0),
+        } : facts;
+    }
+
+    private SessionEnd End(bool upstreamOpened)
+    {
         long clientClosedAtMs;
         long upstreamClosedAtMs;
         long upstreamClosedTimestamp;
@@ -436,56 +465,14 @@ internal sealed class AgentSession : IDisposable
             upstreamClosedTimestamp = _upstreamClosedTimestamp;
         }
 
-        long? durationMs = null;
-        if (final && upstreamOpenedAtMs != 0)
-        {
-            durationMs = BillingRules.ToMilliseconds(_time.GetElapsedTime(_upstreamOpenedTimestamp, upstreamClosedTimestamp));
-        }
-
-        var settings = Settings;
-        var record = new SessionRecord
-        {
-            SessionId = Identity.SessionId,
-            ClientSessionId = Identity.ClientSessionId,
-            CustomerId = Identity.CustomerId,
-            KeyId = Identity.KeyId,
-            PlanId = Identity.PlanId,
-            InstanceId = Identity.InstanceId,
-            DeepgramRequestId = DeepgramRequestId,
-            AgentConfigId = settings?.AgentConfigId,
-            ClientOpenedAtMs = ClientOpenedAtMs,
-            UpstreamOpenedAtMs = NullIfZero(upstreamOpenedAtMs),
-            FramesIn = Inbound.Frames,
-            FramesOut = Outbound.Frames,
-            BytesIn = Inbound.Bytes,
-            BytesOut = Outbound.Bytes,
-            AudioMsIn = BillingRules.AudioMs(Inbound.BinaryPayloadBytes, settings?.InputEncoding, settings?.InputSampleRate),
-            ListenModel = settings?.ListenModel,
-            ThinkProvider = settings?.ThinkProvider,
-            ThinkModel = settings?.ThinkModel,
-            SpeakModel = settings?.SpeakModel,
-            Tags = settings?.Tags ?? [],
-            Status = SessionStatus.Open,
-            LastSeenMs = upstreamOpenedAtMs != 0 ? upstreamOpenedAtMs : ClientOpenedAtMs,
-        };
-
-        if (!final)
-        {
-            return record;
-        }
-
         var firstClose = (CloseOrigin)Volatile.Read(ref _firstCloseFrom);
-        var policy = Policy;
-        var lastActivity = policy.LastActivity(Activity);
-        return record with
+        return new SessionEnd
         {
-            LastActivityMs = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_time.GetElapsedTime(lastActivity).TotalMilliseconds,
             UpstreamClosedAtMs = NullIfZero(upstreamClosedAtMs),
             ClientClosedAtMs = clientClosedAtMs,
-            DurationMs = durationMs,
-            BillableMs = BillingRules.BillableMs(durationMs),
+            UpstreamConnected = upstreamOpened ? _time.GetElapsedTime(_upstreamOpenedTimestamp, upstreamClosedTimestamp) : null,
             CloseReason = CloseReason(firstClose),
-            CloseCode = upstreamOpenedAtMs == 0 ? null : firstClose == CloseOrigin.None ? WebSocketCloseCodes.AbnormalClosure : _closeCode,
+            CloseCode = firstClose == CloseOrigin.None ? WebSocketCloseCodes.AbnormalClosure : _closeCode,
             CloseInitiator = firstClose switch
             {
                 CloseOrigin.Client => CloseInitiators.Client,
@@ -493,11 +480,12 @@ internal sealed class AgentSession : IDisposable
                 CloseOrigin.Proxy => CloseInitiators.Proxy,
                 _ => CloseInitiators.None,
             },
-            UpstreamStatus = NullIfZero(_upstreamStatus),
-            Status = SessionStatus.Closed,
-            LastSeenMs = clientClosedAtMs,
         };
     }
+
+    /// <summary>The last traffic that counted as activity under the current policy, as a wall-clock instant.</summary>
+    private long LastActivityMs() =>
+        _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_time.GetElapsedTime(Policy.LastActivity(Activity)).TotalMilliseconds;
 
     private string CloseReason(CloseOrigin firstClose)
     {
