@@ -114,9 +114,6 @@ internal sealed class AgentSession : IDisposable
     /// <summary>Supervisor bookkeeping: the max-duration warning went out.</summary>
     internal bool MaxDurationWarningSent { get; set; }
 
-    /// <summary>The pending write of the open record, awaited before the final one so they land in order.</summary>
-    public Task? OpenRecordWrite { get; set; }
-
     public WebSocketFrameParser ParserFor(TunnelSide from) => from == TunnelSide.Client ? ClientParser : UpstreamParser;
 
     public DirectionMeter MeterFor(TunnelSide from) => from == TunnelSide.Client ? Inbound : Outbound;
