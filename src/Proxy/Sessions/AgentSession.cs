@@ -108,11 +108,36 @@ internal sealed class AgentSession : IDisposable
     /// <summary>Set once the proxy decided to end the session itself.</summary>
     public ProxyCloseRequest? ProxyClose => Volatile.Read(ref _proxyClose);
 
-    /// <summary>Supervisor bookkeeping: the idle period (its last activity) a warning was sent for.</summary>
-    internal long IdleWarningSentFor { get; set; }
+    /// <summary>The idle period (its last activity) a warning was sent for; 0 when none under the current policy.</summary>
+    internal long IdleWarningSentFor { get; private set; }
 
-    /// <summary>Supervisor bookkeeping: the max-duration warning went out.</summary>
-    internal bool MaxDurationWarningSent { get; set; }
+    /// <summary>The max-duration warning went out under the current policy.</summary>
+    internal bool MaxDurationWarningSent { get; private set; }
+
+    /// <summary>True once per idle period (the one that began at <paramref name="lastActivity"/>): the caller sends
+    /// its warning. A new policy gets its own.</summary>
+    internal bool TryClaimIdleWarning(long lastActivity)
+    {
+        if (IdleWarningSentFor == lastActivity)
+        {
+            return false;
+        }
+
+        IdleWarningSentFor = lastActivity;
+        return true;
+    }
+
+    /// <summary>True the first time under the current policy: the caller sends the max-duration warning.</summary>
+    internal bool TryClaimMaxDurationWarning()
+    {
+        if (MaxDurationWarningSent)
+        {
+            return false;
+        }
+
+        MaxDurationWarningSent = true;
+        return true;
+    }
 
     public WebSocketFrameParser ParserFor(TunnelSide from) => from == TunnelSide.Client ? ClientParser : UpstreamParser;
 
