@@ -480,11 +480,13 @@ internal sealed class AgentSession : IDisposable
         long clientClosedAtMs;
         long upstreamClosedAtMs;
         long upstreamClosedTimestamp;
+        TunnelSide firstEnded;
         lock (_endGate)
         {
             clientClosedAtMs = _clientClosedAtMs;
             upstreamClosedAtMs = _upstreamClosedAtMs;
             upstreamClosedTimestamp = _upstreamClosedTimestamp;
+            firstEnded = (TunnelSide)_firstEndedSide;
         }
 
         var firstClose = (CloseOrigin)Volatile.Read(ref _firstCloseFrom);
@@ -493,54 +495,15 @@ internal sealed class AgentSession : IDisposable
             UpstreamClosedAtMs = NullIfZero(upstreamClosedAtMs),
             ClientClosedAtMs = clientClosedAtMs,
             UpstreamConnected = upstreamOpened ? _time.GetElapsedTime(_upstreamOpenedTimestamp, upstreamClosedTimestamp) : null,
-            CloseReason = CloseReason(firstClose),
-            CloseCode = firstClose == CloseOrigin.None ? WebSocketCloseCodes.AbnormalClosure : _closeCode,
-            CloseInitiator = firstClose switch
-            {
-                CloseOrigin.Client => CloseInitiators.Client,
-                CloseOrigin.Upstream => CloseInitiators.Upstream,
-                CloseOrigin.Proxy => CloseInitiators.Proxy,
-                _ => CloseInitiators.None,
-            },
+            CloseReason = SessionCloseRules.Reason(firstClose, ProxyClose, UpstreamOpened, firstEnded),
+            CloseCode = SessionCloseRules.Code(firstClose, _closeCode),
+            CloseInitiator = SessionCloseRules.Initiator(firstClose),
         };
     }
 
     /// <summary>The last traffic that counted as activity under the current policy, as a wall-clock instant.</summary>
     private long LastActivityMs() =>
         _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_time.GetElapsedTime(Policy.LastActivity(Activity)).TotalMilliseconds;
-
-    private string CloseReason(CloseOrigin firstClose)
-    {
-        // The proxy's decision names the reason when it came first, or when it cut a session before any Close.
-        if (ProxyClose is { } proxyClose && firstClose is CloseOrigin.Proxy or CloseOrigin.None)
-        {
-            return proxyClose.CloseReason;
-        }
-
-        if (!UpstreamOpened)
-        {
-            return CloseReasons.UpstreamError;
-        }
-
-        return firstClose switch
-        {
-            CloseOrigin.Client => CloseReasons.ClientClosed,
-            CloseOrigin.Upstream => CloseReasons.UpstreamClosed,
-
-            // No Close frame: whichever connection dropped first is at fault.
-            _ => FirstEndedSide() == TunnelSide.Upstream
-                ? CloseReasons.UpstreamError
-                : CloseReasons.ClientError,
-        };
-    }
-
-    private TunnelSide FirstEndedSide()
-    {
-        lock (_endGate)
-        {
-            return (TunnelSide)_firstEndedSide;
-        }
-    }
 
     private static long? NullIfZero(long value) => value == 0 ? null : value;
 
