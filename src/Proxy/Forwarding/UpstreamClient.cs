@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Proxy.Metering;
+using Proxy.Sessions;
 
 namespace Proxy.Forwarding;
 

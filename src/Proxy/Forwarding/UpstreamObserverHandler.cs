@@ -1,5 +1,4 @@
 using System.Net;
-using Proxy.Metering;
 using Proxy.Sessions;
 
 namespace Proxy.Forwarding;

@@ -9,7 +9,6 @@ internal static class MeteringServiceCollectionExtensions
     {
         services.AddOptions<MeteringOptions>().BindSection(MeteringOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MeteringOptions>, MeteringOptionsValidator>();
-        services.AddSingleton<SessionRecorder>();
         return services;
     }
 }

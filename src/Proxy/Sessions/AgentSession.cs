@@ -108,14 +108,36 @@ internal sealed class AgentSession : IDisposable
     /// <summary>Set once the proxy decided to end the session itself.</summary>
     public ProxyCloseRequest? ProxyClose => Volatile.Read(ref _proxyClose);
 
-    /// <summary>Supervisor bookkeeping: the idle period (its last activity) a warning was sent for.</summary>
-    internal long IdleWarningSentFor { get; set; }
+    /// <summary>The idle period (its last activity) a warning was sent for; 0 when none under the current policy.</summary>
+    internal long IdleWarningSentFor { get; private set; }
 
-    /// <summary>Supervisor bookkeeping: the max-duration warning went out.</summary>
-    internal bool MaxDurationWarningSent { get; set; }
+    /// <summary>The max-duration warning went out under the current policy.</summary>
+    internal bool MaxDurationWarningSent { get; private set; }
 
-    /// <summary>The pending write of the open record, awaited before the final one so they land in order.</summary>
-    public Task? OpenRecordWrite { get; set; }
+    /// <summary>True once per idle period (the one that began at <paramref name="lastActivity"/>): the caller sends
+    /// its warning. A new policy gets its own.</summary>
+    internal bool TryClaimIdleWarning(long lastActivity)
+    {
+        if (IdleWarningSentFor == lastActivity)
+        {
+            return false;
+        }
+
+        IdleWarningSentFor = lastActivity;
+        return true;
+    }
+
+    /// <summary>True the first time under the current policy: the caller sends the max-duration warning.</summary>
+    internal bool TryClaimMaxDurationWarning()
+    {
+        if (MaxDurationWarningSent)
+        {
+            return false;
+        }
+
+        MaxDurationWarningSent = true;
+        return true;
+    }
 
     public WebSocketFrameParser ParserFor(TunnelSide from) => from == TunnelSide.Client ? ClientParser : UpstreamParser;
 
@@ -403,7 +425,7 @@ internal sealed class AgentSession : IDisposable
 
     public FrameProtocolError ProtocolError { get; private set; }
 
-    public SessionRecord ToOpenRecord() => BuildRecord(final: false);
+    public SessionRecord ToOpenRecord() => SessionRecordBuilder.Build(Facts(final: false));
 
     /// <summary>The final record. Call after the tunnel has ended; a side that never reported its end ends now.</summary>
     public SessionRecord ToFinalRecord()
@@ -414,7 +436,7 @@ internal sealed class AgentSession : IDisposable
         }
 
         MarkEnded(TunnelSide.Client);
-        return BuildRecord(final: true);
+        return SessionRecordBuilder.Build(Facts(final: true));
     }
 
     public void Dispose()
@@ -423,27 +445,10 @@ internal sealed class AgentSession : IDisposable
         UpstreamParser.Dispose();
     }
 
-    private SessionRecord BuildRecord(bool final)
+    private SessionFacts Facts(bool final)
     {
         var upstreamOpenedAtMs = Volatile.Read(ref _upstreamOpenedAtMs);
-        long clientClosedAtMs;
-        long upstreamClosedAtMs;
-        long upstreamClosedTimestamp;
-        lock (_endGate)
-        {
-            clientClosedAtMs = _clientClosedAtMs;
-            upstreamClosedAtMs = _upstreamClosedAtMs;
-            upstreamClosedTimestamp = _upstreamClosedTimestamp;
-        }
-
-        long? durationMs = null;
-        if (final && upstreamOpenedAtMs != 0)
-        {
-            durationMs = BillingRules.ToMilliseconds(_time.GetElapsedTime(_upstreamOpenedTimestamp, upstreamClosedTimestamp));
-        }
-
-        var settings = Settings;
-        var record = new SessionRecord
+        var facts = new SessionFacts
         {
             SessionId = Identity.SessionId,
             ClientSessionId = Identity.ClientSessionId,
@@ -452,85 +457,53 @@ internal sealed class AgentSession : IDisposable
             PlanId = Identity.PlanId,
             InstanceId = Identity.InstanceId,
             DeepgramRequestId = DeepgramRequestId,
-            AgentConfigId = settings?.AgentConfigId,
+            Settings = Settings,
             ClientOpenedAtMs = ClientOpenedAtMs,
             UpstreamOpenedAtMs = NullIfZero(upstreamOpenedAtMs),
             FramesIn = Inbound.Frames,
             FramesOut = Outbound.Frames,
             BytesIn = Inbound.Bytes,
             BytesOut = Outbound.Bytes,
-            AudioMsIn = BillingRules.AudioMs(Inbound.BinaryPayloadBytes, settings?.InputEncoding, settings?.InputSampleRate),
-            ListenModel = settings?.ListenModel,
-            ThinkProvider = settings?.ThinkProvider,
-            ThinkModel = settings?.ThinkModel,
-            SpeakModel = settings?.SpeakModel,
-            Tags = settings?.Tags ?? [],
-            Status = SessionStatus.Open,
-            LastSeenMs = upstreamOpenedAtMs != 0 ? upstreamOpenedAtMs : ClientOpenedAtMs,
+            ClientAudioBytes = Inbound.BinaryPayloadBytes,
         };
 
-        if (!final)
+        return final ? facts with
         {
-            return record;
+            LastActivityMs = LastActivityMs(),
+            UpstreamStatus = NullIfZero(_upstreamStatus),
+            End = End(upstreamOpenedAtMs != 0),
+        } : facts;
+    }
+
+    private SessionEnd End(bool upstreamOpened)
+    {
+        long clientClosedAtMs;
+        long upstreamClosedAtMs;
+        long upstreamClosedTimestamp;
+        TunnelSide firstEnded;
+        lock (_endGate)
+        {
+            clientClosedAtMs = _clientClosedAtMs;
+            upstreamClosedAtMs = _upstreamClosedAtMs;
+            upstreamClosedTimestamp = _upstreamClosedTimestamp;
+            firstEnded = (TunnelSide)_firstEndedSide;
         }
 
         var firstClose = (CloseOrigin)Volatile.Read(ref _firstCloseFrom);
-        var policy = Policy;
-        var lastActivity = policy.LastActivity(Activity);
-        return record with
+        return new SessionEnd
         {
-            LastActivityMs = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_time.GetElapsedTime(lastActivity).TotalMilliseconds,
             UpstreamClosedAtMs = NullIfZero(upstreamClosedAtMs),
             ClientClosedAtMs = clientClosedAtMs,
-            DurationMs = durationMs,
-            BillableMs = BillingRules.BillableMs(durationMs),
-            CloseReason = CloseReason(firstClose),
-            CloseCode = upstreamOpenedAtMs == 0 ? null : firstClose == CloseOrigin.None ? WebSocketCloseCodes.AbnormalClosure : _closeCode,
-            CloseInitiator = firstClose switch
-            {
-                CloseOrigin.Client => CloseInitiators.Client,
-                CloseOrigin.Upstream => CloseInitiators.Upstream,
-                CloseOrigin.Proxy => CloseInitiators.Proxy,
-                _ => CloseInitiators.None,
-            },
-            UpstreamStatus = NullIfZero(_upstreamStatus),
-            Status = SessionStatus.Closed,
-            LastSeenMs = clientClosedAtMs,
+            UpstreamConnected = upstreamOpened ? _time.GetElapsedTime(_upstreamOpenedTimestamp, upstreamClosedTimestamp) : null,
+            CloseReason = SessionCloseRules.Reason(firstClose, ProxyClose, UpstreamOpened, firstEnded),
+            CloseCode = SessionCloseRules.Code(firstClose, _closeCode),
+            CloseInitiator = SessionCloseRules.Initiator(firstClose),
         };
     }
 
-    private string CloseReason(CloseOrigin firstClose)
-    {
-        // The proxy's decision names the reason when it came first, or when it cut a session before any Close.
-        if (ProxyClose is { } proxyClose && firstClose is CloseOrigin.Proxy or CloseOrigin.None)
-        {
-            return proxyClose.CloseReason;
-        }
-
-        if (!UpstreamOpened)
-        {
-            return CloseReasons.UpstreamError;
-        }
-
-        return firstClose switch
-        {
-            CloseOrigin.Client => CloseReasons.ClientClosed,
-            CloseOrigin.Upstream => CloseReasons.UpstreamClosed,
-
-            // No Close frame: whichever connection dropped first is at fault.
-            _ => FirstEndedSide() == TunnelSide.Upstream
-                ? CloseReasons.UpstreamError
-                : CloseReasons.ClientError,
-        };
-    }
-
-    private TunnelSide FirstEndedSide()
-    {
-        lock (_endGate)
-        {
-            return (TunnelSide)_firstEndedSide;
-        }
-    }
+    /// <summary>The last traffic that counted as activity under the current policy, as a wall-clock instant.</summary>
+    private long LastActivityMs() =>
+        _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_time.GetElapsedTime(Policy.LastActivity(Activity)).TotalMilliseconds;
 
     private static long? NullIfZero(long value) => value == 0 ? null : value;
 

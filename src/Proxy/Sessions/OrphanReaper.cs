@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Proxy.Customers;
+using Proxy.Forwarding;
 using Proxy.Metering;
 using Proxy.Runtime;
 using Proxy.Storage;
@@ -116,24 +117,23 @@ internal sealed partial class OrphanReaper : BackgroundService
         return reaped;
     }
 
-    /// <summary>The final record of a session nobody is left to measure: closed at its last sign of life.</summary>
+    /// <summary>The final record of a session nobody is left to measure: closed at its last sign of life, by nobody
+    /// (no Close was seen), the connection taken as dropped.</summary>
     internal static SessionRecord Estimate(SessionRecord open)
     {
         var lastSeen = open.LastSeenMs ?? open.UpstreamOpenedAtMs ?? open.ClientOpenedAtMs;
-        long? duration = open.UpstreamOpenedAtMs is { } opened ? Math.Max(0, lastSeen - opened) : null;
-        return open with
+        return SessionRecordBuilder.Build(SessionFacts.FromRecord(open) with
         {
-            UpstreamClosedAtMs = open.UpstreamOpenedAtMs is null ? null : lastSeen,
-            ClientClosedAtMs = lastSeen,
-            DurationMs = duration,
-            BillableMs = BillingRules.BillableMs(duration),
-            CloseReason = CloseReasons.Orphaned,
-            CloseCode = open.UpstreamOpenedAtMs is null ? null : 1006,
-            CloseInitiator = CloseInitiators.None,
-            Status = SessionStatus.Closed,
-            LastSeenMs = lastSeen,
-            Estimated = true,
-        };
+            End = new SessionEnd
+            {
+                UpstreamClosedAtMs = open.UpstreamOpenedAtMs is null ? null : lastSeen,
+                ClientClosedAtMs = lastSeen,
+                CloseReason = CloseReasons.Orphaned,
+                CloseCode = WebSocketCloseCodes.AbnormalClosure,
+                CloseInitiator = CloseInitiators.None,
+                Estimated = true,
+            },
+        });
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -95,9 +95,8 @@ internal sealed class SessionSupervisor : BackgroundService
             return true;
         }
 
-        if (policy.MaxDurationWarningLead > TimeSpan.Zero && !session.MaxDurationWarningSent && age >= policy.MaxDuration - policy.MaxDurationWarningLead)
+        if (policy.MaxDurationWarningLead > TimeSpan.Zero && age >= policy.MaxDuration - policy.MaxDurationWarningLead && session.TryClaimMaxDurationWarning())
         {
-            session.MaxDurationWarningSent = true;
             Warn(session, AgentControlMessages.MaxDurationWarning,
                 $"The session reaches its maximum duration of {ProxyCloseRequests.Describe(policy.MaxDuration)} in {ProxyCloseRequests.Describe(policy.MaxDuration - age)} and will then be closed.");
         }
@@ -121,9 +120,8 @@ internal sealed class SessionSupervisor : BackgroundService
         }
 
         // One warning per idle period: activity after it starts a new period, and the warning may come again.
-        if (policy.IdleWarningLead > TimeSpan.Zero && session.IdleWarningSentFor != lastActivity && idle >= policy.IdleTimeout - policy.IdleWarningLead)
+        if (policy.IdleWarningLead > TimeSpan.Zero && idle >= policy.IdleTimeout - policy.IdleWarningLead && session.TryClaimIdleWarning(lastActivity))
         {
-            session.IdleWarningSentFor = lastActivity;
             _metrics.IdleWarningSent();
             Warn(session, AgentControlMessages.IdleWarning,
                 $"No activity for {ProxyCloseRequests.Describe(idle)}: the session will be closed in {ProxyCloseRequests.Describe(policy.IdleTimeout - idle)} unless it is used.");

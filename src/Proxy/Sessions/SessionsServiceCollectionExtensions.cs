@@ -39,6 +39,7 @@ internal static class SessionsServiceCollectionExtensions
         });
 
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<SessionRecorder>();
         services.AddSingleton<SessionPolicyResolver>();
         services.AddSingleton<SessionCloser>();
         services.AddSingleton<LiveSettingsApplier>();

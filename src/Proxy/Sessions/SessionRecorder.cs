@@ -1,8 +1,9 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
-using Proxy.Sessions;
+using Proxy.Metering;
 using Proxy.Storage;
 
-namespace Proxy.Metering;
+namespace Proxy.Sessions;
 
 /// <summary>Turns a session's life into its records: the open record when the upstream accepts, the final one when
 /// the tunnel is gone, with their log lines.</summary>
@@ -10,6 +11,9 @@ internal sealed class SessionRecorder
 {
     private readonly RecordWriter _store;
     private readonly ILogger<SessionRecorder> _logger;
+
+    // The open record's write per session, awaited before the final one so the two land in order.
+    private readonly ConcurrentDictionary<string, Task> _openWrites = new(StringComparer.Ordinal);
 
     public SessionRecorder(RecordWriter store, ILogger<SessionRecorder> logger)
     {
@@ -23,12 +27,12 @@ internal sealed class SessionRecorder
         var record = session.ToOpenRecord();
         var id = session.Identity;
         SessionLog.SessionStarted(_logger, id.SessionId, id.CustomerId, id.KeyId, id.ClientSessionId, id.InstanceId);
-        session.OpenRecordWrite = WriteOpenAsync(record);
+        _openWrites[id.SessionId] = WriteOpenAsync(record);
     }
 
     public async Task<SessionRecord> RecordFinalAsync(AgentSession session)
     {
-        if (session.OpenRecordWrite is { } open)
+        if (_openWrites.TryRemove(session.SessionId, out var open))
         {
             await open.ConfigureAwait(false);
         }
@@ -37,7 +41,7 @@ internal sealed class SessionRecorder
         SessionLog.SessionEnded(_logger, record);
         if (session.InspectionFailure is { } failure)
         {
-            MeteringLog.InspectionFailed(_logger, record.SessionId, failure);
+            SessionLog.InspectionFailed(_logger, record.SessionId, failure);
         }
 
         try
@@ -46,7 +50,7 @@ internal sealed class SessionRecorder
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            MeteringLog.FinalRecordWriteFailed(_logger, record.SessionId, JsonSerializer.Serialize(record, MeteringJsonContext.Default.SessionRecord), ex);
+            SessionLog.FinalRecordWriteFailed(_logger, record.SessionId, JsonSerializer.Serialize(record, MeteringJsonContext.Default.SessionRecord), ex);
         }
 
         return record;
@@ -60,7 +64,7 @@ internal sealed class SessionRecorder
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            MeteringLog.OpenRecordWriteFailed(_logger, record.SessionId, ex);
+            SessionLog.OpenRecordWriteFailed(_logger, record.SessionId, ex);
         }
     }
 }

@@ -1,0 +1,321 @@
+using Proxy.Metering;
+using Proxy.Sessions;
+
+namespace Proxy.Tests.Metering;
+
+public sealed class SessionRecordBuilderTests
+{
+    private const long OpenedMs = 1_764_151_200_000;
+
+    [Fact]
+    public void A_measured_end_gives_the_full_final_record()
+    {
+        var facts = Facts() with
+        {
+            LastActivityMs = OpenedMs + 150,
+            End = new SessionEnd
+            {
+                UpstreamClosedAtMs = OpenedMs + 207,
+                ClientClosedAtMs = OpenedMs + 210,
+                UpstreamConnected = TimeSpan.FromMilliseconds(200.4),
+                CloseReason = "client_closed",
+                CloseCode = 1000,
+                CloseInitiator = "client",
+            },
+        };
+
+        var record = SessionRecordBuilder.Build(facts);
+
+        Assert.Equal(
+            new SessionRecord
+            {
+                SessionId = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+                ClientSessionId = "client-corr-42",
+                CustomerId = "acme",
+                KeyId = "key_0123456789abcdef0123",
+                PlanId = "plan_basic",
+                InstanceId = "proxy-a",
+                DeepgramRequestId = "fc553ec9-5874-49ca-a47c-b670d525a4b1",
+                AgentConfigId = null,
+                ClientOpenedAtMs = OpenedMs - 7,
+                UpstreamOpenedAtMs = OpenedMs,
+                UpstreamClosedAtMs = OpenedMs + 207,
+                ClientClosedAtMs = OpenedMs + 210,
+                DurationMs = 200,
+                BillableMs = 1000,
+                CloseReason = "client_closed",
+                CloseCode = 1000,
+                CloseInitiator = "client",
+                UpstreamStatus = null,
+                FramesIn = 5,
+                FramesOut = 4,
+                BytesIn = 6_500,
+                BytesOut = 4_900,
+                AudioMsIn = 200,
+                ListenModel = "nova-3",
+                ThinkProvider = "open_ai",
+                ThinkModel = "gpt-4o-mini",
+                SpeakModel = "aura-2-thalia-en",
+                Tags = record.Tags,
+                Status = "closed",
+                LastSeenMs = OpenedMs + 210,
+                LastActivityMs = OpenedMs + 150,
+                Estimated = false,
+            },
+            record);
+        Assert.Equal(["support", "eu"], record.Tags);
+    }
+
+    [Theory]
+    [InlineData(0, 0, 1000)]
+    [InlineData(200, 200, 1000)]
+    [InlineData(999, 999, 1000)]
+    [InlineData(1000, 1000, 1000)]
+    [InlineData(1001, 1001, 1001)]
+    [InlineData(6_900_000, 6_900_000, 6_900_000)]
+    public void Duration_is_the_measured_upstream_time_and_billable_has_a_one_second_minimum(int ms, long duration, long billable)
+    {
+        var record = SessionRecordBuilder.Build(Facts() with { End = MeasuredEnd(TimeSpan.FromMilliseconds(ms)) });
+
+        Assert.Equal(duration, record.DurationMs);
+        Assert.Equal(billable, record.BillableMs);
+    }
+
+    [Fact]
+    public void Measured_duration_is_rounded_to_the_nearest_millisecond()
+    {
+        var record = SessionRecordBuilder.Build(Facts() with { End = MeasuredEnd(TimeSpan.FromMilliseconds(61_234.5)) });
+
+        Assert.Equal(61_235, record.DurationMs);
+    }
+
+    [Fact]
+    public void Without_an_upstream_session_nothing_is_billed_and_no_close_code_is_kept()
+    {
+        var facts = Facts() with
+        {
+            UpstreamOpenedAtMs = null,
+            UpstreamStatus = 401,
+            End = MeasuredEnd(TimeSpan.FromSeconds(5)) with { UpstreamClosedAtMs = null, CloseReason = "upstream_error", CloseInitiator = "none" },
+        };
+
+        var record = SessionRecordBuilder.Build(facts);
+
+        Assert.Null(record.DurationMs);
+        Assert.Equal(0, record.BillableMs);
+        Assert.Null(record.CloseCode);
+        Assert.Equal("none", record.CloseInitiator);
+        Assert.Equal(401, record.UpstreamStatus);
+        Assert.Null(record.UpstreamOpenedAtMs);
+        Assert.Null(record.UpstreamClosedAtMs);
+        Assert.Equal("closed", record.Status);
+    }
+
+    [Fact]
+    public void Open_record_has_no_end_and_no_durations_and_is_last_seen_at_the_upstream_open()
+    {
+        var record = SessionRecordBuilder.Build(Facts());
+
+        Assert.Equal("open", record.Status);
+        Assert.Equal(OpenedMs, record.LastSeenMs);
+        Assert.Null(record.UpstreamClosedAtMs);
+        Assert.Null(record.ClientClosedAtMs);
+        Assert.Null(record.DurationMs);
+        Assert.Null(record.BillableMs);
+        Assert.Null(record.CloseReason);
+        Assert.Null(record.CloseCode);
+        Assert.Null(record.CloseInitiator);
+        Assert.Null(record.LastActivityMs);
+        Assert.False(record.Estimated);
+        Assert.Equal("nova-3", record.ListenModel);
+        Assert.Equal(200, record.AudioMsIn);
+    }
+
+    [Fact]
+    public void Open_record_before_the_upstream_opened_is_last_seen_at_the_client_open()
+    {
+        var record = SessionRecordBuilder.Build(Facts() with { UpstreamOpenedAtMs = null, Settings = null });
+
+        Assert.Equal(OpenedMs - 7, record.LastSeenMs);
+        Assert.Null(record.UpstreamOpenedAtMs);
+        Assert.Empty(record.Tags);
+    }
+
+    [Theory]
+    [InlineData("linear16", 16_000, 6400, 200)]
+    [InlineData("linear16", 24_000, 48_000, 1000)]
+    [InlineData("mulaw", 8_000, 4_000, 500)]
+    [InlineData("opus", 48_000, 6400, null)]
+    public void Audio_ms_in_follows_the_input_format_and_the_clients_binary_payload(string encoding, int rate, int bytes, int? expected)
+    {
+        var facts = Facts() with
+        {
+            Settings = new AgentSettingsSummary { InputEncoding = encoding, InputSampleRate = rate },
+            ClientAudioBytes = bytes,
+        };
+
+        Assert.Equal(expected, SessionRecordBuilder.Build(facts).AudioMsIn);
+    }
+
+    [Fact]
+    public void No_settings_means_no_audio_duration()
+    {
+        Assert.Null(SessionRecordBuilder.Build(Facts() with { Settings = null }).AudioMsIn);
+    }
+
+    [Fact]
+    public void Audio_duration_already_on_a_stored_record_stands()
+    {
+        Assert.Equal(3_900, SessionRecordBuilder.Build(Facts() with { Settings = null, RecordedAudioMsIn = 3_900 }).AudioMsIn);
+    }
+
+    [Fact]
+    public void An_estimated_end_bills_the_wall_clock_span_to_the_last_sign_of_life()
+    {
+        var end = new SessionEnd
+        {
+            UpstreamClosedAtMs = OpenedMs + 42_000,
+            ClientClosedAtMs = OpenedMs + 42_000,
+            CloseReason = "orphaned",
+            CloseCode = 1006,
+            CloseInitiator = "none",
+            Estimated = true,
+        };
+
+        var record = SessionRecordBuilder.Build(Facts() with { End = end });
+
+        Assert.Equal(42_000, record.DurationMs);
+        Assert.Equal(42_000, record.BillableMs);
+        Assert.True(record.Estimated);
+        Assert.Equal(OpenedMs + 42_000, record.LastSeenMs);
+    }
+
+    [Fact]
+    public void An_orphans_estimate_ends_at_its_last_heartbeat_and_keeps_everything_else()
+    {
+        var open = OpenRecord() with { LastSeenMs = OpenedMs + 65_000, LastActivityMs = OpenedMs + 60_000 };
+
+        var estimate = OrphanReaper.Estimate(open);
+
+        Assert.Equal(
+            open with
+            {
+                UpstreamClosedAtMs = OpenedMs + 65_000,
+                ClientClosedAtMs = OpenedMs + 65_000,
+                DurationMs = 64_950,
+                BillableMs = 64_950,
+                CloseReason = "orphaned",
+                CloseCode = 1006,
+                CloseInitiator = "none",
+                Status = "closed",
+                LastSeenMs = OpenedMs + 65_000,
+                Estimated = true,
+            },
+            estimate);
+    }
+
+    [Fact]
+    public void An_orphan_without_an_upstream_session_is_not_billed_and_has_no_close_code()
+    {
+        var open = OpenRecord() with { UpstreamOpenedAtMs = null, LastSeenMs = OpenedMs + 3000 };
+
+        var estimate = OrphanReaper.Estimate(open);
+
+        Assert.Null(estimate.DurationMs);
+        Assert.Equal(0, estimate.BillableMs);
+        Assert.Null(estimate.CloseCode);
+        Assert.Null(estimate.UpstreamClosedAtMs);
+        Assert.Equal(OpenedMs + 3000, estimate.ClientClosedAtMs);
+        Assert.Equal("none", estimate.CloseInitiator);
+        Assert.Equal("orphaned", estimate.CloseReason);
+        Assert.True(estimate.Estimated);
+    }
+
+    [Fact]
+    public void An_orphan_never_heartbeaten_ends_at_its_upstream_open_and_bills_the_minimum()
+    {
+        var estimate = OrphanReaper.Estimate(OpenRecord() with { LastSeenMs = null });
+
+        Assert.Equal(OpenedMs + 50, estimate.UpstreamClosedAtMs);
+        Assert.Equal(OpenedMs + 50, estimate.LastSeenMs);
+        Assert.Equal(0, estimate.DurationMs);
+        Assert.Equal(1000, estimate.BillableMs);
+    }
+
+    [Fact]
+    public void An_orphan_last_seen_before_its_upstream_open_has_no_negative_duration()
+    {
+        var estimate = OrphanReaper.Estimate(OpenRecord() with { LastSeenMs = OpenedMs });
+
+        Assert.Equal(0, estimate.DurationMs);
+        Assert.Equal(1000, estimate.BillableMs);
+        Assert.Equal(OpenedMs, estimate.ClientClosedAtMs);
+    }
+
+    /// <summary>A live session's facts: upstream opened 7 ms after the client, Settings read, 200 ms of audio in.</summary>
+    private static SessionFacts Facts() => new()
+    {
+        SessionId = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        ClientSessionId = "client-corr-42",
+        CustomerId = "acme",
+        KeyId = "key_0123456789abcdef0123",
+        PlanId = "plan_basic",
+        InstanceId = "proxy-a",
+        DeepgramRequestId = "fc553ec9-5874-49ca-a47c-b670d525a4b1",
+        Settings = new AgentSettingsSummary
+        {
+            ListenModel = "nova-3",
+            ThinkProvider = "open_ai",
+            ThinkModel = "gpt-4o-mini",
+            SpeakModel = "aura-2-thalia-en",
+            Tags = ["support", "eu"],
+            InputEncoding = "linear16",
+            InputSampleRate = 16_000,
+        },
+        ClientOpenedAtMs = OpenedMs - 7,
+        UpstreamOpenedAtMs = OpenedMs,
+        FramesIn = 5,
+        FramesOut = 4,
+        BytesIn = 6_500,
+        BytesOut = 4_900,
+        ClientAudioBytes = 6_400,
+    };
+
+    private static SessionEnd MeasuredEnd(TimeSpan upstreamConnected) => new()
+    {
+        UpstreamClosedAtMs = OpenedMs + (long)upstreamConnected.TotalMilliseconds,
+        ClientClosedAtMs = OpenedMs + (long)upstreamConnected.TotalMilliseconds + 3,
+        UpstreamConnected = upstreamConnected,
+        CloseReason = "client_closed",
+        CloseCode = 1000,
+        CloseInitiator = "client",
+    };
+
+    /// <summary>An open record as a heartbeat leaves it in Redis: every field the record has, filled.</summary>
+    private static SessionRecord OpenRecord() => new()
+    {
+        SessionId = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        ClientSessionId = "client-corr-42",
+        CustomerId = "acme",
+        KeyId = "key_0123456789abcdef0123",
+        PlanId = "plan_basic",
+        InstanceId = "proxy-a",
+        DeepgramRequestId = "fc553ec9-5874-49ca-a47c-b670d525a4b1",
+        AgentConfigId = "cfg-123",
+        ClientOpenedAtMs = OpenedMs - 50,
+        UpstreamOpenedAtMs = OpenedMs + 50,
+        FramesIn = 40,
+        FramesOut = 30,
+        BytesIn = 128_000,
+        BytesOut = 256_000,
+        AudioMsIn = 3_900,
+        ListenModel = "nova-3",
+        ThinkProvider = "open_ai",
+        ThinkModel = "gpt-4o-mini",
+        SpeakModel = "aura-2-thalia-en",
+        Tags = ["support", "eu"],
+        Status = "open",
+        LastSeenMs = OpenedMs + 50,
+        LastActivityMs = OpenedMs + 50,
+    };
+}
