@@ -131,9 +131,10 @@ public sealed class ShutdownTests
             Assert.True(exitCode == 0, $"exit code {exitCode}; output:\n{output}");
             Assert.DoesNotContain(first.Process.Output, line => line.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase));
             // Every client's connection ended; those that read their Close got SERVER_SHUTDOWN and 1012. In one of four
-            // full clean-clone runs one client's connection was reset with the Error and Close still unread (the test
-            // host starved next to the whole suite); the drain's client contract is Draining_refuses_new_sessions_…'s subject, this
-            // test's is the records.
+            // full clean-clone runs one client's connection was reset with neither the Error nor the Close read (not
+            // reproduced alone in 3 runs; a starved test-host reader losing them to the proxy's abort after the close
+            // grace is the likely cause, not established). The drain's client contract is
+            // Draining_refuses_new_sessions_…'s subject; this test's is the records.
             Assert.All(closes.Zip(sessions), c => Assert.True(c.First.Closed || c.Second.Client.Socket.State == WebSocketState.Aborted, $"a client's connection is still {c.Second.Client.Socket.State}"));
             _output.WriteLine($"[{outage}] clients that read their Close: {closes.Count(c => c.Closed)} of {Sessions}");
             Assert.All(closes.Where(c => c.Closed), c => Assert.NotNull(c.First("Error", "SERVER_SHUTDOWN")));
