@@ -1,6 +1,7 @@
 using Proxy.Admin;
 using Proxy.Customers;
-using Proxy.Forwarding;
+using Proxy.Gateway;
+using Proxy.Tunnel;
 using Proxy.Hosting;
 using Proxy.Metering;
 using Proxy.Sessions;
@@ -17,7 +18,7 @@ builder.Services
     .AddProxyCustomers()
     .AddMetering()
     .AddAgentSessions()
-    .AddAgentForwarding()
+    .AddAgentGateway()
     .AddAdminApi()
     .AddProxyTelemetry();
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
-using Proxy.Forwarding;
+using Proxy.Tunnel;
 using Proxy.Hosting;
 using Proxy.Runtime;
 using Proxy.Sessions;

@@ -14,10 +14,10 @@ internal sealed class KestrelListenersSetup : IConfigureOptions<KestrelServerOpt
     public static readonly object ListenerItemKey = new();
 
     private readonly IOptions<EndpointsOptions> _endpoints;
-    private readonly IOptions<Forwarding.LimitsOptions> _limits;
+    private readonly IOptions<Gateway.LimitsOptions> _limits;
     private readonly BoundListeners _bound;
 
-    public KestrelListenersSetup(IOptions<EndpointsOptions> endpoints, IOptions<Forwarding.LimitsOptions> limits, BoundListeners bound)
+    public KestrelListenersSetup(IOptions<EndpointsOptions> endpoints, IOptions<Gateway.LimitsOptions> limits, BoundListeners bound)
     {
         _endpoints = endpoints;
         _limits = limits;
@@ -58,7 +58,7 @@ internal sealed class KestrelListenersSetup : IConfigureOptions<KestrelServerOpt
             if (kind == ListenerKind.Proxy)
             {
                 // Agent sessions take their connection over from the HTTP layer once upgraded.
-                listener.Use(next => connection => Forwarding.ConnectionHandoff.RunAsync(connection, next));
+                listener.Use(next => connection => Tunnel.ConnectionHandoff.RunAsync(connection, next));
             }
 
             remember(listener);

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Options;
 using Proxy.Admin;
 using Proxy.Customers;
-using Proxy.Forwarding;
+using Proxy.Gateway;
+using Proxy.Tunnel;
 using Proxy.Runtime;
 using Proxy.Sessions;
 

@@ -1,3 +1,5 @@
+using Proxy.Tunnel;
+
 namespace Proxy.Sessions;
 
 /// <summary>Who sent the first Close frame of a session (the record's <c>close_initiator</c>).</summary>

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Proxy.Customers;
-using Proxy.Forwarding;
+using Proxy.Tunnel;
 using Proxy.Metering;
 using Proxy.Runtime;
 using Proxy.Storage;

@@ -1,5 +1,7 @@
 using Proxy.Metering;
 
+using Proxy.Tunnel;
+
 namespace Proxy.Sessions;
 
 /// <summary>The ways the proxy ends a session, each with the record reason, the client's Error and Close code.</summary>
@@ -51,24 +53,24 @@ internal static class ProxyCloseRequests
 
     /// <summary>The client broke the protocol or a limit: it gets the RFC 6455 code (1002, 1007, 1009) and nothing
     /// more; the upstream a normal Close.</summary>
-    public static ProxyCloseRequest ClientViolation(Forwarding.FrameProtocolError error) => new(
+    public static ProxyCloseRequest ClientViolation(FrameProtocolError error) => new(
         CloseReasons.ClientError,
         "PROTOCOL_ERROR",
         $"The client broke the WebSocket protocol or a limit: {error}.",
-        Forwarding.FrameLimits.CloseCodeFor(error))
+        FrameLimits.CloseCodeFor(error))
     {
         SendErrorMessage = false,
         IsProtocolViolation = true,
     };
 
     /// <summary>The upstream broke the protocol: the client is told (1014, bad gateway), the upstream gets the code.</summary>
-    public static ProxyCloseRequest UpstreamViolation(Forwarding.FrameProtocolError error) => new(
+    public static ProxyCloseRequest UpstreamViolation(FrameProtocolError error) => new(
         CloseReasons.UpstreamError,
         "UPSTREAM_PROTOCOL_ERROR",
         $"The agent API sent an invalid frame ({error}); the session was ended.",
         1014)
     {
-        UpstreamCloseCode = Forwarding.FrameLimits.CloseCodeFor(error),
+        UpstreamCloseCode = FrameLimits.CloseCodeFor(error),
         IsProtocolViolation = true,
     };
 

@@ -1,4 +1,4 @@
-using Proxy.Forwarding;
+using Proxy.Tunnel;
 using Proxy.Metering;
 
 namespace Proxy.Sessions;

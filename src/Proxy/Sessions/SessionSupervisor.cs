@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Proxy.Forwarding;
+using Proxy.Tunnel;
 using Proxy.Telemetry;
 
 namespace Proxy.Sessions;

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
-using Proxy.Forwarding;
+using Proxy.Tunnel;
 
 namespace Proxy.Telemetry;
 

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
-using Proxy.FunctionalTests.Forwarding;
+using Proxy.FunctionalTests.Gateway;
 using Proxy.FunctionalTests.Infrastructure;
 using Proxy.FunctionalTests.Reliability;
 using Xunit.Abstractions;

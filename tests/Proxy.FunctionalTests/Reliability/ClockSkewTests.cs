@@ -1,4 +1,4 @@
-using Proxy.FunctionalTests.Forwarding;
+using Proxy.FunctionalTests.Gateway;
 using Proxy.FunctionalTests.Infrastructure;
 
 namespace Proxy.FunctionalTests.Reliability;

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Proxy.FunctionalTests.Forwarding;
+using Proxy.FunctionalTests.Gateway;
 using Proxy.FunctionalTests.Infrastructure;
 
 namespace Proxy.FunctionalTests.Reliability;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Proxy.FunctionalTests.Forwarding;
+using Proxy.FunctionalTests.Gateway;
 using Proxy.FunctionalTests.Infrastructure;
 
 namespace Proxy.FunctionalTests.Reliability;

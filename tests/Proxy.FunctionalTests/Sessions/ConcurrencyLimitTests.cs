@@ -1,5 +1,5 @@
 using System.Net.WebSockets;
-using Proxy.FunctionalTests.Forwarding;
+using Proxy.FunctionalTests.Gateway;
 using Proxy.FunctionalTests.Infrastructure;
 
 namespace Proxy.FunctionalTests.Sessions;

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Net.WebSockets;
-using Proxy.FunctionalTests.Forwarding;
+using Proxy.FunctionalTests.Gateway;
 using Proxy.FunctionalTests.Infrastructure;
 
 namespace Proxy.FunctionalTests.Sessions;

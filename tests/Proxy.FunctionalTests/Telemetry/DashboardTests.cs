@@ -67,7 +67,7 @@ public sealed partial class DashboardTests
             Assert.True(seen.Closed);
         }
 
-        var refused = await Forwarding.AdmissionTests.RawUpgradeAsync(
+        var refused = await Gateway.AdmissionTests.RawUpgradeAsync(
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token dgpk_wrong\r\n", proxy.ProxyUrl);
         Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
 

@@ -54,7 +54,7 @@ public sealed class MetricsTests
             await client.CloseAsync();
         }
 
-        var refused = await Forwarding.AdmissionTests.RawUpgradeAsync(
+        var refused = await Gateway.AdmissionTests.RawUpgradeAsync(
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token dgpk_not-a-key\r\n", proxy.ProxyUrl);
         Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
 

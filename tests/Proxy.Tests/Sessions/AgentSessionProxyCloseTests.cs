@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
-using Proxy.Forwarding;
+using Proxy.Gateway;
+using Proxy.Tunnel;
 using Proxy.Sessions;
-using Proxy.Tests.Forwarding;
+using Proxy.Tests.Tunnel;
 using static Proxy.Tests.Sessions.SessionFrames;
 
 namespace Proxy.Tests.Sessions;

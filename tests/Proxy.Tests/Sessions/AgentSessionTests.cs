@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Time.Testing;
-using Proxy.Forwarding;
+using Proxy.Gateway;
+using Proxy.Tunnel;
 using Proxy.Metering;
 using Proxy.Sessions;
-using Proxy.Tests.Forwarding;
+using Proxy.Tests.Tunnel;
 using static Proxy.Tests.Sessions.SessionFrames;
 
 namespace Proxy.Tests.Sessions;

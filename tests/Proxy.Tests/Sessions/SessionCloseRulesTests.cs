@@ -1,5 +1,7 @@
 using Proxy.Sessions;
 
+using Proxy.Tunnel;
+
 namespace Proxy.Tests.Sessions;
 
 public sealed class SessionCloseRulesTests

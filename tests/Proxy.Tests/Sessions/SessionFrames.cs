@@ -1,6 +1,6 @@
 using System.Text;
 using Proxy.Sessions;
-using Proxy.Tests.Forwarding;
+using Proxy.Tests.Tunnel;
 
 namespace Proxy.Tests.Sessions;
 

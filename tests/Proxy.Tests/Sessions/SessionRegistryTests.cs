@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using Proxy.Forwarding;
+using Proxy.Gateway;
+using Proxy.Tunnel;
 using Proxy.Sessions;
 
 namespace Proxy.Tests.Sessions;

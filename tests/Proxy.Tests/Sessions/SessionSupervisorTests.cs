@@ -2,9 +2,10 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Proxy.Forwarding;
+using Proxy.Gateway;
+using Proxy.Tunnel;
 using Proxy.Sessions;
-using Proxy.Tests.Forwarding;
+using Proxy.Tests.Tunnel;
 using Proxy.Tests.TestSupport;
 using static Proxy.Tests.Sessions.SessionFrames;
 

@@ -1,8 +1,0 @@
-namespace Proxy.Forwarding;
-
-internal sealed record ClientCredentialParseResult(ClientCredentials? Credentials, string? Error)
-{
-    public static ClientCredentialParseResult Success(ClientCredentials credentials) => new(credentials, null);
-
-    public static ClientCredentialParseResult Fail(string error) => new(null, error);
-}

@@ -1,4 +1,0 @@
-namespace Proxy.Forwarding;
-
-/// <summary>What the client presented on its upgrade request.</summary>
-internal sealed record ClientCredentials(string Secret, CredentialSource Source, bool OfferedTokenSubprotocol, string? ClientSessionId);

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Options;
+using Proxy.Sessions;
+
+using Proxy.Tunnel;
+
+namespace Proxy.Gateway;
+
+/// <summary>
+/// The one HTTP client every session's upgrade goes through: one HTTP/1.1 connection per session, no proxy, no
+/// cookies, no redirects, no decompression, and no trace headers (nothing of ours leaks to Deepgram but the key):
+/// exactly the request's headers go out (<see cref="UpstreamUpgradeHandler"/>).
+/// </summary>
+internal sealed class UpstreamClient : IDisposable
+{
+    public UpstreamClient(IOptions<UpstreamOptions> options, SessionRecorder recorder, TimeProvider time)
+    {
+        Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(new UpstreamUpgradeHandler(time), recorder, options.Value.ConnectTimeout, time), disposeHandler: true);
+        BaseUrl = options.Value.HttpBaseUrl();
+    }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    /// <summary>The upstream base URL in http(s) form; the client's path is appended.</summary>
+    public string BaseUrl { get; }
+
+    public void Dispose() => Invoker.Dispose();
+}

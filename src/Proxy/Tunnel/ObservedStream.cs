@@ -1,0 +1,155 @@
+using System.Runtime.CompilerServices;
+
+namespace Proxy.Tunnel;
+
+/// <summary>
+/// A connection stream that passes every byte through untouched and tells its subclass what it saw: each completed
+/// read (in place, no copy), and the end of the connection – end of stream, an I/O error, or disposal.
+/// Cancelled reads are not an end: the tunnel cancels a read when the other direction finished.
+/// </summary>
+internal abstract class ObservedStream : ConnectionStream
+{
+    private readonly Stream _inner;
+
+    protected ObservedStream(Stream inner)
+    {
+        _inner = inner;
+    }
+
+    public override bool CanRead => _inner.CanRead;
+
+    public override bool CanWrite => _inner.CanWrite;
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int read;
+        try
+        {
+            read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch
+        {
+            OnEnded();
+            await OnLostAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        if (read == 0 && !buffer.IsEmpty)
+        {
+            OnEnded();
+            await OnLostAsync().ConfigureAwait(false);
+            return 0;
+        }
+
+        Observe(buffer.Span, read);
+        return read;
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        int read;
+        try
+        {
+            read = _inner.Read(buffer);
+        }
+        catch
+        {
+            OnEnded();
+            throw;
+        }
+
+        Observe(buffer, read);
+        return read;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch
+        {
+            OnEnded();
+            throw;
+        }
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        try
+        {
+            _inner.Write(buffer);
+        }
+        catch
+        {
+            OnEnded();
+            throw;
+        }
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush() => _inner.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+
+    /// <summary>Bytes that just came from the peer (<paramref name="read"/> &gt; 0).</summary>
+    protected abstract void OnRead(ReadOnlySpan<byte> data);
+
+    /// <summary>The connection ended; may be called more than once.</summary>
+    protected abstract void OnEnded();
+
+    /// <summary>The peer's connection ended under a read (end of stream or error), before the tunnel learns of it:
+    /// the last moment to tell the other peer something.</summary>
+    protected virtual ValueTask OnLostAsync() => ValueTask.CompletedTask;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            OnEnded();
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        OnEnded();
+        await _inner.DisposeAsync().ConfigureAwait(false);
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void Observe(ReadOnlySpan<byte> buffer, int read)
+    {
+        if (read > 0)
+        {
+            OnRead(buffer[..read]);
+        }
+        else if (!buffer.IsEmpty)
+        {
+            // A zero-byte read into an empty buffer only waits for data; into a real buffer it is end of stream.
+            OnEnded();
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Buffers;
+using Proxy.Sessions;
+
+namespace Proxy.Tunnel;
+
+/// <summary>
+/// The tunnel of an upgraded session: one copy loop per direction between the two metered connections, ended the
+/// way YARP's forwarder ends an upgraded request's, but run by the session on the connection itself, so nothing of
+/// the HTTP request (Kestrel's or YARP's) stays alive while it runs. No activity timer is reset per frame: the
+/// session sweep is the backstop for a tunnel that moves nothing (<see cref="UpstreamOptions.ActivityTimeout"/>).
+/// </summary>
+internal static class TunnelPump
+{
+    // YARP's copy buffer size; rented only while a read has data, so an idle session holds none.
+    private const int BufferSize = 64 * 1024;
+
+    /// <summary>Runs until both directions have finished, then lets go of both connections (upstream first: its
+    /// end is the instant billing stops).</summary>
+    /// <param name="clientClosed">Fires when the client's connection ends, even with no read pending.</param>
+    public static async Task RunAsync(Stream client, Stream upstream, AgentSession session, CancellationToken clientClosed)
+    {
+        using var stop = new CancellationTokenSource();
+
+        // The client's end is noted before the pending reads are cancelled, so the upstream's teardown that follows
+        // cannot look like the first end.
+        using var registration = clientClosed.UnsafeRegister(
+            static state =>
+            {
+                var (session, stop) = ((AgentSession, CancellationTokenSource))state!;
+                session.MarkEnded(TunnelSide.Client);
+                stop.Cancel();
+            },
+            (session, stop));
+
+        try
+        {
+            var toUpstream = CopyAsync(client, upstream, stop.Token);
+            var toClient = CopyAsync(upstream, client, stop.Token);
+            var first = await Task.WhenAny(toUpstream, toClient).ConfigureAwait(false);
+            var second = first == toUpstream ? toClient : toUpstream;
+
+            // A failed direction ends the other; so does the upstream's end, which leaves the client's pending read
+            // nothing to wait for. A client that finished sending still gets the upstream's last words.
+            if (!await first.ConfigureAwait(false) || first == toClient)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+
+            await second.ConfigureAwait(false);
+        }
+        finally
+        {
+            await upstream.DisposeAsync().ConfigureAwait(false);
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>True when the input ended cleanly; false when reading or writing failed or was cancelled.</summary>
+    private static async Task<bool> CopyAsync(Stream input, Stream output, CancellationToken cancellationToken)
+    {
+        byte[]? buffer = null;
+        try
+        {
+            while (true)
+            {
+                // Wait for data without a buffer.
+                await input.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+                buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                var read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return true;
+                }
+
+                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The streams below have noted the end of their side; the session decides what it means.
+            return false;
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}
