@@ -12,6 +12,7 @@ internal static class CustomersServiceCollectionExtensions
         services.AddSingleton<UpstreamKeyProtector>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<ProxyKeyAuthenticator>();
+        services.AddSingleton<IProxyKeyAuthenticator>(sp => sp.GetRequiredService<ProxyKeyAuthenticator>());
         return services;
     }
 }

@@ -11,7 +11,7 @@ namespace Proxy.Customers;
 /// <see cref="StorageOptions.AuthCacheTtl"/>: under the fail_open policy, while Redis is unreachable, a key seen in
 /// that time is still admitted from memory (a revocation made meanwhile cannot be seen).
 /// </summary>
-internal sealed class ProxyKeyAuthenticator
+internal sealed class ProxyKeyAuthenticator : IProxyKeyAuthenticator
 {
     private readonly CustomerStore _store;
     private readonly IConnectionMultiplexer _redis;

@@ -51,7 +51,7 @@ internal sealed class AgentUpstreamTransformer : HttpTransformer
         }
 
         proxyRequest.RequestUri = new Uri(destinationPrefix + request.PathBase + request.Path + UpstreamQuery(request.QueryString));
-        proxyRequest.Options.Set(UpstreamObserverHandler.SessionOption, feature.Session);
+        proxyRequest.Options.Set(UpstreamObserverHandler.TunnelOption, feature.Session.Tunnel);
         return default;
     }
 

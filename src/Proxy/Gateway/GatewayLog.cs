@@ -26,4 +26,7 @@ internal static partial class GatewayLog
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Key lookup failed: Redis is unavailable")]
     public static partial void KeyLookupFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Debug, Message = "Session {SessionId}: tunnel ended, {FirstEnded} side first (client to upstream: {ClientToUpstream}, upstream to client: {UpstreamToClient})")]
+    public static partial void TunnelEnded(ILogger logger, string sessionId, TunnelSide firstEnded, StreamCopyResult clientToUpstream, StreamCopyResult upstreamToClient);
 }

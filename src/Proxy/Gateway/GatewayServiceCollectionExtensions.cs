@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Proxy.Hosting;
+using Proxy.Metering;
 using Proxy.Runtime;
 
 using Proxy.Tunnel;
@@ -30,7 +31,21 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<AgentUpstreamTransformer>();
-        services.AddSingleton<AgentSessionHandler>();
+        services.AddSingleton(sp => new SessionStartSettings(
+            sp.GetRequiredService<IOptions<LimitsOptions>>().Value.ClientFrameLimits(),
+            sp.GetRequiredService<IOptions<MeteringOptions>>().Value.MaxInspectedSettingsBytes,
+            sp.GetRequiredService<IOptions<UpstreamOptions>>().Value.ActivityTimeout));
+        services.AddSingleton<HandshakeStep>();
+        services.AddSingleton<ReadinessStep>();
+        services.AddSingleton<CredentialStep>();
+        services.AddSingleton<CustomerStep>();
+        services.AddSingleton<UpstreamKeyStep>();
+        services.AddSingleton<LeaseStep>();
+        services.AddSingleton<AdmissionPipeline>();
+        services.AddSingleton<GatewayServices>();
+        services.AddSingleton<ProtocolViolationResponder>();
+        services.AddSingleton<SessionForwarder>();
+        services.AddSingleton<AgentEndpoint>();
         return services;
     }
 
@@ -40,7 +55,7 @@ internal static class GatewayServiceCollectionExtensions
         // validated at start, and an invalid setting would surface as a stack trace instead of a message.
         foreach (var path in AgentPaths)
         {
-            app.Map(path, context => context.RequestServices.GetRequiredService<AgentSessionHandler>().HandleAsync(context))
+            app.Map(path, context => context.RequestServices.GetRequiredService<AgentEndpoint>().HandleAsync(context))
                 .WithMetadata(ListenerScope.Proxy);
         }
 

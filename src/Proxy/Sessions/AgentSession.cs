@@ -4,11 +4,11 @@ using Proxy.Metering;
 namespace Proxy.Sessions;
 
 /// <summary>
-/// One client's agent session from admission to its final record. The two copy loops feed it frame events and
-/// connection ends; everything it turns into a record is decided from those events, never from how a copy loop
-/// ended (a clean WebSocket close often ends one as a cancellation).
+/// One client's agent session from admission to its final record. Its <see cref="Tunnel"/> reports frame events and
+/// connection ends (<see cref="ITunnelObserver"/>); everything the session turns into a record is decided from those
+/// events, never from how a copy loop ended (a clean WebSocket close often ends one as a cancellation).
 /// </summary>
-internal sealed class AgentSession : IDisposable
+internal sealed class AgentSession : ITunnelObserver, IDisposable
 {
     // Enough for a KeepAlive or a Welcome to be recognised; Settings get the configured limit.
     private const int SmallMessageCaptureLimit = 512;
@@ -25,16 +25,12 @@ internal sealed class AgentSession : IDisposable
     private long _upstreamClosedAtMs;
     private long _clientClosedAtMs;
     private int _firstEndedSide;
-    private Stream? _upstreamConnection;
     private int _firstCloseFrom;
     private int _closeCode;
     private int _upstreamStatus;
-    private Action? _abort;
     private bool _tunnelEnded;
     private SessionPolicy _policy;
     private ProxyCloseRequest? _proxyClose;
-    private MeteredTunnelStream? _clientStream;
-    private MeteredTunnelStream? _upstreamStream;
     private readonly TaskCompletionSource _upstreamEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AgentSession(SessionIdentity identity, TimeProvider time, int settingsCaptureLimit, SessionPolicy policy, FrameLimits? clientLimits = null)
@@ -45,10 +41,7 @@ internal sealed class AgentSession : IDisposable
         _policy = policy;
         ClientOpenedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         Activity = new SessionActivity(time.GetTimestamp());
-        Inbound = new DirectionMeter(this, TunnelSide.Client);
-        Outbound = new DirectionMeter(this, TunnelSide.Upstream);
-        ClientParser = new WebSocketFrameParser(Inbound, expectMasked: true, clientLimits);
-        UpstreamParser = new WebSocketFrameParser(Outbound, expectMasked: false);
+        Tunnel = new SessionTunnel(this, clientLimits);
     }
 
     public SessionIdentity Identity { get; }
@@ -57,15 +50,14 @@ internal sealed class AgentSession : IDisposable
 
     public long ClientOpenedAtMs { get; }
 
+    /// <summary>The session's connections, parsers and meters.</summary>
+    public SessionTunnel Tunnel { get; }
+
     /// <summary>Client → upstream ("in": into the agent).</summary>
-    public DirectionMeter Inbound { get; }
+    public DirectionMeter Inbound => Tunnel.Inbound;
 
     /// <summary>Upstream → client ("out": the agent's answers).</summary>
-    public DirectionMeter Outbound { get; }
-
-    public WebSocketFrameParser ClientParser { get; }
-
-    public WebSocketFrameParser UpstreamParser { get; }
+    public DirectionMeter Outbound => Tunnel.Outbound;
 
     public string? DeepgramRequestId { get; private set; }
 
@@ -139,35 +131,10 @@ internal sealed class AgentSession : IDisposable
         return true;
     }
 
-    public WebSocketFrameParser ParserFor(TunnelSide from) => from == TunnelSide.Client ? ClientParser : UpstreamParser;
-
-    public DirectionMeter MeterFor(TunnelSide from) => from == TunnelSide.Client ? Inbound : Outbound;
-
-    public void AttachAbort(Action abort) => _abort = abort;
-
-    /// <summary>The tunnel's two metered streams register here once the upgrade is done.</summary>
-    public void AttachStream(TunnelSide side, MeteredTunnelStream stream)
-    {
-        if (side == TunnelSide.Client)
-        {
-            _clientStream = stream;
-        }
-        else
-        {
-            _upstreamStream = stream;
-        }
-    }
-
-    /// <summary>The client side of the tunnel, once the client's connection is upgraded.</summary>
-    public MeteredTunnelStream? ClientStream => Volatile.Read(ref _clientStream);
-
-    /// <summary>The upstream side of the tunnel, once the upstream accepted the upgrade.</summary>
-    public MeteredTunnelStream? UpstreamStream => Volatile.Read(ref _upstreamStream);
-
     /// <summary>Sends the client a JSON Warning between two messages; false when it could not (session closing).</summary>
     public Task<bool> SendWarningAsync(string code, string description)
     {
-        var stream = ClientStream;
+        var stream = Tunnel.ClientStream;
         return stream is null || ProxyClose is not null
             ? Task.FromResult(false)
             : stream.InjectAsync(WebSocketFrameWriter.Text(AgentControlMessages.Warning(code, description), masked: false), seal: false);
@@ -178,9 +145,9 @@ internal sealed class AgentSession : IDisposable
     /// client gets Close 1014 (bad gateway) so it knows the gateway is not at fault, and reconnects. Only when the
     /// client side is between messages; otherwise the client just sees the connection end.
     /// </summary>
-    public async Task TellClientUpstreamLostAsync()
+    public async Task OnUpstreamLostAsync()
     {
-        var client = ClientStream;
+        var client = Tunnel.ClientStream;
         if (client is null || Volatile.Read(ref _firstCloseFrom) != 0 || ProxyClose is not null || TunnelEnded)
         {
             return;
@@ -210,12 +177,12 @@ internal sealed class AgentSession : IDisposable
             return;
         }
 
-        var client = ClientStream;
-        var upstream = UpstreamStream;
+        var client = Tunnel.ClientStream;
+        var upstream = Tunnel.UpstreamStream;
         if (client is null || upstream is null)
         {
             // Not upgraded yet (or the tunnel is gone): nothing to say a word to.
-            _abort?.Invoke();
+            Tunnel.Abort();
             return;
         }
 
@@ -246,7 +213,7 @@ internal sealed class AgentSession : IDisposable
             {
                 // No Close could be delivered: the record says so (1006, as for any connection cut without one).
                 _closeCode = WebSocketCloseCodes.AbnormalClosure;
-                _abort?.Invoke();
+                Tunnel.Abort();
                 return;
             }
         }
@@ -254,12 +221,12 @@ internal sealed class AgentSession : IDisposable
         // A peer's Close was already under way (or ours went out): either way the upstream must now go away.
         if (!await WaitForUpstreamEndAsync(grace).ConfigureAwait(false))
         {
-            _abort?.Invoke();
+            Tunnel.Abort();
         }
     }
 
     /// <summary>The upstream accepted the session at these instants (monotonic timestamp and Unix ms).</summary>
-    public void MarkUpstreamOpened(long timestamp, long atMs)
+    public void OnUpstreamOpened(long timestamp, long atMs)
     {
         // Idle time counts from here: waiting for the upstream is not the client being idle.
         Activity.Reset(timestamp);
@@ -267,17 +234,7 @@ internal sealed class AgentSession : IDisposable
         Volatile.Write(ref _upstreamOpenedAtMs, atMs);
     }
 
-    public void MarkUpstreamRefused(int statusCode) => _upstreamStatus = statusCode;
-
-    /// <summary>The upstream's socket-level stream (below HTTP). Once known, only its end stamps the upstream's end:
-    /// the streams above it can be let go of before the socket is really closed.</summary>
-    public void AttachUpstreamConnection(Stream connection) => Volatile.Write(ref _upstreamConnection, connection);
-
-    public bool HasUpstreamConnection => Volatile.Read(ref _upstreamConnection) is not null;
-
-    /// <summary>Closes the upstream connection now if the tunnel has not (a client gone before the tunnel started
-    /// leaves it to be collected later): billing stops when Deepgram sees the connection end.</summary>
-    public void CloseUpstreamConnection() => Volatile.Read(ref _upstreamConnection)?.Dispose();
+    public void OnUpstreamRefused(int statusCode) => _upstreamStatus = statusCode;
 
     private async Task<bool> WaitForUpstreamEndAsync(TimeSpan grace)
     {
@@ -296,7 +253,7 @@ internal sealed class AgentSession : IDisposable
     /// A side's connection ended: end of stream, an I/O error, or the tunnel letting go of it. Only the first call per
     /// side counts; the first side overall decides the close reason when no Close frame was seen.
     /// </summary>
-    public void MarkEnded(TunnelSide side)
+    public void OnEnded(TunnelSide side)
     {
         var timestamp = _time.GetTimestamp();
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -333,7 +290,7 @@ internal sealed class AgentSession : IDisposable
         }
     }
 
-    internal int TextCaptureLimit(TunnelSide from) => from switch
+    public int TextCaptureLimit(TunnelSide from) => from switch
     {
         TunnelSide.Client when Settings is null => _settingsCaptureLimit,
         TunnelSide.Client => SmallMessageCaptureLimit,
@@ -341,7 +298,7 @@ internal sealed class AgentSession : IDisposable
         _ => 0,
     };
 
-    internal void OnTextMessage(TunnelSide from, ReadOnlySpan<byte> payload, long messageLength)
+    public void OnTextMessage(TunnelSide from, ReadOnlySpan<byte> payload, long messageLength)
     {
         var complete = payload.Length == messageLength;
         var kind = AgentMessageSniffer.Sniff(payload, complete);
@@ -374,7 +331,7 @@ internal sealed class AgentSession : IDisposable
     }
 
     /// <summary>A frame header went by: binary frames and pings are activity as they start.</summary>
-    internal void OnFrame(TunnelSide from, WebSocketOpcode frameOpcode, WebSocketOpcode messageOpcode)
+    public void OnFrame(TunnelSide from, WebSocketOpcode frameOpcode, WebSocketOpcode messageOpcode)
     {
         ActivityKind kind;
         if (messageOpcode == WebSocketOpcode.Binary)
@@ -393,7 +350,7 @@ internal sealed class AgentSession : IDisposable
         Activity.Touch(kind, _time.GetTimestamp());
     }
 
-    internal void OnCloseFrame(TunnelSide from, int? code)
+    public void OnCloseFrame(TunnelSide from, int? code)
     {
         if (Interlocked.CompareExchange(ref _firstCloseFrom, (int)from, 0) == 0)
         {
@@ -403,7 +360,7 @@ internal sealed class AgentSession : IDisposable
         }
     }
 
-    internal void OnProtocolError(TunnelSide from, FrameProtocolError error)
+    public void OnProtocolError(TunnelSide from, FrameProtocolError error)
     {
         ProtocolErrorSide = from;
         ProtocolError = error;
@@ -419,7 +376,7 @@ internal sealed class AgentSession : IDisposable
     /// <summary>The exception that stopped the inspection of a direction (a proxy bug, logged when the session ends).</summary>
     public Exception? InspectionFailure { get; private set; }
 
-    internal void OnInspectionFailed(TunnelSide from, Exception exception) => InspectionFailure ??= exception;
+    public void OnInspectionFailed(TunnelSide from, Exception exception) => InspectionFailure ??= exception;
 
     public TunnelSide ProtocolErrorSide { get; private set; }
 
@@ -432,18 +389,14 @@ internal sealed class AgentSession : IDisposable
     {
         if (UpstreamOpened)
         {
-            MarkEnded(TunnelSide.Upstream);
+            OnEnded(TunnelSide.Upstream);
         }
 
-        MarkEnded(TunnelSide.Client);
+        OnEnded(TunnelSide.Client);
         return SessionRecordBuilder.Build(Facts(final: true));
     }
 
-    public void Dispose()
-    {
-        ClientParser.Dispose();
-        UpstreamParser.Dispose();
-    }
+    public void Dispose() => Tunnel.Dispose();
 
     private SessionFacts Facts(bool final)
     {

@@ -40,6 +40,7 @@ internal static class SessionsServiceCollectionExtensions
 
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionRecorder>();
+        services.AddSingleton<SessionFinisher>();
         services.AddSingleton<SessionPolicyResolver>();
         services.AddSingleton<SessionCloser>();
         services.AddSingleton<LiveSettingsApplier>();

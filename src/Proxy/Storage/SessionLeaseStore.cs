@@ -72,13 +72,23 @@ internal sealed class SessionLeaseStore
     private IDatabase Database => _redis.GetDatabase();
 
     /// <summary>Takes a lease of <paramref name="ttl"/> unless the customer already holds <paramref name="limit"/>
-    /// (0: no limit).</summary>
+    /// (0: no limit). Throws <see cref="StorageUnavailableException"/> when Redis could not be asked (or answered
+    /// with an error): admission then decides without it.</summary>
     public async Task<(bool Admitted, long Count)> TryAcquireAsync(string customerId, string sessionId, TimeSpan ttl, int limit)
     {
-        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(
-            AcquireScript,
-            [_keys.Leases(customerId)],
-            [sessionId, (long)ttl.TotalMilliseconds, limit]).ConfigureAwait(false))!;
+        RedisResult[] result;
+        try
+        {
+            result = (RedisResult[])(await Database.ScriptEvaluateAsync(
+                AcquireScript,
+                [_keys.Leases(customerId)],
+                [sessionId, (long)ttl.TotalMilliseconds, limit]).ConfigureAwait(false))!;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new StorageUnavailableException("The session lease could not be taken: Redis did not answer.", ex);
+        }
+
         return ((int)result[0] == 1, (long)result[1]);
     }
 

@@ -1,7 +1,5 @@
 using Proxy.Tunnel;
 
-using Proxy.Sessions;
-
 namespace Proxy.Tunnel;
 
 /// <summary>
@@ -10,7 +8,7 @@ namespace Proxy.Tunnel;
 /// </summary>
 internal sealed class DirectionMeter : IWebSocketFrameObserver
 {
-    private readonly AgentSession _session;
+    private readonly ITunnelObserver _observer;
     private readonly TunnelSide _from;
     private long _binaryFrames;
     private long _textFrames;
@@ -18,9 +16,9 @@ internal sealed class DirectionMeter : IWebSocketFrameObserver
     private long _bytes;
     private long _binaryPayloadBytes;
 
-    public DirectionMeter(AgentSession session, TunnelSide from)
+    public DirectionMeter(ITunnelObserver observer, TunnelSide from)
     {
-        _session = session;
+        _observer = observer;
         _from = from;
     }
 
@@ -60,15 +58,15 @@ internal sealed class DirectionMeter : IWebSocketFrameObserver
             Volatile.Write(ref _textFrames, _textFrames + 1);
         }
 
-        _session.OnFrame(_from, frameOpcode, messageOpcode);
+        _observer.OnFrame(_from, frameOpcode, messageOpcode);
     }
 
-    public int GetTextCaptureLimit() => _session.TextCaptureLimit(_from);
+    public int GetTextCaptureLimit() => _observer.TextCaptureLimit(_from);
 
     public void OnTextMessage(ReadOnlySpan<byte> payload, long messageLength) =>
-        _session.OnTextMessage(_from, payload, messageLength);
+        _observer.OnTextMessage(_from, payload, messageLength);
 
-    public void OnClose(int? code, ReadOnlySpan<byte> reason) => _session.OnCloseFrame(_from, code);
+    public void OnClose(int? code, ReadOnlySpan<byte> reason) => _observer.OnCloseFrame(_from, code);
 
-    public void OnProtocolError(FrameProtocolError error) => _session.OnProtocolError(_from, error);
+    public void OnProtocolError(FrameProtocolError error) => _observer.OnProtocolError(_from, error);
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Proxy.Sessions;
 
 namespace Proxy.Tunnel;
 
@@ -11,7 +10,7 @@ namespace Proxy.Tunnel;
 /// </summary>
 internal sealed class MeteredTunnelStream : ObservedStream
 {
-    private readonly AgentSession _session;
+    private readonly SessionTunnel _tunnel;
     private readonly TunnelSide _side;
     private readonly WebSocketFrameParser _parser;
     private readonly DirectionMeter _meter;
@@ -41,15 +40,15 @@ internal sealed class MeteredTunnelStream : ObservedStream
     // it. Allocated only when a Close arrives split across reads.
     private byte[]? _heldClose;
 
-    public MeteredTunnelStream(Stream inner, AgentSession session, TunnelSide side)
+    public MeteredTunnelStream(Stream inner, SessionTunnel tunnel, TunnelSide side)
         : base(inner)
     {
-        _session = session;
+        _tunnel = tunnel;
         _side = side;
-        _parser = session.ParserFor(side);
-        _meter = session.MeterFor(side);
-        _outgoing = session.ParserFor(side == TunnelSide.Client ? TunnelSide.Upstream : TunnelSide.Client);
-        session.AttachStream(side, this);
+        _parser = tunnel.ParserFor(side);
+        _meter = tunnel.MeterFor(side);
+        _outgoing = tunnel.ParserFor(side == TunnelSide.Client ? TunnelSide.Upstream : TunnelSide.Client);
+        tunnel.AttachStream(side, this);
     }
 
     /// <summary>
@@ -173,7 +172,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Inspection is never worth a customer's session: stop looking at this direction, keep forwarding.
-            _session.OnInspectionFailed(_side, ex);
+            _tunnel.Observer.OnInspectionFailed(_side, ex);
             _parser.Abandon();
         }
     }
@@ -181,9 +180,9 @@ internal sealed class MeteredTunnelStream : ObservedStream
     protected override void OnEnded()
     {
         // The upstream's end is the socket's (UpstreamConnectionStream, below this one) when the proxy has it.
-        if (_side == TunnelSide.Client || !_session.HasUpstreamConnection)
+        if (_side == TunnelSide.Client || !_tunnel.HasUpstreamConnection)
         {
-            _session.MarkEnded(_side);
+            _tunnel.Observer.OnEnded(_side);
         }
 
         FailPending();
@@ -193,7 +192,7 @@ internal sealed class MeteredTunnelStream : ObservedStream
     {
         if (_side == TunnelSide.Upstream)
         {
-            await _session.TellClientUpstreamLostAsync().ConfigureAwait(false);
+            await _tunnel.Observer.OnUpstreamLostAsync().ConfigureAwait(false);
         }
     }
 

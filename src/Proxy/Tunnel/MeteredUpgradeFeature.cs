@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.Features;
-using Proxy.Sessions;
 
 namespace Proxy.Tunnel;
 
@@ -13,13 +12,13 @@ internal sealed class MeteredUpgradeFeature : IHttpUpgradeFeature
 {
     private readonly IHttpUpgradeFeature _inner;
     private readonly ConnectionHandoff _handoff;
-    private readonly AgentSession _session;
+    private readonly SessionTunnel _tunnel;
 
-    public MeteredUpgradeFeature(IHttpUpgradeFeature inner, ConnectionHandoff handoff, AgentSession session)
+    public MeteredUpgradeFeature(IHttpUpgradeFeature inner, ConnectionHandoff handoff, SessionTunnel tunnel)
     {
         _inner = inner;
         _handoff = handoff;
-        _session = session;
+        _tunnel = tunnel;
     }
 
     public bool IsUpgradableRequest => _inner.IsUpgradableRequest;
@@ -29,8 +28,8 @@ internal sealed class MeteredUpgradeFeature : IHttpUpgradeFeature
         await _inner.UpgradeAsync().ConfigureAwait(false);
         _handoff.HandOff();
 
-        // The metered stream registers itself with the session, which the tunnel takes it from.
-        _ = new MeteredTunnelStream(new ConnectionPipeStream(_handoff.Transport), _session, TunnelSide.Client);
+        // The metered stream registers itself with the tunnel, whose pump takes it from there.
+        _ = new MeteredTunnelStream(new ConnectionPipeStream(_handoff.Transport), _tunnel, TunnelSide.Client);
         return HandedOffStream.Instance;
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Proxy.Sessions;
 
 namespace Proxy.Tunnel;
 
@@ -15,22 +14,30 @@ internal static class TunnelPump
     private const int BufferSize = 64 * 1024;
 
     /// <summary>Runs until both directions have finished, then lets go of both connections (upstream first: its
-    /// end is the instant billing stops).</summary>
+    /// end is the instant billing stops), and says how each direction ended.</summary>
     /// <param name="clientClosed">Fires when the client's connection ends, even with no read pending.</param>
-    public static async Task RunAsync(Stream client, Stream upstream, AgentSession session, CancellationToken clientClosed)
+    public static Task<TunnelResult> RunAsync(SessionTunnel tunnel, CancellationToken clientClosed) => RunAsync(
+        tunnel.ClientStream ?? throw new InvalidOperationException("The client side is not upgraded."),
+        tunnel.UpstreamStream ?? throw new InvalidOperationException("The upstream side is not upgraded."),
+        tunnel.Observer,
+        clientClosed);
+
+    /// <summary>The pump between any two connections; the client's end (by <paramref name="clientClosed"/>) goes to
+    /// <paramref name="observer"/>.</summary>
+    public static async Task<TunnelResult> RunAsync(Stream client, Stream upstream, ITunnelObserver observer, CancellationToken clientClosed)
     {
         using var stop = new CancellationTokenSource();
 
-        // The client's end is noted before the pending reads are cancelled, so the upstream's teardown that follows
-        // cannot look like the first end.
+        // The client's end is reported before the pending reads are cancelled, so the upstream's teardown that
+        // follows cannot look like the first end.
         using var registration = clientClosed.UnsafeRegister(
             static state =>
             {
-                var (session, stop) = ((AgentSession, CancellationTokenSource))state!;
-                session.MarkEnded(TunnelSide.Client);
+                var (observer, stop) = ((ITunnelObserver, CancellationTokenSource))state!;
+                observer.OnEnded(TunnelSide.Client);
                 stop.Cancel();
             },
-            (session, stop));
+            (observer, stop));
 
         try
         {
@@ -41,12 +48,13 @@ internal static class TunnelPump
 
             // A failed direction ends the other; so does the upstream's end, which leaves the client's pending read
             // nothing to wait for. A client that finished sending still gets the upstream's last words.
-            if (!await first.ConfigureAwait(false) || first == toClient)
+            if (await first.ConfigureAwait(false) != StreamCopyResult.Success || first == toClient)
             {
                 await stop.CancelAsync().ConfigureAwait(false);
             }
 
             await second.ConfigureAwait(false);
+            return new TunnelResult(toUpstream.Result, toClient.Result, first == toUpstream ? TunnelSide.Client : TunnelSide.Upstream);
         }
         finally
         {
@@ -55,23 +63,25 @@ internal static class TunnelPump
         }
     }
 
-    /// <summary>True when the input ended cleanly; false when reading or writing failed or was cancelled.</summary>
-    private static async Task<bool> CopyAsync(Stream input, Stream output, CancellationToken cancellationToken)
+    private static async Task<StreamCopyResult> CopyAsync(Stream input, Stream output, CancellationToken cancellationToken)
     {
         byte[]? buffer = null;
+        var reading = true;
         try
         {
             while (true)
             {
                 // Wait for data without a buffer.
+                reading = true;
                 await input.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
                 buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 var read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    return true;
+                    return StreamCopyResult.Success;
                 }
 
+                reading = false;
                 await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                 ArrayPool<byte>.Shared.Return(buffer);
                 buffer = null;
@@ -79,8 +89,10 @@ internal static class TunnelPump
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // The streams below have noted the end of their side; the session decides what it means.
-            return false;
+            // The streams below have reported the end of their side; the observer decides what it means.
+            return cancellationToken.IsCancellationRequested ? StreamCopyResult.Canceled
+                : reading ? StreamCopyResult.InputError
+                : StreamCopyResult.OutputError;
         }
         finally
         {

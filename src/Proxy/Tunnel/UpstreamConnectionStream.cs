@@ -1,19 +1,18 @@
 using System.Net.Sockets;
-using Proxy.Sessions;
 
 namespace Proxy.Tunnel;
 
 /// <summary>
 /// The upstream connection's plaintext stream (after TLS), below HTTP. It timestamps the first response bytes, the
 /// closest the proxy can get to the instant the upstream accepted the session, and the socket-level end of the
-/// connection, the instant billing stops. A session is attached once the response turned out to be a 101.
+/// connection, the instant billing stops. The session's observer is attached once the response turned out to be a 101.
 /// Made by <see cref="UpstreamUpgradeHandler"/>, which hands it to the observer with the request.
 /// </summary>
 internal sealed class UpstreamConnectionStream : ObservedStream
 {
     private readonly TimeProvider _time;
     private readonly Socket _socket;
-    private AgentSession? _session;
+    private ITunnelObserver? _observer;
     private bool _sawResponse;
 
     public UpstreamConnectionStream(Stream inner, Socket socket, TimeProvider time)
@@ -29,7 +28,7 @@ internal sealed class UpstreamConnectionStream : ObservedStream
 
     public long FirstResponseAtMs { get; private set; }
 
-    public void Attach(AgentSession session) => Volatile.Write(ref _session, session);
+    public void Attach(ITunnelObserver observer) => Volatile.Write(ref _observer, observer);
 
     protected override void OnRead(ReadOnlySpan<byte> data)
     {
@@ -43,7 +42,7 @@ internal sealed class UpstreamConnectionStream : ObservedStream
         FirstResponseAtMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
-    protected override void OnEnded() => Volatile.Read(ref _session)?.MarkEnded(TunnelSide.Upstream);
+    protected override void OnEnded() => Volatile.Read(ref _observer)?.OnEnded(TunnelSide.Upstream);
 
     // Closing a socket that still has an operation in flight is deferred until that operation has unwound: the FIN
     // goes out right after the end is stamped, so Deepgram's clock stops when the record's does.

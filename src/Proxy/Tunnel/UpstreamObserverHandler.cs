@@ -1,31 +1,28 @@
 using System.Net;
-using Proxy.Sessions;
 
 namespace Proxy.Tunnel;
 
 /// <summary>
 /// Sits between the forwarder and the upgrade handler (<see cref="UpstreamUpgradeHandler"/>). It marks the instant the upstream accepted the session (the
-/// start of what Deepgram bills) and hands the upgraded upstream connection, metered, to the session.
+/// start of what Deepgram bills) and hands the upgraded upstream connection, metered, to the session's tunnel.
 /// </summary>
 internal sealed class UpstreamObserverHandler : DelegatingHandler
 {
-    public static readonly HttpRequestOptionsKey<AgentSession> SessionOption = new("dgproxy.session");
+    public static readonly HttpRequestOptionsKey<SessionTunnel> TunnelOption = new("dgproxy.tunnel");
 
-    private readonly SessionRecorder _recorder;
     private readonly TimeSpan _connectTimeout;
     private readonly TimeProvider _time;
 
-    public UpstreamObserverHandler(HttpMessageHandler inner, SessionRecorder recorder, TimeSpan connectTimeout, TimeProvider time)
+    public UpstreamObserverHandler(HttpMessageHandler inner, TimeSpan connectTimeout, TimeProvider time)
         : base(inner)
     {
-        _recorder = recorder;
         _connectTimeout = connectTimeout;
         _time = time;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (!request.Options.TryGetValue(SessionOption, out var session))
+        if (!request.Options.TryGetValue(TunnelOption, out var tunnel))
         {
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
@@ -47,7 +44,7 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
 
         if (response.StatusCode != HttpStatusCode.SwitchingProtocols)
         {
-            session.MarkUpstreamRefused((int)response.StatusCode);
+            tunnel.Observer.OnUpstreamRefused((int)response.StatusCode);
             return response;
         }
 
@@ -56,16 +53,15 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
         var connection = request.Options.TryGetValue(UpstreamUpgradeHandler.ConnectionOption, out var handed)
             ? handed
             : throw new InvalidOperationException("A 101 came without the upgrade handler's connection.");
-        session.MarkUpstreamOpened(connection.FirstResponseTimestamp, connection.FirstResponseAtMs);
-        connection.Attach(session);
-        session.AttachUpstreamConnection(connection);
+        tunnel.Observer.OnUpstreamOpened(connection.FirstResponseTimestamp, connection.FirstResponseAtMs);
+        connection.Attach(tunnel.Observer);
+        tunnel.AttachUpstreamConnection(connection);
 
-        // The metered stream registers itself with the session, whose tunnel pumps it; the forwarder gets an ended
+        // The metered stream registers itself with the tunnel, whose pump runs it; the forwarder gets an ended
         // stream (the connection is the session's now).
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        _ = new MeteredTunnelStream(stream, session, TunnelSide.Upstream);
+        _ = new MeteredTunnelStream(stream, tunnel, TunnelSide.Upstream);
         response.Content = new UpgradedTunnelContent(HandedOffStream.Instance);
-        _recorder.RecordOpened(session);
         return response;
     }
 }

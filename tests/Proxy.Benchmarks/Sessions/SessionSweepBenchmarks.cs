@@ -35,7 +35,7 @@ public class SessionSweepBenchmarks : IDisposable
         {
             var identity = new SessionIdentity(Guid.CreateVersion7().ToString(), $"customer-{i % 50}", $"key_{i}", null, "bench", null);
             var session = new AgentSession(identity, time, 4096, policy);
-            session.MarkUpstreamOpened(time.GetTimestamp(), time.GetUtcNow().ToUnixTimeMilliseconds());
+            session.OnUpstreamOpened(time.GetTimestamp(), time.GetUtcNow().ToUnixTimeMilliseconds());
             registry.Add(session);
         }
 

@@ -40,21 +40,21 @@ public class MeteringPathBenchmarks : FrameRunBenchmark, IDisposable
         var time = TimeProvider.System;
         var identity = new SessionIdentity(Guid.CreateVersion7().ToString(), "customer", "key_bench", null, "bench", null);
         _session = new AgentSession(identity, time, new MeteringOptions().MaxInspectedSettingsBytes, new SessionPolicy(), new LimitsOptions().ClientFrameLimits());
-        _session.MarkUpstreamOpened(time.GetTimestamp(), time.GetUtcNow().ToUnixTimeMilliseconds());
-        _clientSide = new MeteredTunnelStream(fromClient ? peer : Stream.Null, _session, TunnelSide.Client);
-        _upstreamSide = new MeteredTunnelStream(fromClient ? Stream.Null : peer, _session, TunnelSide.Upstream);
+        _session.OnUpstreamOpened(time.GetTimestamp(), time.GetUtcNow().ToUnixTimeMilliseconds());
+        _clientSide = new MeteredTunnelStream(fromClient ? peer : Stream.Null, _session.Tunnel, TunnelSide.Client);
+        _upstreamSide = new MeteredTunnelStream(fromClient ? Stream.Null : peer, _session.Tunnel, TunnelSide.Upstream);
         (_source, _target) = fromClient ? (_clientSide, _upstreamSide) : (_upstreamSide, _clientSide);
 
         // The steady state of a conversation: the Settings and the Welcome have gone by, so text capture is at its
         // small limit toward the upstream and off toward the client.
-        _session.ClientParser.Parse(BenchmarkFrames.ClientText("""{"type":"Settings","audio":{"input":{"encoding":"linear16","sample_rate":16000}},"agent":{}}"""));
-        _session.UpstreamParser.Parse(BenchmarkFrames.ServerText("""{"type":"Welcome","request_id":"fc553ec9-5874-49ca-a47c-b670d525a4b1"}"""));
+        _session.Tunnel.ClientParser.Parse(BenchmarkFrames.ClientText("""{"type":"Settings","audio":{"input":{"encoding":"linear16","sample_rate":16000}},"agent":{}}"""));
+        _session.Tunnel.UpstreamParser.Parse(BenchmarkFrames.ServerText("""{"type":"Welcome","request_id":"fc553ec9-5874-49ca-a47c-b670d525a4b1"}"""));
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        var meter = _session.MeterFor(_source == _clientSide ? TunnelSide.Client : TunnelSide.Upstream);
+        var meter = _session.Tunnel.MeterFor(_source == _clientSide ? TunnelSide.Client : TunnelSide.Upstream);
         if (_session.ProtocolError != FrameProtocolError.None || meter.Frames == 0 || _session.DeepgramRequestId is null)
         {
             throw new InvalidOperationException($"The session saw {meter.Frames} frames and stopped with {_session.ProtocolError}.");

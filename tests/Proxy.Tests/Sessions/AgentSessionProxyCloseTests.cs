@@ -26,7 +26,7 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
     public AgentSessionProxyCloseTests()
     {
         _session = new AgentSession(Identity, _time, 1024, new SessionPolicy());
-        _session.AttachAbort(() =>
+        _session.Tunnel.AttachAbort(() =>
         {
             Interlocked.Increment(ref _aborts);
             _aborted.TrySetResult();
@@ -85,7 +85,7 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
 
         // The upstream answers and its connection ends within the grace: no abort.
         _time.Advance(TimeSpan.FromMilliseconds(300));
-        _session.MarkEnded(TunnelSide.Upstream);
+        _session.OnEnded(TunnelSide.Upstream);
         await closing.WaitAsync(TimeSpan.FromSeconds(10));
         _time.Advance(Grace);
         Assert.Equal(0, Aborts);
@@ -103,7 +103,7 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
         var tunnel = AttachTunnel();
 
         var closing = _session.CloseByProxyAsync(ProxyCloseRequests.Shutdown, Grace);
-        _session.MarkEnded(TunnelSide.Upstream);
+        _session.OnEnded(TunnelSide.Upstream);
         await closing.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal([new CloseSeen(1012, "SERVER_SHUTDOWN")], ServerFrames(_clientWire.Written).Closes);
@@ -122,10 +122,10 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
         var upstream = _upstreamWire.Written;
 
         var audioOut = FrameBuilder.Binary(960, masked: false);
-        _session.UpstreamParser.Parse(audioOut);
+        _session.Tunnel.UpstreamParser.Parse(audioOut);
         await tunnel.Client.WriteAsync(audioOut);
         var audioIn = FrameBuilder.Binary(320, masked: true);
-        _session.ClientParser.Parse(audioIn);
+        _session.Tunnel.ClientParser.Parse(audioIn);
         await tunnel.Upstream.WriteAsync(audioIn);
 
         Assert.Equal(client, _clientWire.Written);
@@ -155,12 +155,12 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
     {
         var tunnel = AttachTunnel();
         var unmasked = FrameBuilder.Binary(10, masked: false);
-        _session.ClientParser.Parse(unmasked);
+        _session.Tunnel.ClientParser.Parse(unmasked);
         await tunnel.Upstream.WriteAsync(unmasked);
-        Assert.True(_session.ClientParser.IsFaulted);
+        Assert.True(_session.Tunnel.ClientParser.IsFaulted);
 
         var closing = _session.CloseByProxyAsync(ProxyCloseRequests.ClientViolation(FrameProtocolError.MaskMismatch), Grace);
-        _session.MarkEnded(TunnelSide.Upstream);
+        _session.OnEnded(TunnelSide.Upstream);
         await closing.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal([new CloseSeen(1002, "PROTOCOL_ERROR")], ServerFrames(_clientWire.Written).Closes);
@@ -189,7 +189,7 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
         await FromClientThroughTunnel(tunnel, badClose[6..]);
 
         await WaitForProxyCloseAsync();
-        _session.MarkEnded(TunnelSide.Upstream);
+        _session.OnEnded(TunnelSide.Upstream);
 
         Assert.Equal([new CloseSeen(1002, "PROTOCOL_ERROR")], ServerFrames(_clientWire.Written).Closes);
         // The audio before it went through; of the bad Close not a byte, the proxy's Close 1000 in its place.
@@ -214,7 +214,7 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
         await tunnel.Client.WriteAsync(FrameBuilder.Concat(welcome, badClose));
 
         await WaitForProxyCloseAsync();
-        _session.MarkEnded(TunnelSide.Upstream);
+        _session.OnEnded(TunnelSide.Upstream);
 
         var client = ServerFrames(_clientWire.Written);
         Assert.Equal([new CloseSeen(1014, "UPSTREAM_PROTOCOL_ERROR")], client.Closes);
@@ -235,7 +235,7 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
         await tunnel.Client.WriteAsync(close);
 
         var closing = _session.CloseByProxyAsync(ProxyCloseRequests.IdleTimeout(TimeSpan.FromSeconds(30)), Grace);
-        _session.MarkEnded(TunnelSide.Upstream);
+        _session.OnEnded(TunnelSide.Upstream);
         await closing.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(close, _clientWire.Written);
@@ -262,14 +262,14 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
     {
         var tunnel = AttachTunnel();
         var audio = FrameBuilder.Binary(4800, masked: false);
-        _session.UpstreamParser.Parse(audio.AsSpan(0, 100));
+        _session.Tunnel.UpstreamParser.Parse(audio.AsSpan(0, 100));
         await tunnel.Client.WriteAsync(audio.AsMemory(0, 100));
 
         var closing = _session.CloseByProxyAsync(ProxyCloseRequests.MaxDuration(TimeSpan.FromMinutes(115)), Grace);
         Assert.Equal(audio[..100], _clientWire.Written);
 
         _time.Advance(TimeSpan.FromMilliseconds(500));
-        _session.UpstreamParser.Parse(audio.AsSpan(100));
+        _session.Tunnel.UpstreamParser.Parse(audio.AsSpan(100));
         await tunnel.Client.WriteAsync(audio.AsMemory(100));
 
         var client = ServerFrames(_clientWire.Written);
@@ -277,7 +277,7 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
             ["""{"type":"Error","code":"SESSION_MAX_DURATION","description":"The session reached its maximum duration of 1.92 h."}"""],
             client.Texts.Select(t => t.Payload));
         Assert.Equal([new CloseSeen(1000, "SESSION_MAX_DURATION")], client.Closes);
-        _session.MarkEnded(TunnelSide.Upstream);
+        _session.OnEnded(TunnelSide.Upstream);
         await closing.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(0, Aborts);
     }
@@ -289,7 +289,7 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
 
         // The client stalls in the middle of an audio frame: the upstream's Close can never go between two messages.
         var audio = FrameBuilder.Binary(3200, masked: true);
-        _session.ClientParser.Parse(audio.AsSpan(0, 1000));
+        _session.Tunnel.ClientParser.Parse(audio.AsSpan(0, 1000));
         await tunnel.Upstream.WriteAsync(audio.AsMemory(0, 1000));
 
         var closing = _session.CloseByProxyAsync(ProxyCloseRequests.IdleTimeout(TimeSpan.FromSeconds(30)), Grace);
@@ -338,8 +338,8 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
     }
 
     private Tunnel AttachTunnel() => new(
-        new MeteredTunnelStream(_clientWire, _session, TunnelSide.Client),
-        new MeteredTunnelStream(_upstreamWire, _session, TunnelSide.Upstream));
+        new MeteredTunnelStream(_clientWire, _session.Tunnel, TunnelSide.Client),
+        new MeteredTunnelStream(_upstreamWire, _session.Tunnel, TunnelSide.Upstream));
 
     private static RecordingObserver ServerFrames(byte[] bytes) => Frames(bytes, masked: false);
 

@@ -31,9 +31,9 @@ public sealed class AgentSessionTests
         _time.Advance(TimeSpan.FromMilliseconds(50));
         bytesIn += FromClient(session, FrameBuilder.Close(1000, "done", masked: true));
         bytesOut += FromUpstream(session, FrameBuilder.Close(1000, string.Empty, masked: false));
-        session.MarkEnded(TunnelSide.Upstream);
+        session.OnEnded(TunnelSide.Upstream);
         _time.Advance(TimeSpan.FromMilliseconds(3));
-        session.MarkEnded(TunnelSide.Client);
+        session.OnEnded(TunnelSide.Client);
 
         var record = session.ToFinalRecord();
 
@@ -109,7 +109,7 @@ public sealed class AgentSessionTests
         // The wall clock is stepped an hour ahead while 200 ms really pass.
         clock.AdvanceWall(TimeSpan.FromHours(1));
         clock.AdvanceMonotonic(TimeSpan.FromMilliseconds(200));
-        session.MarkEnded(TunnelSide.Upstream);
+        session.OnEnded(TunnelSide.Upstream);
 
         var record = session.ToFinalRecord();
 
@@ -127,7 +127,7 @@ public sealed class AgentSessionTests
         MarkOpened(session, clock);
         clock.AdvanceWall(TimeSpan.FromSeconds(-30));
         clock.AdvanceMonotonic(TimeSpan.FromMilliseconds(61_234.4));
-        session.MarkEnded(TunnelSide.Upstream);
+        session.OnEnded(TunnelSide.Upstream);
 
         Assert.Equal(61_234, session.ToFinalRecord().DurationMs);
     }
@@ -138,8 +138,8 @@ public sealed class AgentSessionTests
         using var session = OpenedSession();
         FromUpstream(session, FrameBuilder.Close(1011, "internal", masked: false));
         FromClient(session, FrameBuilder.Close(1000, string.Empty, masked: true));
-        session.MarkEnded(TunnelSide.Client);
-        session.MarkEnded(TunnelSide.Upstream);
+        session.OnEnded(TunnelSide.Client);
+        session.OnEnded(TunnelSide.Upstream);
 
         var record = session.ToFinalRecord();
 
@@ -180,7 +180,7 @@ public sealed class AgentSessionTests
 
         // The violation is the proxy's to answer (Close 1002); were the client to drop now, no Close was seen.
         Assert.Equal([(TunnelSide.Client, FrameProtocolError.InvalidCloseCode)], violations);
-        session.MarkEnded(TunnelSide.Client);
+        session.OnEnded(TunnelSide.Client);
         var record = session.ToFinalRecord();
         Assert.Equal("client_error", record.CloseReason);
         Assert.Equal(1006, record.CloseCode);
@@ -195,7 +195,7 @@ public sealed class AgentSessionTests
         session.ProtocolViolation = (_, side, error) => violations.Add((side, error));
 
         FromUpstream(session, FrameBuilder.Frame((int)WebSocketOpcode.Close, [0x03], masked: false));
-        session.MarkEnded(TunnelSide.Upstream);
+        session.OnEnded(TunnelSide.Upstream);
 
         Assert.Equal([(TunnelSide.Upstream, FrameProtocolError.TruncatedCloseCode)], violations);
         var record = session.ToFinalRecord();
@@ -223,9 +223,9 @@ public sealed class AgentSessionTests
     {
         using var session = OpenedSession();
         _time.Advance(TimeSpan.FromMilliseconds(1500));
-        session.MarkEnded(TunnelSide.Client);
+        session.OnEnded(TunnelSide.Client);
         _time.Advance(TimeSpan.FromMilliseconds(20));
-        session.MarkEnded(TunnelSide.Upstream);
+        session.OnEnded(TunnelSide.Upstream);
 
         var record = session.ToFinalRecord();
 
@@ -242,9 +242,9 @@ public sealed class AgentSessionTests
     {
         using var session = OpenedSession();
         _time.Advance(TimeSpan.FromMilliseconds(300));
-        session.MarkEnded(TunnelSide.Upstream);
+        session.OnEnded(TunnelSide.Upstream);
         _time.Advance(TimeSpan.FromMilliseconds(5));
-        session.MarkEnded(TunnelSide.Client);
+        session.OnEnded(TunnelSide.Client);
 
         var record = session.ToFinalRecord();
 
@@ -272,8 +272,8 @@ public sealed class AgentSessionTests
     {
         using var session = NewSession();
         _time.Advance(TimeSpan.FromMilliseconds(80));
-        session.MarkUpstreamRefused(401);
-        session.MarkEnded(TunnelSide.Client);
+        session.OnUpstreamRefused(401);
+        session.OnEnded(TunnelSide.Client);
 
         var record = session.ToFinalRecord();
 
@@ -297,13 +297,13 @@ public sealed class AgentSessionTests
     {
         using var session = OpenedSession();
         var aborts = 0;
-        session.AttachAbort(() => aborts++);
+        session.Tunnel.AttachAbort(() => aborts++);
 
         await session.CloseByProxyAsync(ProxyCloseRequests.Shutdown, TimeSpan.FromSeconds(1));
         await session.CloseByProxyAsync(ProxyCloseRequests.AdminClosed, TimeSpan.FromSeconds(1));
         _time.Advance(TimeSpan.FromMilliseconds(10));
-        session.MarkEnded(TunnelSide.Upstream);
-        session.MarkEnded(TunnelSide.Client);
+        session.OnEnded(TunnelSide.Upstream);
+        session.OnEnded(TunnelSide.Client);
 
         var record = session.ToFinalRecord();
 
@@ -334,11 +334,11 @@ public sealed class AgentSessionTests
     {
         using var session = OpenedSession();
         _time.Advance(TimeSpan.FromMilliseconds(100));
-        session.MarkEnded(TunnelSide.Upstream);
-        session.MarkEnded(TunnelSide.Client);
+        session.OnEnded(TunnelSide.Upstream);
+        session.OnEnded(TunnelSide.Client);
         _time.Advance(TimeSpan.FromMilliseconds(900));
-        session.MarkEnded(TunnelSide.Upstream);
-        session.MarkEnded(TunnelSide.Client);
+        session.OnEnded(TunnelSide.Upstream);
+        session.OnEnded(TunnelSide.Client);
 
         var record = session.ToFinalRecord();
 
@@ -393,7 +393,7 @@ public sealed class AgentSessionTests
 
         // Taking the open record ends nothing: the final record still measures up to the real end.
         _time.Advance(TimeSpan.FromMilliseconds(470));
-        session.MarkEnded(TunnelSide.Upstream);
+        session.OnEnded(TunnelSide.Upstream);
         Assert.Equal(500, session.ToFinalRecord().DurationMs);
     }
 
@@ -608,8 +608,8 @@ public sealed class AgentSessionTests
 
         Assert.Equal(FrameProtocolError.MaskMismatch, session.ProtocolError);
         Assert.Equal(TunnelSide.Client, session.ProtocolErrorSide);
-        Assert.True(session.ClientParser.IsFaulted);
-        Assert.False(session.UpstreamParser.IsFaulted);
+        Assert.True(session.Tunnel.ClientParser.IsFaulted);
+        Assert.False(session.Tunnel.UpstreamParser.IsFaulted);
         var record = session.ToFinalRecord();
         Assert.Equal(1, record.FramesIn);
         Assert.Equal(1, session.KeepAlives);
@@ -637,10 +637,10 @@ public sealed class AgentSessionTests
     {
         using var session = NewSession();
 
-        Assert.Same(session.ClientParser, session.ParserFor(TunnelSide.Client));
-        Assert.Same(session.UpstreamParser, session.ParserFor(TunnelSide.Upstream));
-        Assert.Same(session.Inbound, session.MeterFor(TunnelSide.Client));
-        Assert.Same(session.Outbound, session.MeterFor(TunnelSide.Upstream));
+        Assert.Same(session.Tunnel.ClientParser, session.Tunnel.ParserFor(TunnelSide.Client));
+        Assert.Same(session.Tunnel.UpstreamParser, session.Tunnel.ParserFor(TunnelSide.Upstream));
+        Assert.Same(session.Inbound, session.Tunnel.MeterFor(TunnelSide.Client));
+        Assert.Same(session.Outbound, session.Tunnel.MeterFor(TunnelSide.Upstream));
         Assert.Equal(Identity.SessionId, session.SessionId);
         Assert.Equal(StartMs, session.ClientOpenedAtMs);
     }

@@ -33,7 +33,7 @@ internal static class SessionFrames
 
     /// <summary>The upstream accepted the session now, by the given clock.</summary>
     public static void MarkOpened(AgentSession session, TimeProvider time) =>
-        session.MarkUpstreamOpened(time.GetTimestamp(), time.GetUtcNow().ToUnixTimeMilliseconds());
+        session.OnUpstreamOpened(time.GetTimestamp(), time.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>Client → upstream bytes (masked frames); returns how many bytes went through.</summary>
     public static int FromClient(AgentSession session, params byte[][] reads)
@@ -42,7 +42,7 @@ internal static class SessionFrames
         foreach (var read in reads)
         {
             session.Inbound.AddBytes(read.Length);
-            session.ClientParser.Parse(read);
+            session.Tunnel.ClientParser.Parse(read);
             total += read.Length;
         }
 
@@ -56,7 +56,7 @@ internal static class SessionFrames
         foreach (var read in reads)
         {
             session.Outbound.AddBytes(read.Length);
-            session.UpstreamParser.Parse(read);
+            session.Tunnel.UpstreamParser.Parse(read);
             total += read.Length;
         }
 

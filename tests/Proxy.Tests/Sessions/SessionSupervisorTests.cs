@@ -688,7 +688,7 @@ public sealed class SessionSupervisorTests : IDisposable
         public Live(AgentSession session)
         {
             Session = session;
-            session.AttachAbort(() =>
+            session.Tunnel.AttachAbort(() =>
             {
                 Interlocked.Increment(ref _aborts);
                 _aborted.TrySetResult();
@@ -715,15 +715,15 @@ public sealed class SessionSupervisorTests : IDisposable
         {
             ClientWire = new RecordingStream();
             UpstreamWire = new RecordingStream();
-            ClientStream = new MeteredTunnelStream(ClientWire, Session, TunnelSide.Client);
-            UpstreamStream = new MeteredTunnelStream(UpstreamWire, Session, TunnelSide.Upstream);
+            ClientStream = new MeteredTunnelStream(ClientWire, Session.Tunnel, TunnelSide.Client);
+            UpstreamStream = new MeteredTunnelStream(UpstreamWire, Session.Tunnel, TunnelSide.Upstream);
         }
 
         /// <summary>Client → upstream bytes as the tunnel moves them: parsed on the client side's read, then written upstream.</summary>
         public void ClientToUpstream(byte[] chunk)
         {
             Session.Inbound.AddBytes(chunk.Length);
-            Session.ClientParser.Parse(chunk);
+            Session.Tunnel.ClientParser.Parse(chunk);
             Assert.NotNull(UpstreamStream);
             UpstreamStream.WriteAsync(chunk).AsTask().GetAwaiter().GetResult();
         }

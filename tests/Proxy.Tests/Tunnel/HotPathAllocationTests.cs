@@ -51,8 +51,8 @@ public sealed class HotPathAllocationTests : IDisposable
     {
         var (frame, from) = FrameOf(traffic);
         var wire = Repeat(frame, Frames);
-        var parser = _session.ParserFor(from);
-        var meter = _session.MeterFor(from);
+        var parser = _session.Tunnel.ParserFor(from);
+        var meter = _session.Tunnel.MeterFor(from);
         var chunk = readBytes == 0 ? frame.Length : readBytes;
 
         var allocated = AllocatedWhileRepeating(() =>
@@ -83,8 +83,8 @@ public sealed class HotPathAllocationTests : IDisposable
     {
         var (frame, from) = FrameOf(traffic);
         var peer = new RecordingStream();
-        using var source = new MeteredTunnelStream(peer, _session, from);
-        using var target = new MeteredTunnelStream(Stream.Null, _session, Other(from));
+        using var source = new MeteredTunnelStream(peer, _session.Tunnel, from);
+        using var target = new MeteredTunnelStream(Stream.Null, _session.Tunnel, Other(from));
 
         // The socket hands over one frame per read, or 16 KB at a time cutting through frames.
         var wire = readBytes == 0 ? frame : Repeat(frame, Frames);
@@ -108,7 +108,7 @@ public sealed class HotPathAllocationTests : IDisposable
             }
         });
 
-        Assert.Equal(2L * frame.Length * Frames, _session.MeterFor(from).Bytes - PreambleBytes(from));
+        Assert.Equal(2L * frame.Length * Frames, _session.Tunnel.MeterFor(from).Bytes - PreambleBytes(from));
         Assert.Equal(0, allocated);
     }
 
@@ -117,8 +117,8 @@ public sealed class HotPathAllocationTests : IDisposable
     {
         var frame = Binary(640, masked: true);
         var peer = new PendingReadStream();
-        using var source = new MeteredTunnelStream(peer, _session, TunnelSide.Client);
-        using var target = new MeteredTunnelStream(Stream.Null, _session, TunnelSide.Upstream);
+        using var source = new MeteredTunnelStream(peer, _session.Tunnel, TunnelSide.Client);
+        using var target = new MeteredTunnelStream(Stream.Null, _session.Tunnel, TunnelSide.Upstream);
         var buffer = new byte[64 * 1024];
 
         // The awaits inside the streams really suspend here: their state machines come from pools, not the heap.
@@ -148,8 +148,8 @@ public sealed class HotPathAllocationTests : IDisposable
         // The tunnel's client side as it runs on Kestrel: the connection pipe, reads that wait for the peer.
         var frame = Binary(640, masked: true);
         var connection = new InMemoryConnection();
-        using var source = new MeteredTunnelStream(new ConnectionPipeStream(connection), _session, TunnelSide.Client);
-        using var target = new MeteredTunnelStream(new ConnectionPipeStream(connection), _session, TunnelSide.Upstream);
+        using var source = new MeteredTunnelStream(new ConnectionPipeStream(connection), _session.Tunnel, TunnelSide.Client);
+        using var target = new MeteredTunnelStream(new ConnectionPipeStream(connection), _session.Tunnel, TunnelSide.Upstream);
         var buffer = new byte[64 * 1024];
 
         var allocated = AllocatedWhileRepeating(() =>

@@ -33,8 +33,8 @@ public sealed class MeteredTunnelStreamTests : IDisposable
         var time = new FakeTimeProvider(SessionFrames.Start);
         _session = new AgentSession(SessionFrames.Identity, time, 1024, new SessionPolicy());
         SessionFrames.MarkOpened(_session, time);
-        _client = new MeteredTunnelStream(_clientWire, _session, TunnelSide.Client);
-        _upstream = new MeteredTunnelStream(_upstreamWire, _session, TunnelSide.Upstream);
+        _client = new MeteredTunnelStream(_clientWire, _session.Tunnel, TunnelSide.Client);
+        _upstream = new MeteredTunnelStream(_upstreamWire, _session.Tunnel, TunnelSide.Upstream);
     }
 
     public void Dispose()
@@ -285,7 +285,7 @@ public sealed class MeteredTunnelStreamTests : IDisposable
         // A masked frame from the upstream is a protocol error: forwarding stops before it.
         var bad = Binary(10, masked: true);
         await ToClient(bad);
-        Assert.True(_session.UpstreamParser.IsFaulted);
+        Assert.True(_session.Tunnel.UpstreamParser.IsFaulted);
 
         Assert.True(await _client.InjectAsync(Warning, seal: false));
         Assert.True(await _client.InjectAsync(ErrorAndClose, seal: true));
@@ -318,16 +318,16 @@ public sealed class MeteredTunnelStreamTests : IDisposable
         using var session = new AgentSession(SessionFrames.Identity, time, 1024, new SessionPolicy(), new FrameLimits(1 << 20, 1 << 20, ValidateUtf8: true));
         SessionFrames.MarkOpened(session, time);
         var wire = new RecordingStream();
-        using var upstream = new MeteredTunnelStream(wire, session, TunnelSide.Upstream);
+        using var upstream = new MeteredTunnelStream(wire, session.Tunnel, TunnelSide.Upstream);
         byte[] payload = [.. "{\"type\":\"InjectUserMessage\",\"content\":\""u8.ToArray(), 0xC3, 0x28, .. "\"}"u8.ToArray()];
         var frame = Frame(0x1, payload, masked: true);
 
-        session.ClientParser.Parse(frame.AsSpan(0, 20));
+        session.Tunnel.ClientParser.Parse(frame.AsSpan(0, 20));
         await upstream.WriteAsync(frame.AsMemory(0, 20));
-        session.ClientParser.Parse(frame.AsSpan(20));
+        session.Tunnel.ClientParser.Parse(frame.AsSpan(20));
         await upstream.WriteAsync(frame.AsMemory(20));
 
-        Assert.Equal(FrameProtocolError.InvalidUtf8, session.ClientParser.Error);
+        Assert.Equal(FrameProtocolError.InvalidUtf8, session.Tunnel.ClientParser.Error);
         Assert.Equal(frame[..20], wire.Written);
         Assert.False(await upstream.InjectAsync(ProxyCloseToUpstream, seal: true));
     }
@@ -343,7 +343,7 @@ public sealed class MeteredTunnelStreamTests : IDisposable
         await ToUpstream(Concat(audio, badClose[..3]));
         await ToUpstream(badClose[3..]);
 
-        Assert.Equal(FrameProtocolError.InvalidCloseCode, _session.ClientParser.Error);
+        Assert.Equal(FrameProtocolError.InvalidCloseCode, _session.Tunnel.ClientParser.Error);
         Assert.Equal(audio, _upstreamWire.Written);
         Assert.True(await _upstream.InjectAsync(ProxyCloseToUpstream, seal: true, controlOnly: true));
         Assert.Equal(Concat(audio, ProxyCloseToUpstream), _upstreamWire.Written);
@@ -361,7 +361,7 @@ public sealed class MeteredTunnelStreamTests : IDisposable
         var injected = _client.InjectAsync(ErrorAndClose, seal: true, controlOnly: true);
         await ToClient(badClose[4..]);
 
-        Assert.Equal(FrameProtocolError.InvalidCloseReason, _session.UpstreamParser.Error);
+        Assert.Equal(FrameProtocolError.InvalidCloseReason, _session.Tunnel.UpstreamParser.Error);
         Assert.True(await injected);
         Assert.Equal(Concat(welcome, ErrorAndClose), _clientWire.Written);
     }
@@ -380,7 +380,7 @@ public sealed class MeteredTunnelStreamTests : IDisposable
 
             await fixture.ToUpstream(close[split..]);
             Assert.True(Concat(audio, close).AsSpan().SequenceEqual(fixture._upstreamWire.Written), $"split {split}");
-            Assert.True(fixture._session.ClientParser.CloseSeen);
+            Assert.True(fixture._session.Tunnel.ClientParser.CloseSeen);
         }
     }
 
@@ -435,7 +435,7 @@ public sealed class MeteredTunnelStreamTests : IDisposable
         await ToClient(welcome);
 
         // The read side has already parsed the next chunk (a frame's start); the copy loop has not written it yet.
-        _session.UpstreamParser.Parse(audio.AsSpan(0, 50));
+        _session.Tunnel.UpstreamParser.Parse(audio.AsSpan(0, 50));
         var injected = _client.InjectAsync(Warning, seal: false);
 
         Assert.True(injected.IsCompletedSuccessfully);
@@ -452,12 +452,12 @@ public sealed class MeteredTunnelStreamTests : IDisposable
     {
         var audio = Binary(300, masked: false);
         var next = Text("x", masked: false);
-        _session.UpstreamParser.Parse(audio.AsSpan(0, 50));
+        _session.Tunnel.UpstreamParser.Parse(audio.AsSpan(0, 50));
         _client.Write(audio, 0, 50);
 
         var injected = _client.InjectAsync(Warning, seal: false);
         var rest = Concat(audio[50..], next);
-        _session.UpstreamParser.Parse(rest);
+        _session.Tunnel.UpstreamParser.Parse(rest);
         _client.Write(rest.AsSpan());
 
         Assert.True(await injected);
@@ -579,7 +579,7 @@ public sealed class MeteredTunnelStreamTests : IDisposable
         var injected = _client.InjectAsync(Warning, seal: false);
 
         _clientWire.WriteFailure = new IOException("reset");
-        _session.UpstreamParser.Parse(audio.AsSpan(50));
+        _session.Tunnel.UpstreamParser.Parse(audio.AsSpan(50));
         await Assert.ThrowsAsync<IOException>(async () => await _client.WriteAsync(audio.AsMemory(50)));
 
         Assert.False(await injected.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -588,14 +588,14 @@ public sealed class MeteredTunnelStreamTests : IDisposable
     /// <summary>Upstream → client: parsed on the upstream side's read, then written to the client side.</summary>
     private async Task ToClient(byte[] chunk)
     {
-        _session.UpstreamParser.Parse(chunk);
+        _session.Tunnel.UpstreamParser.Parse(chunk);
         await _client.WriteAsync(chunk);
     }
 
     /// <summary>Client → upstream: parsed on the client side's read, then written to the upstream side.</summary>
     private async Task ToUpstream(byte[] chunk)
     {
-        _session.ClientParser.Parse(chunk);
+        _session.Tunnel.ClientParser.Parse(chunk);
         await _upstream.WriteAsync(chunk);
     }
 

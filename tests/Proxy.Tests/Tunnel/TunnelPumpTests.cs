@@ -40,8 +40,9 @@ public sealed class TunnelPumpTests : IDisposable
         Assert.Equal("to app", await ReceiveAsync(_client));
 
         await _upstream.PeerSends.CompleteAsync();
-        await pump.WaitAsync(TimeSpan.FromSeconds(5));
+        var result = await pump.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(["upstream", "client"], _disposed);
+        Assert.Equal(new TunnelResult(StreamCopyResult.Canceled, StreamCopyResult.Success, TunnelSide.Upstream), result);
     }
 
     [Fact]
@@ -55,7 +56,8 @@ public sealed class TunnelPumpTests : IDisposable
         Assert.False(pump.IsCompleted);
 
         await _upstream.PeerSends.CompleteAsync();
-        await pump.WaitAsync(TimeSpan.FromSeconds(5));
+        var result = await pump.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(new TunnelResult(StreamCopyResult.Success, StreamCopyResult.Success, TunnelSide.Client), result);
     }
 
     [Fact]
@@ -65,14 +67,15 @@ public sealed class TunnelPumpTests : IDisposable
         var pump = Run(clientClosed.Token);
 
         await clientClosed.CancelAsync();
-        await pump.WaitAsync(TimeSpan.FromSeconds(5));
+        var result = await pump.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal((StreamCopyResult.Canceled, StreamCopyResult.Canceled), (result.ClientToUpstream, result.UpstreamToClient));
 
         // No Close frame either way: the side that ended first is at fault.
         Assert.Equal(CloseReasons.ClientError, _session.ToFinalRecord().CloseReason);
         Assert.Equal(["upstream", "client"], _disposed);
     }
 
-    private Task Run(CancellationToken clientClosed) => TunnelPump.RunAsync(
+    private Task<TunnelResult> Run(CancellationToken clientClosed) => TunnelPump.RunAsync(
         new DisposalNoted(new ConnectionPipeStream(_client), "client", _disposed),
         new DisposalNoted(new ConnectionPipeStream(_upstream), "upstream", _disposed),
         _session,

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Proxy.Gateway;
 using Proxy.Tunnel;
@@ -20,10 +19,7 @@ public sealed class UpstreamObserverHandlerTests : IDisposable
     public UpstreamObserverHandlerTests()
     {
         _session = new AgentSession(SessionFrames.Identity, _time, 1024, new SessionPolicy());
-
-        // The recorder is only reached on a 101, which a silent upstream never sends.
-        var recorder = new SessionRecorder(null!, NullLogger<SessionRecorder>.Instance);
-        _invoker = new HttpMessageInvoker(new UpstreamObserverHandler(new SilentUpstream(), recorder, ConnectTimeout, _time));
+        _invoker = new HttpMessageInvoker(new UpstreamObserverHandler(new SilentUpstream(), ConnectTimeout, _time));
     }
 
     public void Dispose()
@@ -36,7 +32,7 @@ public sealed class UpstreamObserverHandlerTests : IDisposable
     public async Task An_upstream_that_never_answers_fails_the_upgrade_with_a_timeout_at_the_connect_timeout()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:9/v1/agent/converse");
-        request.Options.Set(UpstreamObserverHandler.SessionOption, _session);
+        request.Options.Set(UpstreamObserverHandler.TunnelOption, _session.Tunnel);
         var upgrade = _invoker.SendAsync(request, CancellationToken.None);
 
         _time.Advance(ConnectTimeout - TimeSpan.FromMilliseconds(1));
@@ -53,7 +49,7 @@ public sealed class UpstreamObserverHandlerTests : IDisposable
     public async Task A_client_that_goes_away_cancels_the_upgrade_without_calling_it_a_timeout()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:9/v1/agent/converse");
-        request.Options.Set(UpstreamObserverHandler.SessionOption, _session);
+        request.Options.Set(UpstreamObserverHandler.TunnelOption, _session.Tunnel);
         using var clientGone = new CancellationTokenSource();
         var upgrade = _invoker.SendAsync(request, clientGone.Token);
 

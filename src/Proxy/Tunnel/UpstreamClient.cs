@@ -1,9 +1,6 @@
 using Microsoft.Extensions.Options;
-using Proxy.Sessions;
 
-using Proxy.Tunnel;
-
-namespace Proxy.Gateway;
+namespace Proxy.Tunnel;
 
 /// <summary>
 /// The one HTTP client every session's upgrade goes through: one HTTP/1.1 connection per session, no proxy, no
@@ -12,9 +9,9 @@ namespace Proxy.Gateway;
 /// </summary>
 internal sealed class UpstreamClient : IDisposable
 {
-    public UpstreamClient(IOptions<UpstreamOptions> options, SessionRecorder recorder, TimeProvider time)
+    public UpstreamClient(IOptions<UpstreamOptions> options, TimeProvider time)
     {
-        Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(new UpstreamUpgradeHandler(time), recorder, options.Value.ConnectTimeout, time), disposeHandler: true);
+        Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(new UpstreamUpgradeHandler(time), options.Value.ConnectTimeout, time), disposeHandler: true);
         BaseUrl = options.Value.HttpBaseUrl();
     }
 

@@ -1,0 +1,8 @@
+namespace Proxy.Customers;
+
+/// <summary>Checks a proxy key a client presented (the admission's credential step depends on this, not on Redis).</summary>
+internal interface IProxyKeyAuthenticator
+{
+    /// <summary>Throws <see cref="Storage.StorageUnavailableException"/> when Redis cannot answer and memory may not.</summary>
+    Task<KeyAuthenticationResult> AuthenticateAsync(string secret);
+}

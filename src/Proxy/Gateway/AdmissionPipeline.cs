@@ -1,0 +1,54 @@
+namespace Proxy.Gateway;
+
+/// <summary>
+/// The agent endpoint's admission, in order: the WebSocket handshake, the instance's readiness, the client's
+/// credential, its customer, the upstream key, then the lease (the customer's and the instance's concurrency). The
+/// cheap, local checks come first; the lease last, so a refused client never holds a place. Billing's budget check
+/// goes before the lease.
+/// </summary>
+internal sealed class AdmissionPipeline
+{
+    private readonly IAdmissionStep[] _steps;
+
+    public AdmissionPipeline(
+        HandshakeStep handshake,
+        ReadinessStep readiness,
+        CredentialStep credential,
+        CustomerStep customer,
+        UpstreamKeyStep upstreamKey,
+        LeaseStep lease)
+    {
+        _steps = [handshake, readiness, credential, customer, upstreamKey, lease];
+    }
+
+    public IReadOnlyList<IAdmissionStep> Steps => _steps;
+
+    /// <summary>Runs the steps until one refuses. On admission the request holds the session's identity and slot.</summary>
+    public async ValueTask<AdmissionRefusal?> RunAsync(AdmissionRequest request)
+    {
+        try
+        {
+            foreach (var step in _steps)
+            {
+                if (await step.RunAsync(request).ConfigureAwait(false) is { } refusal)
+                {
+                    ReleaseSlot(request);
+                    return refusal;
+                }
+            }
+
+            return null;
+        }
+        catch
+        {
+            ReleaseSlot(request);
+            throw;
+        }
+    }
+
+    private static void ReleaseSlot(AdmissionRequest request)
+    {
+        request.Slot?.Dispose();
+        request.Slot = null;
+    }
+}

@@ -1,0 +1,84 @@
+using Proxy.Customers;
+using Proxy.Storage;
+using Proxy.Telemetry;
+
+namespace Proxy.Gateway;
+
+/// <summary>
+/// The client's key: read from the Authorization header or the WebSocket subprotocol, checked in constant time
+/// against the stored hashes. Every failed check counts against the client's address
+/// (<see cref="AuthFailureLimiter"/>); an address over the limit is refused before its key is looked at.
+/// </summary>
+internal sealed class CredentialStep : IAdmissionStep
+{
+    private readonly AuthFailureLimiter _failures;
+    private readonly IProxyKeyAuthenticator _authenticator;
+    private readonly ProxyMetrics _metrics;
+    private readonly ILogger<CredentialStep> _logger;
+
+    public CredentialStep(AuthFailureLimiter failures, IProxyKeyAuthenticator authenticator, ProxyMetrics metrics, ILogger<CredentialStep> logger)
+    {
+        _failures = failures;
+        _authenticator = authenticator;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public async ValueTask<AdmissionRefusal?> RunAsync(AdmissionRequest admission)
+    {
+        var remote = admission.RemoteIp;
+        if (_failures.IsBlocked(remote, out var retryAfter))
+        {
+            return new AdmissionRefusal(StatusCodes.Status429TooManyRequests, "too_many_auth_failures", "Too many failed key checks from this address; retry later.")
+            {
+                RetryAfterSeconds = (int)Math.Ceiling(retryAfter.TotalSeconds),
+            };
+        }
+
+        var request = admission.Http.Request;
+        var parsed = ClientCredentialParser.Parse(
+            request.Headers.Authorization,
+            request.Headers.SecWebSocketProtocol,
+            request.Headers["X-Client-Session-Id"],
+            request.Query[AgentUpstreamTransformer.ClientSessionIdQueryParameter],
+            request.Headers[ClientCredentialParser.DeepgramSessionIdHeader]);
+        if (parsed.Credentials is not { } credentials)
+        {
+            return Failed(remote, "missing_key", parsed.Error!, keyId: null);
+        }
+
+        KeyAuthenticationResult auth;
+        try
+        {
+            auth = await _authenticator.AuthenticateAsync(credentials.Secret).ConfigureAwait(false);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            GatewayLog.KeyLookupFailed(_logger, ex);
+            return new AdmissionRefusal(StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage to check the key; retry shortly.");
+        }
+
+        admission.Credentials = credentials;
+        switch (auth.Outcome)
+        {
+            case KeyAuthenticationOutcome.Accepted or KeyAuthenticationOutcome.CustomerDisabled:
+                // A disabled customer's key is a good key: the customer step refuses it, and the address is not
+                // counted as guessing.
+                admission.Authentication = auth;
+                return null;
+            case KeyAuthenticationOutcome.RevokedKey:
+                return Failed(remote, "key_revoked", "The proxy key has been revoked.", auth.Key?.KeyId);
+            case KeyAuthenticationOutcome.ExpiredKey:
+                return Failed(remote, "key_expired", "The proxy key has expired.", auth.Key?.KeyId);
+            default:
+                return Failed(remote, "invalid_key", "The proxy key is not valid.", auth.Key?.KeyId);
+        }
+    }
+
+    private AdmissionRefusal Failed(System.Net.IPAddress? remote, string error, string message, string? keyId)
+    {
+        _failures.RecordFailure(remote);
+        _metrics.AuthFailed(error);
+        return new AdmissionRefusal(StatusCodes.Status401Unauthorized, error, message) { KeyId = keyId };
+    }
+}

@@ -1,0 +1,121 @@
+using Proxy.Hosting;
+using Proxy.Runtime;
+using Proxy.Sessions;
+using Proxy.Storage;
+
+namespace Proxy.Gateway;
+
+/// <summary>
+/// A place on this instance and, cluster-wide, a lease under the customer's concurrency limit (Redis decides). With
+/// Redis unreachable and <c>Storage:FailureMode</c> fail_open, the limit holds on this instance alone until the
+/// heartbeat takes the lease; fail_closed refuses.
+/// </summary>
+internal sealed class LeaseStep : IAdmissionStep
+{
+    private readonly SessionRegistry _registry;
+    private readonly SessionLeaseStore _leases;
+    private readonly SessionPolicyResolver _policies;
+    private readonly ProxyReadiness _readiness;
+    private readonly ProxyInstance _instance;
+    private readonly TimeProvider _time;
+    private readonly ILogger<LeaseStep> _logger;
+
+    public LeaseStep(
+        SessionRegistry registry,
+        SessionLeaseStore leases,
+        SessionPolicyResolver policies,
+        ProxyReadiness readiness,
+        ProxyInstance instance,
+        TimeProvider time,
+        ILogger<LeaseStep> logger)
+    {
+        _registry = registry;
+        _leases = leases;
+        _policies = policies;
+        _readiness = readiness;
+        _instance = instance;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async ValueTask<AdmissionRefusal?> RunAsync(AdmissionRequest request)
+    {
+        var options = _policies.Options;
+        var policy = request.Policy ?? throw new InvalidOperationException("The customer step has not run.");
+        var key = request.Key;
+
+        // The place is taken before the first await: simultaneous handshakes cannot all see the last free one.
+        var slot = _registry.TryReserve(options.MaxConcurrentSessionsPerInstance);
+        if (slot is null)
+        {
+            return Busy("instance_full", $"This gateway instance holds its maximum of {options.MaxConcurrentSessionsPerInstance} sessions.", key.KeyId);
+        }
+
+        // From here the pipeline gives the slot back if admission ends without a session.
+        request.Slot = slot;
+        var identity = new SessionIdentity(
+            Guid.CreateVersion7(_time.GetUtcNow()).ToString(),
+            request.Customer.CustomerId,
+            key.KeyId,
+            request.Customer.Plan,
+            _instance.Id,
+            request.Credentials?.ClientSessionId);
+        var redisDown = request.Authentication?.FromMemory == true;
+        var (admitted, held, leased) = redisDown
+            ? (false, 0L, false)
+            : await TryLeaseAsync(identity, options.LeaseTtl, policy.MaxConcurrentSessions).ConfigureAwait(false);
+        if (leased)
+        {
+            // Redis decided; the count here only serves a later fail_open decision.
+            _registry.TryCountForCustomer(slot, identity.CustomerId, 0, out _);
+        }
+        else
+        {
+            if (!_readiness.FailOpen)
+            {
+                return new AdmissionRefusal(StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage; retry shortly.");
+            }
+
+            // fail_open: the customer's limit holds on this instance alone until Redis is back; the heartbeat then
+            // takes the lease. Checked and counted in one step.
+            admitted = _registry.TryCountForCustomer(slot, identity.CustomerId, policy.MaxConcurrentSessions, out var localHeld);
+            held = localHeld;
+        }
+
+        if (!admitted)
+        {
+            return Busy("concurrency_limit", $"The customer already has {held} live sessions, its maximum of {policy.MaxConcurrentSessions}.", key.KeyId);
+        }
+
+        request.Identity = identity;
+        return null;
+    }
+
+    /// <summary>The cluster-wide lease; <c>Leased</c> is false when Redis could not be asked.</summary>
+    private async Task<(bool Admitted, long Held, bool Leased)> TryLeaseAsync(SessionIdentity identity, TimeSpan ttl, int limit)
+    {
+        if (!_readiness.IsRedisConnected)
+        {
+            return (false, 0, false);
+        }
+
+        try
+        {
+            var (admitted, held) = await _leases.TryAcquireAsync(identity.CustomerId, identity.SessionId, ttl, limit).ConfigureAwait(false);
+            return (admitted, held, true);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            GatewayLog.KeyLookupFailed(_logger, ex);
+            return (false, 0, false);
+        }
+    }
+
+    // A busy customer or instance is told when a place may have come free: at the next heartbeat.
+    private AdmissionRefusal Busy(string error, string message, string keyId) =>
+        new(StatusCodes.Status429TooManyRequests, error, message)
+        {
+            KeyId = keyId,
+            RetryAfterSeconds = (int)Math.Max(1, Math.Ceiling(_policies.Options.HeartbeatInterval.TotalSeconds)),
+        };
+}
