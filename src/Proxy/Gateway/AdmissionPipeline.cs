@@ -10,16 +10,21 @@ internal sealed class AdmissionPipeline
 {
     private readonly IAdmissionStep[] _steps;
 
-    public AdmissionPipeline(
-        HandshakeStep handshake,
-        ReadinessStep readiness,
-        CredentialStep credential,
-        CustomerStep customer,
-        UpstreamKeyStep upstreamKey,
-        LeaseStep lease)
+    public AdmissionPipeline(IEnumerable<IAdmissionStep> steps)
     {
-        _steps = [handshake, readiness, credential, customer, upstreamKey, lease];
+        _steps = [.. steps];
     }
+
+    /// <summary>The agent endpoint's pipeline, in its order.</summary>
+    public static AdmissionPipeline Create(IServiceProvider services) => new(
+    [
+        services.GetRequiredService<HandshakeStep>(),
+        services.GetRequiredService<ReadinessStep>(),
+        services.GetRequiredService<CredentialStep>(),
+        services.GetRequiredService<CustomerStep>(),
+        services.GetRequiredService<UpstreamKeyStep>(),
+        services.GetRequiredService<LeaseStep>(),
+    ]);
 
     public IReadOnlyList<IAdmissionStep> Steps => _steps;
 

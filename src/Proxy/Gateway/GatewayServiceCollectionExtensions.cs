@@ -41,7 +41,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<CustomerStep>();
         services.AddSingleton<UpstreamKeyStep>();
         services.AddSingleton<LeaseStep>();
-        services.AddSingleton<AdmissionPipeline>();
+        services.AddSingleton(AdmissionPipeline.Create);
         services.AddSingleton<GatewayServices>();
         services.AddSingleton<ProtocolViolationResponder>();
         services.AddSingleton<SessionForwarder>();
