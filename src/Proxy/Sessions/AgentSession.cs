@@ -17,21 +17,14 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
 
     private readonly TimeProvider _time;
     private readonly int _settingsCaptureLimit;
-    private readonly Lock _endGate = new();
+    private readonly SessionEnding _ending;
 
     private long _upstreamOpenedTimestamp;
     private long _upstreamOpenedAtMs;
-    private long _upstreamClosedTimestamp;
-    private long _upstreamClosedAtMs;
-    private long _clientClosedAtMs;
-    private int _firstEndedSide;
-    private int _firstCloseFrom;
-    private int _closeCode;
     private int _upstreamStatus;
     private bool _tunnelEnded;
     private SessionPolicy _policy;
     private ProxyCloseRequest? _proxyClose;
-    private readonly TaskCompletionSource _upstreamEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AgentSession(SessionIdentity identity, TimeProvider time, int settingsCaptureLimit, SessionPolicy policy, FrameLimits? clientLimits = null)
     {
@@ -41,6 +34,7 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
         _policy = policy;
         ClientOpenedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         Activity = new SessionActivity(time.GetTimestamp());
+        _ending = new SessionEnding(time);
         Tunnel = new SessionTunnel(this, clientLimits);
     }
 
@@ -148,7 +142,7 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
     public async Task OnUpstreamLostAsync()
     {
         var client = Tunnel.ClientStream;
-        if (client is null || Volatile.Read(ref _firstCloseFrom) != 0 || ProxyClose is not null || TunnelEnded)
+        if (client is null || _ending.FirstClose != CloseOrigin.None || ProxyClose is not null || TunnelEnded)
         {
             return;
         }
@@ -186,9 +180,8 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
             return;
         }
 
-        if (Interlocked.CompareExchange(ref _firstCloseFrom, (int)CloseOrigin.Proxy, 0) == 0)
+        if (_ending.TryClaimFirstClose(CloseOrigin.Proxy, request.ClientCloseCode))
         {
-            _closeCode = request.ClientCloseCode;
             var close = WebSocketFrameWriter.Close(request.ClientCloseCode, request.ErrorCode, masked: false);
             var toClient = request.SendErrorMessage
                 ? WebSocketFrameWriter.Concat(WebSocketFrameWriter.Text(AgentControlMessages.Error(request.ErrorCode, request.Description), masked: false), close)
@@ -211,15 +204,14 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
 
             if (!injected)
             {
-                // No Close could be delivered: the record says so (1006, as for any connection cut without one).
-                _closeCode = WebSocketCloseCodes.AbnormalClosure;
+                _ending.MarkCloseUndelivered();
                 Tunnel.Abort();
                 return;
             }
         }
 
         // A peer's Close was already under way (or ours went out): either way the upstream must now go away.
-        if (!await WaitForUpstreamEndAsync(grace).ConfigureAwait(false))
+        if (!await _ending.WaitForUpstreamEndAsync(grace).ConfigureAwait(false))
         {
             Tunnel.Abort();
         }
@@ -236,59 +228,11 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
 
     public void OnUpstreamRefused(int statusCode) => _upstreamStatus = statusCode;
 
-    private async Task<bool> WaitForUpstreamEndAsync(TimeSpan grace)
-    {
-        try
-        {
-            await _upstreamEnded.Task.WaitAsync(grace, _time).ConfigureAwait(false);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>
     /// A side's connection ended: end of stream, an I/O error, or the tunnel letting go of it. Only the first call per
     /// side counts; the first side overall decides the close reason when no Close frame was seen.
     /// </summary>
-    public void OnEnded(TunnelSide side)
-    {
-        var timestamp = _time.GetTimestamp();
-        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-
-        // A few calls per session from the two copy loops and the disposals: a lock keeps each side's instants
-        // consistent with each other (a reader never sees the wall instant without the monotonic one).
-        lock (_endGate)
-        {
-            if (side == TunnelSide.Upstream)
-            {
-                if (_upstreamClosedAtMs != 0)
-                {
-                    return;
-                }
-
-                _upstreamClosedTimestamp = timestamp;
-                _upstreamClosedAtMs = nowMs;
-                _upstreamEnded.TrySetResult();
-            }
-            else
-            {
-                if (_clientClosedAtMs != 0)
-                {
-                    return;
-                }
-
-                _clientClosedAtMs = nowMs;
-            }
-
-            if (_firstEndedSide == 0)
-            {
-                _firstEndedSide = (int)side;
-            }
-        }
-    }
+    public void OnEnded(TunnelSide side) => _ending.MarkEnded(side);
 
     public int TextCaptureLimit(TunnelSide from) => from switch
     {
@@ -352,12 +296,9 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
 
     public void OnCloseFrame(TunnelSide from, int? code)
     {
-        if (Interlocked.CompareExchange(ref _firstCloseFrom, (int)from, 0) == 0)
-        {
-            // 1005: "no status code was present" (RFC 6455 §7.4.1). The parser reports only codes a peer may send
-            // (a Close with another is a protocol violation), so an observed-only code is never stored as the peer's.
-            _closeCode = code ?? WebSocketCloseCodes.NoStatusReceived;
-        }
+        // 1005: "no status code was present" (RFC 6455 §7.4.1). The parser reports only codes a peer may send (a
+        // Close with another is a protocol violation), so an observed-only code is never stored as the peer's.
+        _ending.TryClaimFirstClose((CloseOrigin)from, code ?? WebSocketCloseCodes.NoStatusReceived);
     }
 
     public void OnProtocolError(TunnelSide from, FrameProtocolError error)
@@ -424,34 +365,8 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
         {
             LastActivityMs = LastActivityMs(),
             UpstreamStatus = NullIfZero(_upstreamStatus),
-            End = End(upstreamOpenedAtMs != 0),
+            End = _ending.Describe(upstreamOpenedAtMs != 0, _upstreamOpenedTimestamp, ProxyClose),
         } : facts;
-    }
-
-    private SessionEnd End(bool upstreamOpened)
-    {
-        long clientClosedAtMs;
-        long upstreamClosedAtMs;
-        long upstreamClosedTimestamp;
-        TunnelSide firstEnded;
-        lock (_endGate)
-        {
-            clientClosedAtMs = _clientClosedAtMs;
-            upstreamClosedAtMs = _upstreamClosedAtMs;
-            upstreamClosedTimestamp = _upstreamClosedTimestamp;
-            firstEnded = (TunnelSide)_firstEndedSide;
-        }
-
-        var firstClose = (CloseOrigin)Volatile.Read(ref _firstCloseFrom);
-        return new SessionEnd
-        {
-            UpstreamClosedAtMs = NullIfZero(upstreamClosedAtMs),
-            ClientClosedAtMs = clientClosedAtMs,
-            UpstreamConnected = upstreamOpened ? _time.GetElapsedTime(_upstreamOpenedTimestamp, upstreamClosedTimestamp) : null,
-            CloseReason = SessionCloseRules.Reason(firstClose, ProxyClose, UpstreamOpened, firstEnded),
-            CloseCode = SessionCloseRules.Code(firstClose, _closeCode),
-            CloseInitiator = SessionCloseRules.Initiator(firstClose),
-        };
     }
 
     /// <summary>The last traffic that counted as activity under the current policy, as a wall-clock instant.</summary>
