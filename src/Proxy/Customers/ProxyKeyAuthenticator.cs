@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Proxy.Storage;
-using StackExchange.Redis;
 
 namespace Proxy.Customers;
 
@@ -14,15 +13,15 @@ namespace Proxy.Customers;
 internal sealed class ProxyKeyAuthenticator : IProxyKeyAuthenticator
 {
     private readonly CustomerStore _store;
-    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisConnectionState _connection;
     private readonly TimeProvider _time;
     private readonly StorageOptions _options;
     private readonly ConcurrentDictionary<string, (KeyAuthenticationResult Result, long CachedAtMs)> _accepted = new(StringComparer.Ordinal);
 
-    public ProxyKeyAuthenticator(CustomerStore store, IConnectionMultiplexer redis, TimeProvider time, IOptions<StorageOptions> options)
+    public ProxyKeyAuthenticator(CustomerStore store, RedisConnectionState connection, TimeProvider time, IOptions<StorageOptions> options)
     {
         _store = store;
-        _redis = redis;
+        _connection = connection;
         _time = time;
         _options = options.Value;
     }
@@ -32,7 +31,7 @@ internal sealed class ProxyKeyAuthenticator : IProxyKeyAuthenticator
     {
         var hash = ProxyKeySecrets.Hash(secret);
         var hashHex = Convert.ToHexStringLower(hash);
-        if (_redis.IsConnected)
+        if (_connection.IsConnected)
         {
             try
             {
@@ -40,7 +39,7 @@ internal sealed class ProxyKeyAuthenticator : IProxyKeyAuthenticator
                 Remember(hashHex, result);
                 return result;
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
             {
                 return FromMemory(hashHex, ex);
             }

@@ -2,10 +2,8 @@ using Microsoft.Extensions.Options;
 using Proxy.Customers;
 using Proxy.Tunnel;
 using Proxy.Metering;
-using Proxy.Runtime;
 using Proxy.Storage;
 using Proxy.Telemetry;
-using StackExchange.Redis;
 
 namespace Proxy.Sessions;
 
@@ -18,43 +16,31 @@ namespace Proxy.Sessions;
 /// </summary>
 internal sealed partial class OrphanReaper : BackgroundService
 {
-    private readonly IConnectionMultiplexer _redis;
+    private readonly LockedPeriodicJob _job;
     private readonly RedisConnectionState _connection;
     private readonly IOptionsMonitor<SessionControlOptions> _sessions;
-    private readonly RedisKeys _keys;
     private readonly CustomerStore _customers;
     private readonly SessionLeaseStore _leases;
     private readonly SessionRecordStore _records;
-    private readonly ProxyInstance _instance;
-    private readonly IOptions<StorageOptions> _options;
-    private readonly TimeProvider _time;
     private readonly ProxyMetrics _metrics;
     private readonly ILogger<OrphanReaper> _logger;
 
     public OrphanReaper(
-        IConnectionMultiplexer redis,
+        LockedPeriodicJobs jobs,
         RedisConnectionState connection,
         IOptionsMonitor<SessionControlOptions> sessions,
-        RedisKeys keys,
         CustomerStore customers,
         SessionLeaseStore leases,
         SessionRecordStore records,
-        ProxyInstance instance,
-        IOptions<StorageOptions> options,
-        TimeProvider time,
         ProxyMetrics metrics,
         ILogger<OrphanReaper> logger)
     {
-        _redis = redis;
+        _job = jobs.OrphanReaper;
         _connection = connection;
         _sessions = sessions;
-        _keys = keys;
         _customers = customers;
         _leases = leases;
         _records = records;
-        _instance = instance;
-        _options = options;
-        _time = time;
         _metrics = metrics;
         _logger = logger;
     }
@@ -69,7 +55,7 @@ internal sealed partial class OrphanReaper : BackgroundService
             return 0;
         }
 
-        if (!await RedisLock.TryHoldAsync(_redis.GetDatabase(), _keys.ReaperLock, _instance.Id, 3 * _options.Value.ReaperInterval).ConfigureAwait(false))
+        if (!await _job.TryHoldLockAsync().ConfigureAwait(false))
         {
             return 0;
         }
@@ -107,7 +93,7 @@ internal sealed partial class OrphanReaper : BackgroundService
 
         // Stream entries owed by a writer that failed or died between its finalize and its append (this reaper's
         // own included): owed for two passes means nobody else is about to append them.
-        var grace = 2 * _options.Value.ReaperInterval;
+        var grace = 2 * _job.Interval;
         var appended = await Task.WhenAll(customerIds.Select(id => _records.AppendOwedAsync(id, grace))).ConfigureAwait(false);
         if (appended.Sum() is var total and > 0)
         {
@@ -136,21 +122,8 @@ internal sealed partial class OrphanReaper : BackgroundService
         });
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(_options.Value.ReaperInterval, _time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await ReapAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
-            {
-                ReapFailed(_logger, ex.Message);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _job.RunAsync(_ => ReapAsync(), ex => ReapFailed(_logger, ex.Message), firstPassAtOnce: false, stoppingToken);
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Reaped orphaned session {SessionId} of customer {CustomerId} (instance {InstanceId} stopped renewing it): estimated duration {DurationMs} ms, billable {BillableMs} ms")]
     private static partial void Reaped(ILogger logger, string sessionId, string customerId, string instanceId, long? durationMs, long? billableMs);

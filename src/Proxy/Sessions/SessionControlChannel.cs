@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Proxy.Storage;
-using StackExchange.Redis;
 
 namespace Proxy.Sessions;
 
@@ -14,20 +13,20 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
     // Unsubscribing is a courtesy (the connection closes with the process anyway): it may not hold up the shutdown.
     private static readonly TimeSpan UnsubscribeLimit = TimeSpan.FromSeconds(2);
 
-    private readonly IConnectionMultiplexer _redis;
-    private readonly RedisKeys _keys;
+    private readonly SessionControlStore _store;
+    private readonly RedisConnectionState _connection;
     private readonly SessionRegistry _registry;
     private readonly SessionCloser _closer;
     private readonly LiveSettingsApplier _settings;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionControlChannel> _logger;
-    private ChannelMessageQueue? _queue;
+    private SessionControlStore.Subscription? _subscription;
     private Task? _subscribing;
     private readonly CancellationTokenSource _stopping = new();
 
     public SessionControlChannel(
-        IConnectionMultiplexer redis,
-        RedisKeys keys,
+        SessionControlStore store,
+        RedisConnectionState connection,
         SessionRegistry registry,
         SessionCloser closer,
         LiveSettingsApplier settings,
@@ -35,8 +34,8 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
         ILogger<SessionControlChannel> logger)
     {
         _time = time;
-        _redis = redis;
-        _keys = keys;
+        _store = store;
+        _connection = connection;
         _registry = registry;
         _closer = closer;
         _settings = settings;
@@ -45,7 +44,7 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
 
     /// <summary>Tells every instance (this one included); returns how many instances listened.</summary>
     public Task<long> PublishAsync(ControlMessage message) =>
-        _redis.GetSubscriber().PublishAsync(_keys.ControlChannel, JsonSerializer.Serialize(message, ControlMessageJsonContext.Default.ControlMessage));
+        _store.PublishAsync(JsonSerializer.Serialize(message, ControlMessageJsonContext.Default.ControlMessage));
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -63,7 +62,7 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
             await _subscribing.ConfigureAwait(false);
         }
 
-        if (_queue is null || !_redis.IsConnected)
+        if (_subscription is null || !_connection.IsConnected)
         {
             return;
         }
@@ -72,9 +71,9 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
         // answers nothing: the call itself is bounded and may fail, and the shutdown goes on either way.
         try
         {
-            await _queue.UnsubscribeAsync().WithinAsync(UnsubscribeLimit, _time, cancellationToken).ConfigureAwait(false);
+            await _subscription.UnsubscribeAsync().WithinAsync(UnsubscribeLimit, _time, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (StorageFailures.IsRedisFailure(ex) || ex is OperationCanceledException or ObjectDisposedException)
         {
             SessionControlLog.UnsubscribeFailed(_logger, ex.Message);
         }
@@ -89,7 +88,7 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
         {
             try
             {
-                if (!_redis.IsConnected)
+                if (!_connection.IsConnected)
                 {
                     // Waiting, not failing: no exception per attempt while Redis is away.
                     attempts++;
@@ -97,15 +96,14 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
                     continue;
                 }
 
-                _queue = await _redis.GetSubscriber().SubscribeAsync(_keys.ControlChannel).ConfigureAwait(false);
-                _queue.OnMessage(HandleAsync);
+                _subscription = await _store.SubscribeAsync(HandleAsync).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
             {
                 // Once a minute is enough to say Redis is still missing.
                 if (attempts++ % 60 == 0)
@@ -134,11 +132,11 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
         }
     }
 
-    private async Task HandleAsync(ChannelMessage message)
+    private async Task HandleAsync(string message)
     {
         try
         {
-            var control = JsonSerializer.Deserialize((string)message.Message!, ControlMessageJsonContext.Default.ControlMessage);
+            var control = JsonSerializer.Deserialize(message, ControlMessageJsonContext.Default.ControlMessage);
             switch (control)
             {
                 case { Kind: ControlMessage.SettingsChanged, CustomerId: { } customerId }:
@@ -164,7 +162,7 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            SessionControlLog.ControlMessageFailed(_logger, message.Message.ToString(), ex);
+            SessionControlLog.ControlMessageFailed(_logger, message, ex);
         }
     }
 }

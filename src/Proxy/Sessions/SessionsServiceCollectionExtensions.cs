@@ -44,6 +44,7 @@ internal static class SessionsServiceCollectionExtensions
         services.AddSingleton<SessionPolicyResolver>();
         services.AddSingleton<SessionCloser>();
         services.AddSingleton<LiveSettingsApplier>();
+        services.AddSingleton<SessionControlStore>();
         services.AddSingleton<SessionControlChannel>();
         services.AddHostedService(provider => provider.GetRequiredService<SessionControlChannel>());
         services.AddHostedService<SessionSupervisor>();

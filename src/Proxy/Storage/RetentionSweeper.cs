@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Options;
-using Proxy.Runtime;
-using StackExchange.Redis;
 
 namespace Proxy.Storage;
 
@@ -13,35 +11,29 @@ namespace Proxy.Storage;
 /// </summary>
 internal sealed partial class RetentionSweeper : BackgroundService
 {
-    private readonly IConnectionMultiplexer _redis;
-    private readonly RedisKeys _keys;
+    private readonly LockedPeriodicJob _job;
     private readonly SessionIndexTrimmer _indexes;
     private readonly LegacySessionIndexDrain _legacyIndex;
     private readonly RecordStreamTrimmer _stream;
-    private readonly ProxyInstance _instance;
     private readonly IOptions<StorageOptions> _options;
     private readonly TimeProvider _time;
     private readonly StorageMetrics _metrics;
     private readonly ILogger<RetentionSweeper> _logger;
 
     public RetentionSweeper(
-        IConnectionMultiplexer redis,
-        RedisKeys keys,
+        LockedPeriodicJobs jobs,
         SessionIndexTrimmer indexes,
         LegacySessionIndexDrain legacyIndex,
         RecordStreamTrimmer stream,
-        ProxyInstance instance,
         IOptions<StorageOptions> options,
         TimeProvider time,
         StorageMetrics metrics,
         ILogger<RetentionSweeper> logger)
     {
-        _redis = redis;
-        _keys = keys;
+        _job = jobs.RetentionSweep;
         _indexes = indexes;
         _legacyIndex = legacyIndex;
         _stream = stream;
-        _instance = instance;
         _options = options;
         _time = time;
         _metrics = metrics;
@@ -52,8 +44,7 @@ internal sealed partial class RetentionSweeper : BackgroundService
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
         var options = _options.Value;
-        var db = _redis.GetDatabase();
-        var held = await RedisLock.TryHoldAsync(db, _keys.RetentionLock, _instance.Id, 3 * options.RetentionSweepInterval).ConfigureAwait(false);
+        var held = await _job.TryHoldLockAsync().ConfigureAwait(false);
         try
         {
             if (held)
@@ -93,29 +84,10 @@ internal sealed partial class RetentionSweeper : BackgroundService
         _metrics.SweepRan(ok: true);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // A first pass right away: the stream gauges exist from the start, and an instance started after a long stop
-        // catches up without waiting a whole interval.
-        using var timer = new PeriodicTimer(_options.Value.RetentionSweepInterval, _time);
-        do
-        {
-            if (!_redis.IsConnected)
-            {
-                continue;
-            }
-
-            try
-            {
-                await SweepAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
-            {
-                SweepFailed(_logger, ex.Message);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    // A first pass right away: the stream gauges exist from the start, and an instance started after a long stop
+    // catches up without waiting a whole interval.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _job.RunAsync(SweepAsync, ex => SweepFailed(_logger, ex.Message), firstPassAtOnce: true, stoppingToken);
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Information, Message = "Retention sweep: {Removed} session index entries past retention removed ({RecordsDeleted} records without a TTL deleted with them, {Kept} kept until their record expires); old session index: {Moved} entries moved to day hashes, {Dropped} dropped")]
     private static partial void IndexesTrimmed(ILogger logger, long removed, long recordsDeleted, long kept, long moved, long dropped);

@@ -16,4 +16,8 @@ internal static class StorageFailures
         RedisServerException server => TransientServerErrors.Any(code => server.Message.StartsWith(code, StringComparison.Ordinal)),
         _ => false,
     };
+
+    /// <summary>A Redis call that failed in any way the client reports (connection, timeout, or an error reply), for
+    /// the callers that fall back on every such failure, not only on an outage.</summary>
+    public static bool IsRedisFailure(Exception exception) => exception is RedisException or TimeoutException;
 }

@@ -37,6 +37,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<SessionIndexTrimmer>();
         services.AddSingleton<LegacySessionIndexDrain>();
         services.AddSingleton<RecordStreamTrimmer>();
+        services.AddSingleton<LockedPeriodicJobs>();
         services.AddHostedService<RetentionSweeper>();
         services.AddHostedService<RedisEvictionPolicyCheck>();
         return services;

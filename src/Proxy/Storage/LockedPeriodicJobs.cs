@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Options;
+using Proxy.Runtime;
+using StackExchange.Redis;
+
+namespace Proxy.Storage;
+
+/// <summary>The jobs one instance at a time does for the whole cluster, each with its own lock and interval.</summary>
+internal sealed class LockedPeriodicJobs
+{
+    public LockedPeriodicJobs(
+        IConnectionMultiplexer redis,
+        RedisConnectionState connection,
+        RedisKeys keys,
+        ProxyInstance instance,
+        IOptions<StorageOptions> options,
+        TimeProvider time)
+    {
+        OrphanReaper = new LockedPeriodicJob(redis, connection, keys.ReaperLock, instance.Id, options.Value.ReaperInterval, time);
+        RetentionSweep = new LockedPeriodicJob(redis, connection, keys.RetentionLock, instance.Id, options.Value.RetentionSweepInterval, time);
+    }
+
+    /// <summary>Finalizes the sessions of instances that died.</summary>
+    public LockedPeriodicJob OrphanReaper { get; }
+
+    /// <summary>Trims what cannot expire by itself; every instance looks at the records stream each pass.</summary>
+    public LockedPeriodicJob RetentionSweep { get; }
+}
