@@ -1,6 +1,6 @@
 namespace Proxy.Metering;
 
-/// <summary>The <c>close_reason</c> values of a session record (DESIGN.md, "Session record").</summary>
+/// <summary>The <c>close_reason</c> values of a session record (README.md, "Session record").</summary>
 internal static class CloseReasons
 {
     public const string ClientClosed = "client_closed";

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Proxy.Metering;
 
-/// <summary>Records as JSON: snake_case field names, exactly as in DESIGN.md's record table.</summary>
+/// <summary>Records as JSON: snake_case field names, exactly as in README.md's record table.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(SessionRecord))]
 [JsonSerializable(typeof(IReadOnlyList<SessionRecord>))]

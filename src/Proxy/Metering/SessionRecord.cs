@@ -2,7 +2,7 @@ namespace Proxy.Metering;
 
 /// <summary>
 /// One agent session as billed: the row finance reconciles against Deepgram's bill. Field names and meanings are the
-/// contract in DESIGN.md ("Session record"); JSON and Redis use the snake_case form of each property name.
+/// contract in README.md ("Session record"); JSON and Redis use the snake_case form of each property name.
 /// Instants are Unix milliseconds from the injected clock; durations come from the monotonic clock.
 /// </summary>
 internal sealed record SessionRecord

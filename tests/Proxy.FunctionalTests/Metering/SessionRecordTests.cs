@@ -11,7 +11,7 @@ namespace Proxy.FunctionalTests.Metering;
 [Collection(GatewayTestGroup.Name)]
 public sealed class SessionRecordTests
 {
-    /// <summary>DESIGN.md's quality bar: a record's duration is within 5 ms of the upstream's own measurement.</summary>
+    /// <summary>The quality bar (README.md, "How it works", Timing): a record's duration is within 5 ms of the upstream's own measurement.</summary>
     private const double DurationToleranceMs = 5;
 
     private readonly GatewayFixture _gateway;
