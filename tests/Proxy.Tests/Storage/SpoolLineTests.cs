@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using Proxy.Metering;
 using Proxy.Storage;
+using Proxy.Tests.TestSupport;
 
 namespace Proxy.Tests.Storage;
 
@@ -38,15 +38,7 @@ public sealed class SpoolLineTests
         Assert.ThrowsAny<JsonException>(() => SpoolLine.Decode(line.AsSpan(0, line.Length / 2)));
     }
 
-    private static SpoolEntry Entry(string sessionId, string op) => new(op, new SessionRecord
-    {
-        SessionId = sessionId,
-        CustomerId = "acme",
-        KeyId = "key-1",
-        InstanceId = "instance-1",
-        ClientOpenedAtMs = 1_700_000_000_000,
-        Status = SessionStatus.Open,
-    });
+    private static SpoolEntry Entry(string sessionId, string op) => new(op, TestSessionRecords.Minimal(sessionId));
 
     private static string Json(SpoolEntry entry) => JsonSerializer.Serialize(entry, SpoolJsonContext.Default.SpoolEntry);
 }
