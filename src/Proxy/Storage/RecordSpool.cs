@@ -1,15 +1,14 @@
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 
 namespace Proxy.Storage;
 
 /// <summary>
-/// The local spool: record writes Redis could not take, as JSON lines appended to one file and fsync'd before the
-/// write counts as done. Replay applies them in order and remembers how far it got in a second file, so a replay cut
-/// by a crash resumes there; the writes themselves are idempotent (by session_id), so re-applying the last few is
-/// harmless and never counts usage twice.
+/// The local spool: record writes Redis could not take, as JSON lines (<see cref="SpoolLine"/>) appended to one file
+/// and fsync'd before the write counts as done. Replay applies them in order and remembers how far it got in a second
+/// file, so a replay cut by a crash resumes there; the writes themselves are idempotent (by session_id), so
+/// re-applying the last few is harmless and never counts usage twice.
 /// </summary>
 /// <remarks>
 /// What keeps an acknowledged entry (one whose append completed) from being lost, whatever fails and in what order:
@@ -27,28 +26,15 @@ namespace Proxy.Storage;
 internal sealed partial class RecordSpool : IDisposable
 {
     private const int OffsetSaveEvery = 100;
-
-    private static readonly Metering.SessionRecord WarmUpRecord = new()
-    {
-        SessionId = string.Empty,
-        CustomerId = string.Empty,
-        KeyId = string.Empty,
-        InstanceId = string.Empty,
-        ClientOpenedAtMs = 0,
-        Status = Metering.SessionStatus.Open,
-    };
     private const int MaxRoundBytes = 16 * 1024 * 1024;
-    private const int ScanBytes = 64 * 1024;
 
-    private readonly string _file;
-    private readonly string _offsetFile;
+    private readonly SpoolDataFile _data;
+    private readonly SpoolOffsetFile _offset;
     private readonly long _maxBytes;
     private readonly ILogger<RecordSpool> _logger;
     private readonly ISpoolFileSystem _files;
     private readonly Lock _gate = new();
-    private readonly Channel<(byte[] Line, TaskCompletionSource Written)> _queue =
-        Channel.CreateUnbounded<(byte[] Line, TaskCompletionSource Written)>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Thread _writer;
+    private readonly SpoolWriterThread _writer;
     private ISpoolAppendFile? _append;
     private bool _alarmRaised;
 
@@ -68,31 +54,28 @@ internal sealed partial class RecordSpool : IDisposable
         var directory = options.Value.SpoolPath();
         files.CreateDirectory(directory);
         Directory = directory;
-        _file = Path.Combine(directory, "records.jsonl");
-        _offsetFile = Path.Combine(directory, "records.offset");
+        _data = new SpoolDataFile(directory, files);
+        _offset = new SpoolOffsetFile(directory, files);
         _maxBytes = options.Value.SpoolMaxBytes;
         _logger = logger;
         _files = files;
-        // Serialize once now: the first record spooled during an outage should not pay for warming the serializer.
-        _ = JsonSerializer.SerializeToUtf8Bytes(new SpoolEntry(SpoolEntry.Open, WarmUpRecord), SpoolJsonContext.Default.SpoolEntry);
-        if (files.GetLength(_file) is { } size)
+        SpoolLine.WarmUp();
+        if (_data.Length is { } size)
         {
             // A line the previous process did not finish (no newline) was never acknowledged: it is not replayed, and
             // the first write cuts it off.
-            _length = EndOfLastLine(size);
+            _length = _data.EndOfLastLine(size);
             _replayed = ReadOffset();
         }
-        else if (files.GetLength(_offsetFile) is not null)
+        else if (_offset.Exists)
         {
             // An offset without its data (left by a version that deleted them in the other order) would skip the start
             // of the next file.
-            files.Delete(_offsetFile);
-            files.SyncDirectory(directory);
+            _offset.Delete();
         }
 
-        _pendingRecords = CountLines(_replayed, _length);
-        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "record-spool" };
-        _writer.Start();
+        _pendingRecords = _data.CountLines(_replayed, _length);
+        _writer = new SpoolWriterThread(Write, nameof(RecordSpool));
     }
 
     public string Directory { get; }
@@ -113,60 +96,15 @@ internal sealed partial class RecordSpool : IDisposable
 
     /// <summary>
     /// Appends one entry; the task completes once it is fsync'd, and from then on the record survives a crash of
-    /// this process. A dedicated thread does the writing, so an fsync never blocks a thread-pool thread (the copy
-    /// loops' timestamps depend on those), and entries queued together share one fsync.
+    /// this process. The <see cref="SpoolWriterThread"/> does the writing, so entries queued together share one fsync.
     /// </summary>
-    public Task AppendAsync(SpoolEntry entry)
-    {
-        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite((JsonSerializer.SerializeToUtf8Bytes(entry, SpoolJsonContext.Default.SpoolEntry), written)))
-        {
-            written.SetException(new ObjectDisposedException(nameof(RecordSpool)));
-        }
-
-        return written.Task;
-    }
-
-    private void WriteLoop()
-    {
-        var batch = new List<(byte[] Line, TaskCompletionSource Written)>();
-        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-        {
-            while (_queue.Reader.TryRead(out var item))
-            {
-                batch.Add(item);
-            }
-
-            var failure = Write(batch);
-            foreach (var (_, written) in batch)
-            {
-                if (failure is null)
-                {
-                    written.TrySetResult();
-                }
-                else
-                {
-                    written.TrySetException(failure);
-                }
-            }
-
-            batch.Clear();
-        }
-    }
+    public Task AppendAsync(SpoolEntry entry) => _writer.WriteAsync(SpoolLine.Encode(entry));
 
     /// <summary>Writes and fsyncs one batch; returns why it failed, or null once every entry in it is durable.</summary>
-    private Exception? Write(List<(byte[] Line, TaskCompletionSource Written)> batch)
+    private Exception? Write(IReadOnlyList<byte[]> lines)
     {
         // One write for the batch: a failure leaves at most one torn region, past the end the spool relies on.
-        var bytes = new byte[batch.Sum(item => item.Line.Length + 1)];
-        var at = 0;
-        foreach (var (line, _) in batch)
-        {
-            line.CopyTo(bytes, at);
-            at += line.Length;
-            bytes[at++] = (byte)'\n';
-        }
-
+        var bytes = SpoolLine.Join(lines);
         lock (_gate)
         {
             try
@@ -179,12 +117,12 @@ internal sealed partial class RecordSpool : IDisposable
             {
                 // Reopened for the next batch, which first cuts off whatever of this one reached the file.
                 CloseAppend();
-                WriteFailed(_logger, Directory, batch.Count, ex.Message);
+                WriteFailed(_logger, Directory, lines.Count, ex.Message);
                 return ex;
             }
 
             Volatile.Write(ref _length, _length + bytes.Length);
-            Interlocked.Add(ref _pendingRecords, batch.Count);
+            Interlocked.Add(ref _pendingRecords, lines.Count);
             var pending = PendingBytes;
             if (pending >= _maxBytes && !_alarmRaised)
             {
@@ -204,22 +142,18 @@ internal sealed partial class RecordSpool : IDisposable
     {
         var offset = Volatile.Read(ref _replayed);
         var end = Volatile.Read(ref _length);
-        if (end <= offset || _files.GetLength(_file) is null)
+        if (end <= offset || _data.Length is null)
         {
             return 0;
         }
 
         // A round reads at most this much; the next round goes on from where it stopped.
         var chunk = new byte[(int)Math.Min(end - offset, MaxRoundBytes)];
-        await using (var reader = _files.OpenRead(_file))
-        {
-            reader.Seek(offset, SeekOrigin.Begin);
-            await reader.ReadExactlyAsync(chunk, cancellationToken).ConfigureAwait(false);
-        }
+        await _data.ReadAsync(offset, chunk, cancellationToken).ConfigureAwait(false);
 
         var applied = 0;
         var start = 0;
-        for (var newline = Array.IndexOf(chunk, (byte)'\n'); newline >= 0 && !cancellationToken.IsCancellationRequested; newline = Array.IndexOf(chunk, (byte)'\n', start))
+        for (var newline = Array.IndexOf(chunk, SpoolLine.End); newline >= 0 && !cancellationToken.IsCancellationRequested; newline = Array.IndexOf(chunk, SpoolLine.End, start))
         {
             var entry = Parse(chunk.AsSpan(start, newline - start));
             if (entry is not null)
@@ -228,7 +162,7 @@ internal sealed partial class RecordSpool : IDisposable
                 applied++;
                 if (applied % OffsetSaveEvery == 0)
                 {
-                    SaveOffset(offset + newline + 1);
+                    _offset.Save(offset + newline + 1);
                 }
 
                 Volatile.Write(ref _replayed, offset + newline + 1);
@@ -251,9 +185,8 @@ internal sealed partial class RecordSpool : IDisposable
                 // the data outlives it (a crash, a failed delete), it is replayed once more, which is harmless; an
                 // offset outliving its data would skip the start of the next file.
                 CloseAppend();
-                _files.Delete(_offsetFile);
-                _files.SyncDirectory(Directory);
-                _files.Delete(_file);
+                _offset.Delete();
+                _data.Delete();
                 _alarmRaised = false;
                 Volatile.Write(ref _pendingRecords, 0);
                 Volatile.Write(ref _length, 0);
@@ -262,7 +195,7 @@ internal sealed partial class RecordSpool : IDisposable
             }
             else
             {
-                SaveOffset(offset);
+                _offset.Save(offset);
                 Volatile.Write(ref _replayed, offset);
             }
         }
@@ -276,7 +209,7 @@ internal sealed partial class RecordSpool : IDisposable
     /// </summary>
     private ISpoolAppendFile OpenForAppend()
     {
-        var file = _files.OpenAppend(_file);
+        var file = _data.OpenAppend();
         try
         {
             var length = file.Length;
@@ -284,9 +217,9 @@ internal sealed partial class RecordSpool : IDisposable
             {
                 // Not this process's doing (the file was cut or replaced under it): go on from what is there.
                 SpoolShrunk(_logger, Directory, length, _length);
-                Volatile.Write(ref _length, EndOfLastLine(length));
+                Volatile.Write(ref _length, _data.EndOfLastLine(length));
                 Volatile.Write(ref _replayed, Math.Min(_replayed, _length));
-                Volatile.Write(ref _pendingRecords, CountLines(_replayed, _length));
+                Volatile.Write(ref _pendingRecords, _data.CountLines(_replayed, _length));
             }
 
             if (length > _length)
@@ -323,8 +256,7 @@ internal sealed partial class RecordSpool : IDisposable
     public void Dispose()
     {
         // Entries already queued are still written before the file is closed.
-        _queue.Writer.TryComplete();
-        _writer.Join(TimeSpan.FromSeconds(10));
+        _writer.Dispose();
         lock (_gate)
         {
             CloseAppend();
@@ -335,7 +267,7 @@ internal sealed partial class RecordSpool : IDisposable
     {
         try
         {
-            return JsonSerializer.Deserialize(line, SpoolJsonContext.Default.SpoolEntry);
+            return SpoolLine.Decode(line);
         }
         catch (JsonException ex)
         {
@@ -344,97 +276,22 @@ internal sealed partial class RecordSpool : IDisposable
         }
     }
 
-    private long CountLines(long from, long to)
-    {
-        if (to <= from)
-        {
-            return 0;
-        }
-
-        using var stream = _files.OpenRead(_file);
-        stream.Seek(from, SeekOrigin.Begin);
-        var buffer = new byte[64 * 1024];
-        long lines = 0;
-        for (var left = to - from; left > 0;)
-        {
-            var read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
-            if (read == 0)
-            {
-                break;
-            }
-
-            lines += buffer.AsSpan(0, read).Count((byte)'\n');
-            left -= read;
-        }
-
-        return lines;
-    }
-
-    /// <summary>Where the last complete line of the file's first <paramref name="size"/> bytes ends (0: none).</summary>
-    private long EndOfLastLine(long size)
-    {
-        using var stream = _files.OpenRead(_file);
-        var buffer = new byte[ScanBytes];
-        for (var end = size; end > 0;)
-        {
-            var start = Math.Max(0, end - buffer.Length);
-            var count = (int)(end - start);
-            stream.Seek(start, SeekOrigin.Begin);
-            stream.ReadExactly(buffer, 0, count);
-            var newline = buffer.AsSpan(0, count).LastIndexOf((byte)'\n');
-            if (newline >= 0)
-            {
-                return start + newline + 1;
-            }
-
-            end = start;
-        }
-
-        return 0;
-    }
-
     /// <summary>The saved offset when it is a line start within the file; else 0 (everything is replayed again, which
     /// is harmless, where a wrong offset could skip records).</summary>
     private long ReadOffset()
     {
-        if (_files.GetLength(_offsetFile) is null)
+        if (_offset.ReadText() is not { } text)
         {
             return 0;
         }
 
-        string text;
-        using (var reader = new StreamReader(_files.OpenRead(_offsetFile), Encoding.ASCII))
-        {
-            text = reader.ReadToEnd();
-        }
-
-        if (long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var offset) && offset >= 0 && offset <= _length && IsLineStart(offset))
+        if (SpoolOffsetFile.TryParse(text, out var offset) && offset <= _length && _data.IsLineStart(offset))
         {
             return offset;
         }
 
         OffsetDiscarded(_logger, Directory, text, _length);
         return 0;
-    }
-
-    private bool IsLineStart(long offset)
-    {
-        if (offset == 0)
-        {
-            return true;
-        }
-
-        using var stream = _files.OpenRead(_file);
-        stream.Seek(offset - 1, SeekOrigin.Begin);
-        return stream.ReadByte() == '\n';
-    }
-
-    private void SaveOffset(long offset)
-    {
-        var temporary = _offsetFile + ".tmp";
-        _files.WriteDurably(temporary, Encoding.ASCII.GetBytes(offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        _files.Move(temporary, _offsetFile);
-        _files.SyncDirectory(Directory);
     }
 
     [LoggerMessage(EventId = 4100, Level = LogLevel.Critical, Message = "Record spool in {Directory} holds {PendingBytes} bytes, over its bound of {MaxBytes}: new sessions are refused until Redis takes the records")]

@@ -126,13 +126,8 @@ internal sealed class LoadSession
                 return false;
             }
 
-            if (_sendPending)
+            if (!CanSendLocked())
             {
-                if (_recorder.Recording)
-                {
-                    _skipped++;
-                }
-
                 return true;
             }
 
@@ -163,20 +158,30 @@ internal sealed class LoadSession
                 return false;
             }
 
-            if (_sendPending)
-            {
-                if (_recorder.Recording)
-                {
-                    _skipped++;
-                }
-            }
-            else
+            if (CanSendLocked())
             {
                 StartSendLocked(_keepAliveFrame);
             }
 
             return true;
         }
+    }
+
+    /// <summary>Whether a frame may go now: not while the previous send is pending, and then the frame that could not
+    /// go counts as skipped if the recorder is measuring. Called under <see cref="_sendLock"/>.</summary>
+    private bool CanSendLocked()
+    {
+        if (!_sendPending)
+        {
+            return true;
+        }
+
+        if (_recorder.Recording)
+        {
+            _skipped++;
+        }
+
+        return false;
     }
 
     /// <summary>Close 1000 and wait for the target's Close; a session that already failed is just dropped.</summary>

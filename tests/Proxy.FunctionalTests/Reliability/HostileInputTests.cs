@@ -14,12 +14,14 @@ namespace Proxy.FunctionalTests.Reliability;
 [Collection(GatewayTestGroup.Name)]
 public sealed class HostileInputTests
 {
+    private const int AuthFailuresPerMinute = 5;
+
     private static readonly Dictionary<string, string> SmallLimits = new()
     {
         ["Limits:MaxFrameBytes"] = "65536",
         ["Limits:MaxMessageBytes"] = "65536",
         ["Limits:RequestHeadersTimeout"] = "00:00:02",
-        ["Limits:AuthFailuresPerMinute"] = "5",
+        ["Limits:AuthFailuresPerMinute"] = AuthFailuresPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     private readonly GatewayFixture _gateway;
@@ -69,13 +71,11 @@ public sealed class HostileInputTests
     public async Task A_protocol_violation_gets_its_close_code_and_never_reaches_the_upstream(string violation, byte[] frames, int expectedCode)
     {
         var proxy = await LimitedProxyAsync();
-        var customer = "hostile-" + string.Concat(violation.Where(char.IsLetterOrDigit)).ToLowerInvariant();
+        var customer = CustomerFor("hostile-", violation);
         var (_, secret) = await proxy.IssueKeyAsync(customer);
         var before = await proxy.ScrapeAsync();
         await using var client = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
-        var welcome = JsonDocument.Parse((await client.ReadFrameAsync(TimeSpan.FromSeconds(10))).Payload).RootElement;
-        var requestId = welcome.GetProperty("request_id").GetString()!;
-        await client.SendTextAsync(AgentTestClient.SettingsJson());
+        var requestId = await StartAgentAsync(client);
         await client.SendRawAsync(frames);
 
         Assert.Equal(expectedCode, await client.ReadUntilCloseAsync(TimeSpan.FromSeconds(10)));
@@ -102,9 +102,7 @@ public sealed class HostileInputTests
         var proxy = await LimitedProxyAsync();
         var (_, secret) = await proxy.IssueKeyAsync("hostile-split-close");
         await using var client = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
-        var welcome = JsonDocument.Parse((await client.ReadFrameAsync(TimeSpan.FromSeconds(10))).Payload).RootElement;
-        var requestId = welcome.GetProperty("request_id").GetString()!;
-        await client.SendTextAsync(AgentTestClient.SettingsJson());
+        var requestId = await StartAgentAsync(client);
 
         // Header, mask and the code's first byte; then, a moment later, the rest: 1005, which may not be sent.
         var badClose = Masked(0x88, [0x03, 0xED, (byte)'b', (byte)'y', (byte)'e']);
@@ -129,13 +127,11 @@ public sealed class HostileInputTests
     public async Task A_close_the_upstream_may_not_send_gets_it_1002_and_the_client_1014(string violation, string payloadHex)
     {
         var proxy = await LimitedProxyAsync();
-        var customer = "hostile-upstream-close-" + string.Concat(violation.Where(char.IsLetterOrDigit)).ToLowerInvariant();
+        var customer = CustomerFor("hostile-upstream-close-", violation);
         var (_, secret) = await proxy.IssueKeyAsync(customer);
         var before = await proxy.ScrapeAsync();
         await using var client = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
-        var welcome = JsonDocument.Parse((await client.ReadFrameAsync(TimeSpan.FromSeconds(10))).Payload).RootElement;
-        var requestId = welcome.GetProperty("request_id").GetString()!;
-        await client.SendTextAsync(AgentTestClient.SettingsJson());
+        var requestId = await StartAgentAsync(client);
         await client.SendTextAsync("{\"type\":\"EmulatorRawClose\",\"payload\":\"" + payloadHex + "\"}");
 
         Assert.Equal(1014, await client.ReadUntilCloseAsync(TimeSpan.FromSeconds(10)));
@@ -218,21 +214,14 @@ public sealed class HostileInputTests
         await using var _ = proxy;
         var before = await proxy.ScrapeAsync();
         var (_, secret) = await proxy.IssueKeyAsync("hostile-brute-force");
-        for (var i = 0; i < 5; i++)
-        {
-            var refused = await UpgradeAsync(proxy, "dgpk_guess" + i);
-            Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
-        }
 
-        var blocked = await UpgradeAsync(proxy, "dgpk_guess-again");
-        Assert.StartsWith("HTTP/1.1 429", blocked, StringComparison.Ordinal);
-        Assert.Contains("\"error\":\"too_many_auth_failures\"", blocked, StringComparison.Ordinal);
+        var blocked = await GuessUntilBlockedAsync(proxy, "dgpk_guess-again");
         Assert.Matches(@"(?im)^Retry-After: \d+\r$", blocked);
 
         // Blocked means blocked: even a valid key from this address waits out the minute.
         Assert.StartsWith("HTTP/1.1 429", await UpgradeAsync(proxy, secret), StringComparison.Ordinal);
         var after = await proxy.ScrapeAsync();
-        Assert.Equal(5, after.Sum("dgproxy_auth_failures_total", "reason=invalid_key") - before.Sum("dgproxy_auth_failures_total", "reason=invalid_key"));
+        Assert.Equal(AuthFailuresPerMinute, after.Sum("dgproxy_auth_failures_total", "reason=invalid_key") - before.Sum("dgproxy_auth_failures_total", "reason=invalid_key"));
         Assert.Equal(2, after.Sum("dgproxy_admission_rejected_total", "reason=rate_limited") - before.Sum("dgproxy_admission_rejected_total", "reason=rate_limited"));
     }
 
@@ -250,15 +239,7 @@ public sealed class HostileInputTests
 
         // The balancer appends the address it saw; whatever the client wrote in front of it is not believed, so
         // changing it does not buy more guesses.
-        for (var i = 0; i < 5; i++)
-        {
-            var refused = await UpgradeAsync(proxy, "dgpk_guess" + i, forwardedFor: $"198.51.100.{20 + i}, 203.0.113.7");
-            Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
-        }
-
-        var blocked = await UpgradeAsync(proxy, secret, forwardedFor: "198.51.100.9, 203.0.113.7");
-        Assert.StartsWith("HTTP/1.1 429", blocked, StringComparison.Ordinal);
-        Assert.Contains("\"error\":\"too_many_auth_failures\"", blocked, StringComparison.Ordinal);
+        await GuessUntilBlockedAsync(proxy, secret, guess => $"198.51.100.{20 + guess}, 203.0.113.7", "198.51.100.9, 203.0.113.7");
 
         // Another client through the same balancer, with a valid key, gets its session and its record.
         var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret,
@@ -284,15 +265,7 @@ public sealed class HostileInputTests
         var proxy = await _gateway.StartProxyAsync(settings: SmallLimits);
         await using var _ = proxy;
         var (_, secret) = await proxy.IssueKeyAsync("hostile-spoofed-forwarded-for");
-        for (var i = 0; i < 5; i++)
-        {
-            var refused = await UpgradeAsync(proxy, "dgpk_guess" + i, forwardedFor: $"203.0.113.{10 + i}");
-            Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
-        }
-
-        var blocked = await UpgradeAsync(proxy, secret, forwardedFor: "198.51.100.9");
-        Assert.StartsWith("HTTP/1.1 429", blocked, StringComparison.Ordinal);
-        Assert.Contains("\"error\":\"too_many_auth_failures\"", blocked, StringComparison.Ordinal);
+        await GuessUntilBlockedAsync(proxy, secret, guess => $"203.0.113.{10 + guess}", "198.51.100.9");
         await proxy.Process.WaitForLineAsync(@"Rejected session from 127\.0\.0\.1: HTTP 429 too_many_auth_failures", TimeSpan.FromSeconds(10));
     }
 
@@ -340,6 +313,40 @@ public sealed class HostileInputTests
         snapshot.Sum("kestrel_connection_duration_seconds_count", "error_type=" + errorType);
 
     private Task<ProxyServer> LimitedProxyAsync() => _gateway.LimitedProxyAsync(SmallLimits);
+
+    /// <summary>A customer of its own per theory case, named after the case.</summary>
+    private static string CustomerFor(string prefix, string testCase) =>
+        prefix + string.Concat(testCase.Where(char.IsLetterOrDigit)).ToLowerInvariant();
+
+    /// <summary>Reads the Welcome and sends Settings, so the session is live through to the upstream; returns the
+    /// session's request id.</summary>
+    private static async Task<string> StartAgentAsync(RawWebSocketClient client)
+    {
+        var welcome = JsonDocument.Parse((await client.ReadFrameAsync(TimeSpan.FromSeconds(10))).Payload).RootElement;
+        var requestId = welcome.GetProperty("request_id").GetString()!;
+        await client.SendTextAsync(AgentTestClient.SettingsJson());
+        return requestId;
+    }
+
+    /// <summary>
+    /// Spends the connecting client's budget of failed authentications with wrong keys, each answered 401 (the
+    /// <paramref name="guessForwardedFor"/> of guess n, if any, in its X-Forwarded-For), then tries
+    /// <paramref name="nextKey"/>: refused 429 too_many_auth_failures whatever it is. Returns that refusal.
+    /// </summary>
+    private static async Task<string> GuessUntilBlockedAsync(
+        ProxyServer proxy, string nextKey, Func<int, string>? guessForwardedFor = null, string? nextForwardedFor = null)
+    {
+        for (var guess = 0; guess < AuthFailuresPerMinute; guess++)
+        {
+            var refused = await UpgradeAsync(proxy, "dgpk_guess" + guess, guessForwardedFor?.Invoke(guess));
+            Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
+        }
+
+        var blocked = await UpgradeAsync(proxy, nextKey, nextForwardedFor);
+        Assert.StartsWith("HTTP/1.1 429", blocked, StringComparison.Ordinal);
+        Assert.Contains("\"error\":\"too_many_auth_failures\"", blocked, StringComparison.Ordinal);
+        return blocked;
+    }
 
     private static Task<string> UpgradeAsync(ProxyServer proxy, string key, string? forwardedFor = null) =>
         AdmissionTests.RawUpgradeAsync(

@@ -42,9 +42,7 @@ public sealed class RevocationTests
 
         await AssertClosedAsync(admin, "revoke-missed", sessions, "key_revoked");
         await deaf.Process.WaitForLineAsync(@"Heartbeat recheck closes session \S+ of customer revoke-missed: key_revoked", TimeSpan.FromSeconds(5));
-        var refused = await RawUpgradeAsync(deaf, secret);
-        Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
-        Assert.Contains("\"error\":\"key_revoked\"", refused, StringComparison.Ordinal);
+        await AssertRefusedAsync(deaf, secret, 401, "key_revoked");
     }
 
     [Fact]
@@ -63,9 +61,7 @@ public sealed class RevocationTests
 
         await AssertClosedAsync(admin, "disable-missed", sessions, "customer_disabled");
         await deaf.Process.WaitForLineAsync(@"Heartbeat recheck closes session \S+ of customer disable-missed: customer_disabled", TimeSpan.FromSeconds(5));
-        var refused = await RawUpgradeAsync(deaf, secret);
-        Assert.StartsWith("HTTP/1.1 403", refused, StringComparison.Ordinal);
-        Assert.Contains("\"error\":\"customer_disabled\"", refused, StringComparison.Ordinal);
+        await AssertRefusedAsync(deaf, secret, 403, "customer_disabled");
     }
 
     [Fact]
@@ -83,9 +79,7 @@ public sealed class RevocationTests
             Assert.Equal("revoked", (await revoke.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("status").GetString());
         }
 
-        var refused = await RawUpgradeAsync(other, secret);
-        Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
-        Assert.Contains("\"error\":\"key_revoked\"", refused, StringComparison.Ordinal);
+        await AssertRefusedAsync(other, secret, 401, "key_revoked");
 
         // Three heartbeats (1 s) on both instances: the recheck leaves them alone too.
         foreach (var (client, _, _) in sessions)
@@ -169,6 +163,15 @@ public sealed class RevocationTests
         }
 
         MeasurementLedger.FaultOutcome($"Revocation missed by one instance ({reason})", sessions.Count, await admin.ListSessionsAsync(customerId));
+    }
+
+    /// <summary>A new session with <paramref name="secret"/> is refused by <paramref name="proxy"/> with this HTTP
+    /// status and error.</summary>
+    private static async Task AssertRefusedAsync(ProxyServer proxy, string secret, int status, string error)
+    {
+        var refused = await RawUpgradeAsync(proxy, secret);
+        Assert.StartsWith($"HTTP/1.1 {status}", refused, StringComparison.Ordinal);
+        Assert.Contains($"\"error\":\"{error}\"", refused, StringComparison.Ordinal);
     }
 
     private static Task<string> RawUpgradeAsync(ProxyServer proxy, string secret) =>

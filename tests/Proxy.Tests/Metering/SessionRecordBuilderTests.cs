@@ -1,5 +1,6 @@
 using Proxy.Metering;
 using Proxy.Sessions;
+using Proxy.Tests.TestSupport;
 
 namespace Proxy.Tests.Metering;
 
@@ -27,18 +28,9 @@ public sealed class SessionRecordBuilderTests
         var record = SessionRecordBuilder.Build(facts);
 
         Assert.Equal(
-            new SessionRecord
+            TestSessionRecords.Described(clientOpenedAtMs: OpenedMs - 7, upstreamOpenedAtMs: OpenedMs) with
             {
-                SessionId = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
-                ClientSessionId = "client-corr-42",
-                CustomerId = "acme",
-                KeyId = "key_0123456789abcdef0123",
-                PlanId = "plan_basic",
-                InstanceId = "proxy-a",
-                DeepgramRequestId = "fc553ec9-5874-49ca-a47c-b670d525a4b1",
                 AgentConfigId = null,
-                ClientOpenedAtMs = OpenedMs - 7,
-                UpstreamOpenedAtMs = OpenedMs,
                 UpstreamClosedAtMs = OpenedMs + 207,
                 ClientClosedAtMs = OpenedMs + 210,
                 DurationMs = 200,
@@ -52,10 +44,6 @@ public sealed class SessionRecordBuilderTests
                 BytesIn = 6_500,
                 BytesOut = 4_900,
                 AudioMsIn = 200,
-                ListenModel = "nova-3",
-                ThinkProvider = "open_ai",
-                ThinkModel = "gpt-4o-mini",
-                SpeakModel = "aura-2-thalia-en",
                 Tags = record.Tags,
                 Status = "closed",
                 LastSeenMs = OpenedMs + 210,
@@ -252,16 +240,17 @@ public sealed class SessionRecordBuilderTests
         Assert.Equal(OpenedMs, estimate.ClientClosedAtMs);
     }
 
-    /// <summary>A live session's facts: upstream opened 7 ms after the client, Settings read, 200 ms of audio in.</summary>
+    /// <summary>A live session's facts: upstream opened 7 ms after the client, Settings read, 200 ms of audio in. Its
+    /// identity and Settings are those of <see cref="TestSessionRecords.Described"/>.</summary>
     private static SessionFacts Facts() => new()
     {
-        SessionId = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
-        ClientSessionId = "client-corr-42",
-        CustomerId = "acme",
-        KeyId = "key_0123456789abcdef0123",
-        PlanId = "plan_basic",
-        InstanceId = "proxy-a",
-        DeepgramRequestId = "fc553ec9-5874-49ca-a47c-b670d525a4b1",
+        SessionId = TestSessionRecords.SessionId,
+        ClientSessionId = TestSessionRecords.ClientSessionId,
+        CustomerId = TestSessionRecords.CustomerId,
+        KeyId = TestSessionRecords.KeyId,
+        PlanId = TestSessionRecords.PlanId,
+        InstanceId = TestSessionRecords.InstanceId,
+        DeepgramRequestId = TestSessionRecords.DeepgramRequestId,
         Settings = new AgentSettingsSummary
         {
             ListenModel = "nova-3",
@@ -292,29 +281,14 @@ public sealed class SessionRecordBuilderTests
     };
 
     /// <summary>An open record as a heartbeat leaves it in Redis: every field the record has, filled.</summary>
-    private static SessionRecord OpenRecord() => new()
+    private static SessionRecord OpenRecord() => TestSessionRecords.Described(clientOpenedAtMs: OpenedMs - 50, upstreamOpenedAtMs: OpenedMs + 50) with
     {
-        SessionId = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
-        ClientSessionId = "client-corr-42",
-        CustomerId = "acme",
-        KeyId = "key_0123456789abcdef0123",
-        PlanId = "plan_basic",
-        InstanceId = "proxy-a",
-        DeepgramRequestId = "fc553ec9-5874-49ca-a47c-b670d525a4b1",
         AgentConfigId = "cfg-123",
-        ClientOpenedAtMs = OpenedMs - 50,
-        UpstreamOpenedAtMs = OpenedMs + 50,
         FramesIn = 40,
         FramesOut = 30,
         BytesIn = 128_000,
         BytesOut = 256_000,
         AudioMsIn = 3_900,
-        ListenModel = "nova-3",
-        ThinkProvider = "open_ai",
-        ThinkModel = "gpt-4o-mini",
-        SpeakModel = "aura-2-thalia-en",
-        Tags = ["support", "eu"],
-        Status = "open",
         LastSeenMs = OpenedMs + 50,
         LastActivityMs = OpenedMs + 50,
     };

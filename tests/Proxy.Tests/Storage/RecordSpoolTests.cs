@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Proxy.Metering;
 using Proxy.Storage;
+using Proxy.Tests.TestSupport;
 
 namespace Proxy.Tests.Storage;
 
@@ -374,13 +375,8 @@ public sealed class RecordSpoolTests
 
     private static SpoolEntry Entry(int number) => new(
         number % 2 == 0 ? SpoolEntry.Final : SpoolEntry.Open,
-        new SessionRecord
+        TestSessionRecords.Minimal($"session-{number}", clientOpenedAtMs: 1_700_000_000_000 + number) with
         {
-            SessionId = $"session-{number}",
-            CustomerId = "acme",
-            KeyId = "key-1",
-            InstanceId = "instance-1",
-            ClientOpenedAtMs = 1_700_000_000_000 + number,
             DurationMs = number % 2 == 0 ? number * 1_000 : null,
             Status = number % 2 == 0 ? SessionStatus.Closed : SessionStatus.Open,
             Tags = ["spool-test"],

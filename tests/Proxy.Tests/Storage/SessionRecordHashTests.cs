@@ -1,23 +1,16 @@
 using Proxy.Metering;
 using Proxy.Storage;
+using Proxy.Tests.TestSupport;
 using StackExchange.Redis;
 
 namespace Proxy.Tests.Storage;
 
 public sealed class SessionRecordHashTests
 {
-    private static readonly SessionRecord Full = new()
+    // Every field set (the ids and models by the builder), some to values a careless encoding would get wrong.
+    private static readonly SessionRecord Full = TestSessionRecords.Described(clientOpenedAtMs: 1_795_689_000_000, upstreamOpenedAtMs: 1_795_689_000_007) with
     {
-        SessionId = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
-        ClientSessionId = "client-corr-42",
-        CustomerId = "acme",
-        KeyId = "key_0123456789abcdef0123",
-        PlanId = "plan_basic",
-        InstanceId = "proxy-a",
-        DeepgramRequestId = "fc553ec9-5874-49ca-a47c-b670d525a4b1",
         AgentConfigId = "cfg-1",
-        ClientOpenedAtMs = 1_795_689_000_000,
-        UpstreamOpenedAtMs = 1_795_689_000_007,
         UpstreamClosedAtMs = 1_795_689_000_207,
         ClientClosedAtMs = 1_795_689_000_210,
         DurationMs = 200,
@@ -31,10 +24,6 @@ public sealed class SessionRecordHashTests
         BytesIn = 6_512,
         BytesOut = 5_000_000_000,
         AudioMsIn = 200,
-        ListenModel = "nova-3",
-        ThinkProvider = "open_ai",
-        ThinkModel = "gpt-4o-mini",
-        SpeakModel = "aura-2-thalia-en",
         Tags = ["support", "eu", "with \"quotes\", commas"],
         Status = "closed",
         LastSeenMs = 1_795_689_000_210,
@@ -77,15 +66,7 @@ public sealed class SessionRecordHashTests
     [Fact]
     public void Minimal_record_keeps_nulls_null_and_tags_empty()
     {
-        var minimal = new SessionRecord
-        {
-            SessionId = "s-1",
-            CustomerId = "acme",
-            KeyId = "key_1",
-            InstanceId = "proxy-a",
-            ClientOpenedAtMs = 1_795_689_000_000,
-            Status = "open",
-        };
+        var minimal = TestSessionRecords.Minimal();
 
         var fields = Fields(minimal);
         var back = SessionRecordHash.FromHash(SessionRecordHash.ToHashEntries(minimal));

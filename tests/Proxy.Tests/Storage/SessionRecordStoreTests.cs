@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Proxy.Metering;
 using Proxy.Storage;
+using Proxy.Tests.TestSupport;
 using StackExchange.Redis;
 
 namespace Proxy.Tests.Storage;
@@ -153,16 +154,8 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
 
     private const string SessionId = "0193a1b2-c3d4-7e5f-8a9b-000000000001";
 
-    private static SessionRecord Open() => new()
-    {
-        SessionId = SessionId,
-        CustomerId = Customer,
-        KeyId = "key_1",
-        InstanceId = "proxy-a",
-        ClientOpenedAtMs = 1_795_689_000_000,
-        UpstreamOpenedAtMs = 1_795_689_000_010,
-        Status = SessionStatus.Open,
-    };
+    private static SessionRecord Open() =>
+        TestSessionRecords.Minimal(SessionId, Customer, clientOpenedAtMs: 1_795_689_000_000) with { UpstreamOpenedAtMs = 1_795_689_000_010 };
 
     private static SessionRecord Final(long durationMs, bool estimated) => Open() with
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Proxy.Metering;
 using Proxy.Storage;
+using Proxy.Tests.TestSupport;
 
 namespace Proxy.Tests.Storage;
 
@@ -63,14 +64,6 @@ public sealed class SpooledHeartbeatsTests : IClassFixture<SessionRecordStoreTes
     private static SessionHeartbeat Beat(string sessionId, long lastSeenMs, string requestId) =>
         new(sessionId, lastSeenMs, lastSeenMs, 3, 2, 300, 200, requestId);
 
-    private static SessionRecord Open(string customerId, string sessionId) => new()
-    {
-        SessionId = sessionId,
-        CustomerId = customerId,
-        KeyId = "key_1",
-        InstanceId = "proxy-a",
-        ClientOpenedAtMs = 1_000,
-        UpstreamOpenedAtMs = 1_010,
-        Status = SessionStatus.Open,
-    };
+    private static SessionRecord Open(string customerId, string sessionId) =>
+        TestSessionRecords.Minimal(sessionId, customerId, clientOpenedAtMs: 1_000) with { UpstreamOpenedAtMs = 1_010 };
 }
