@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Proxy.Customers;
-using Proxy.Hosting;
 using Proxy.Metering;
 using Proxy.Runtime;
 using Proxy.Sessions;

@@ -24,6 +24,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddOptions<StorageOptions>().BindSection(StorageOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<RecordSpool>();
+        services.AddSingleton<IRecordStorageStatus, RecordStorageStatus>();
         services.AddSingleton<SpooledHeartbeats>();
         services.AddSingleton<RedisConnectionState>();
         services.AddSingleton<RecordWriter>();

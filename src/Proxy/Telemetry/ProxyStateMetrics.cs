@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Proxy.Hosting;
+using Proxy.Runtime;
 using Proxy.Sessions;
 using Proxy.Storage;
 using StackExchange.Redis;

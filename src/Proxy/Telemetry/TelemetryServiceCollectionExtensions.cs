@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using Proxy.Hosting;
 using Proxy.Runtime;
 
 namespace Proxy.Telemetry;
