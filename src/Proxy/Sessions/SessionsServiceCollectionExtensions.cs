@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Proxy.Runtime;
+using Proxy.Telemetry;
 
 namespace Proxy.Sessions;
 
@@ -41,6 +42,7 @@ internal static class SessionsServiceCollectionExtensions
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionRecorder>();
         services.AddSingleton<SessionPolicyResolver>();
+        services.AddObservedInstruments<SessionGauges>();
         services.AddSingleton<SessionCloser>();
         services.AddSingleton<LiveSettingsApplier>();
         services.AddSingleton<SessionControlChannel>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Proxy.Runtime;
+using Proxy.Telemetry;
 using StackExchange.Redis;
 
 namespace Proxy.Storage;
@@ -35,6 +36,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<SessionRecordStore>();
         services.AddSingleton<SessionLeaseStore>();
         services.AddSingleton<StorageMetrics>();
+        services.AddObservedInstruments<StorageGauges>();
         services.AddSingleton<SessionIndexTrimmer>();
         services.AddSingleton<LegacySessionIndexDrain>();
         services.AddSingleton<RecordStreamTrimmer>();

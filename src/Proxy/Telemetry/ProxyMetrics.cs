@@ -6,8 +6,8 @@ namespace Proxy.Telemetry;
 /// <summary>
 /// The proxy's own instruments, exported as <c>dgproxy_*</c> (README, "Operating"). Only bounded labels: close
 /// reasons, rejection and failure reasons, results, and – if the operator opts in – an allow-listed customer.
-/// Nothing here runs per frame: traffic is read from the sessions' own counters at scrape time
-/// (<see cref="ProxyStateMetrics"/>).
+/// Nothing here runs per frame: traffic is read from the sessions' own counters at scrape time, by the instruments
+/// each feature registers on this meter (<see cref="IObservedInstruments"/>).
 /// </summary>
 internal sealed class ProxyMetrics
 {
