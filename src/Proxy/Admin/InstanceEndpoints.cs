@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Proxy.Tunnel;
-using Proxy.Hosting;
 using Proxy.Runtime;
 using Proxy.Sessions;
 using Proxy.Storage;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Proxy.Runtime;
+using Proxy.Telemetry;
 
 namespace Proxy.Customers;
 
@@ -9,6 +10,7 @@ internal static class CustomersServiceCollectionExtensions
     {
         services.AddOptions<SecretsOptions>().BindSection(SecretsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecretsOptions>, SecretsOptionsValidator>();
+        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsCustomerLabelsValidator>();
         services.AddSingleton<UpstreamKeyProtector>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<ProxyKeyAuthenticator>();

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Proxy.Hosting;
 using Proxy.Metering;
 using Proxy.Runtime;
 

@@ -1,4 +1,4 @@
-using Proxy.Hosting;
+using Proxy.Runtime;
 using Proxy.Telemetry;
 
 namespace Proxy.Gateway;

@@ -1,4 +1,3 @@
-using Proxy.Hosting;
 using Proxy.Runtime;
 using Proxy.Sessions;
 using Proxy.Storage;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using Proxy.Runtime;
+using Proxy.Telemetry;
 
 namespace Proxy.Hosting;
 
@@ -27,6 +28,7 @@ internal static class HostingServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ProxyInstance>();
         services.AddSingleton<ProxyReadiness>();
+        services.AddObservedInstruments<ReadinessGauge>();
         services.AddHostedService<StartupReportService>();
         services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("ready", tags: [HealthEndpoints.ReadyTag]);
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Connections.Features;
+using Proxy.Runtime;
 
 namespace Proxy.Hosting;
 

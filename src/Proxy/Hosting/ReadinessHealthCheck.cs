@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Proxy.Runtime;
 
 namespace Proxy.Hosting;
 

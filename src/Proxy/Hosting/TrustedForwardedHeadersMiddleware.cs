@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using Proxy.Runtime;
 
 namespace Proxy.Hosting;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Proxy.Runtime;
+using Proxy.Telemetry;
 
 namespace Proxy.Sessions;
 
@@ -42,6 +43,7 @@ internal static class SessionsServiceCollectionExtensions
         services.AddSingleton<SessionRecorder>();
         services.AddSingleton<SessionFinisher>();
         services.AddSingleton<SessionPolicyResolver>();
+        services.AddObservedInstruments<SessionGauges>();
         services.AddSingleton<SessionCloser>();
         services.AddSingleton<LiveSettingsApplier>();
         services.AddSingleton<SessionControlStore>();

@@ -48,7 +48,7 @@ internal sealed partial class RecordWriter
         if (entry.Op == SpoolEntry.Open)
         {
             await _store.WriteOpenAsync(entry.Record).ConfigureAwait(false);
-            _metrics.RecordWritten(entry.Op, result);
+            _metrics.RecordWritten(SessionRecordMetrics.KindOf(entry.Op), result);
             return;
         }
 
@@ -59,16 +59,16 @@ internal sealed partial class RecordWriter
         switch (written.Outcome)
         {
             case FinalizeOutcome.Finalized:
-                _metrics.RecordWritten(entry.Op, result);
+                _metrics.RecordWritten(SessionRecordMetrics.KindOf(entry.Op), result);
                 _metrics.SessionFinalized(entry.Record);
                 break;
             case FinalizeOutcome.ReplacedEstimate:
-                _metrics.RecordWritten(entry.Op, RecordWriteResults.ReplacedEstimate);
+                _metrics.RecordWritten(SessionRecordMetrics.KindOf(entry.Op), RecordWriteResults.ReplacedEstimate);
                 _metrics.BillableCorrected(entry.Record, written.BillableCorrectionMs);
                 ReplacedEstimate(_logger, entry.Record.SessionId, entry.Record.CustomerId, entry.Record.DurationMs);
                 break;
             default:
-                _metrics.RecordWritten(entry.Op, RecordWriteResults.AlreadyFinal);
+                _metrics.RecordWritten(SessionRecordMetrics.KindOf(entry.Op), RecordWriteResults.AlreadyFinal);
                 AlreadyFinal(_logger, entry.Record.SessionId, entry.Record.CustomerId, entry.Record.DurationMs);
                 break;
         }
@@ -101,11 +101,11 @@ internal sealed partial class RecordWriter
         }
         catch
         {
-            _metrics.RecordWritten(op, RecordWriteResults.Failed);
+            _metrics.RecordWritten(SessionRecordMetrics.KindOf(op), RecordWriteResults.Failed);
             throw;
         }
 
-        _metrics.RecordWritten(op, RecordWriteResults.Spooled);
+        _metrics.RecordWritten(SessionRecordMetrics.KindOf(op), RecordWriteResults.Spooled);
     }
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "Session {SessionId} of {CustomerId} was already final in Redis (a replay, or written before); this record, {DurationMs} ms, is not counted again")]

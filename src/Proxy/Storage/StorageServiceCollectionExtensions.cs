@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Proxy.Runtime;
+using Proxy.Telemetry;
 using StackExchange.Redis;
 
 namespace Proxy.Storage;
@@ -24,6 +25,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddOptions<StorageOptions>().BindSection(StorageOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<RecordSpool>();
+        services.AddSingleton<IRecordStorageStatus, RecordStorageStatus>();
         services.AddSingleton<SpooledHeartbeats>();
         services.AddSingleton<RedisConnectionState>();
         services.AddSingleton<RecordWriter>();
@@ -34,6 +36,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<SessionRecordStore>();
         services.AddSingleton<SessionLeaseStore>();
         services.AddSingleton<StorageMetrics>();
+        services.AddObservedInstruments<StorageGauges>();
         services.AddSingleton<SessionIndexTrimmer>();
         services.AddSingleton<LegacySessionIndexDrain>();
         services.AddSingleton<RecordStreamTrimmer>();

@@ -1,13 +1,12 @@
 using System.Diagnostics.Metrics;
-using Proxy.Metering;
 
 namespace Proxy.Telemetry;
 
 /// <summary>
 /// The proxy's own instruments, exported as <c>dgproxy_*</c> (README, "Operating"). Only bounded labels: close
 /// reasons, rejection and failure reasons, results, and – if the operator opts in – an allow-listed customer.
-/// Nothing here runs per frame: traffic is read from the sessions' own counters at scrape time
-/// (<see cref="ProxyStateMetrics"/>).
+/// Nothing here runs per frame: traffic is read from the sessions' own counters at scrape time, by the instruments
+/// each feature registers on this meter (<see cref="IObservedInstruments"/>).
 /// </summary>
 internal sealed class ProxyMetrics
 {
@@ -48,36 +47,37 @@ internal sealed class ProxyMetrics
         _recordWrites = meter.CreateCounter<long>("dgproxy.record.writes", description: "Session record writes, by record (open, final) and result (ok, spooled, replayed, already_final, replaced_estimate, failed).");
 
         // Present from the start at 0: an alert on its increase then sees the very first failure of a process.
-        RecordWritten(Storage.SpoolEntry.Open, RecordWriteResults.Failed, 0);
-        RecordWritten(Storage.SpoolEntry.Final, RecordWriteResults.Failed, 0);
+        RecordWritten(RecordWriteKinds.Open, RecordWriteResults.Failed, 0);
+        RecordWritten(RecordWriteKinds.Final, RecordWriteResults.Failed, 0);
     }
 
-    /// <summary>A final record reached Redis for the first time (direct, replayed, or the reaper's).</summary>
-    public void SessionFinalized(SessionRecord record)
+    /// <summary>A final record reached Redis for the first time (direct, replayed, or the reaper's).
+    /// <paramref name="durationMs"/> is null when the record has no duration.</summary>
+    public void SessionFinalized(string closeReason, string customerId, long billableMs, long? durationMs)
     {
-        var reason = new KeyValuePair<string, object?>("close_reason", record.CloseReason ?? "unknown");
+        var reason = new KeyValuePair<string, object?>("close_reason", closeReason);
         if (_customer.IsEnabled)
         {
-            var customer = new KeyValuePair<string, object?>(CustomerLabel.Name, _customer.ValueFor(record.CustomerId));
+            var customer = new KeyValuePair<string, object?>(CustomerLabel.Name, _customer.ValueFor(customerId));
             _sessions.Add(1, reason, customer);
-            _billableSeconds.Add((record.BillableMs ?? 0) / 1000.0, customer);
+            _billableSeconds.Add(billableMs / 1000.0, customer);
         }
         else
         {
             _sessions.Add(1, reason);
-            _billableSeconds.Add((record.BillableMs ?? 0) / 1000.0);
+            _billableSeconds.Add(billableMs / 1000.0);
         }
 
-        if (record.DurationMs is { } durationMs)
+        if (durationMs is { } duration)
         {
-            _sessionDuration.Record(durationMs / 1000.0);
+            _sessionDuration.Record(duration / 1000.0);
         }
     }
 
     /// <summary>A measurement replaced the reaper's estimate: the billable seconds move by the difference (another
     /// instance counted the estimate). A counter only grows, so a measurement shorter than its estimate (a clock
     /// step between heartbeat and close) leaves the counter that much above the records.</summary>
-    public void BillableCorrected(SessionRecord record, long correctionMs)
+    public void BillableCorrected(string customerId, long correctionMs)
     {
         if (correctionMs <= 0)
         {
@@ -86,7 +86,7 @@ internal sealed class ProxyMetrics
 
         if (_customer.IsEnabled)
         {
-            _billableSeconds.Add(correctionMs / 1000.0, new KeyValuePair<string, object?>(CustomerLabel.Name, _customer.ValueFor(record.CustomerId)));
+            _billableSeconds.Add(correctionMs / 1000.0, new KeyValuePair<string, object?>(CustomerLabel.Name, _customer.ValueFor(customerId)));
         }
         else
         {

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using Proxy.Hosting;
 using Proxy.Runtime;
 
 namespace Proxy.Telemetry;
@@ -25,7 +24,6 @@ internal static class TelemetryServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddSingleton<CustomerLabel>();
         services.AddSingleton<ProxyMetrics>();
-        services.AddSingleton<ProxyStateMetrics>();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("dgproxy", autoGenerateServiceInstanceId: false))
             .WithMetrics(metrics => metrics
@@ -39,11 +37,19 @@ internal static class TelemetryServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>A feature's scrape-time instruments: one instance, built with the metrics endpoint.</summary>
+    public static IServiceCollection AddObservedInstruments<T>(this IServiceCollection services)
+        where T : class, IObservedInstruments
+    {
+        services.AddSingleton<IObservedInstruments, T>();
+        return services;
+    }
+
     /// <summary>Prometheus' scrape endpoint, on the admin listener only.</summary>
     public static IEndpointRouteBuilder MapProxyMetrics(this IEndpointRouteBuilder app)
     {
-        // The observable instruments exist once this is built; nothing else asks for it.
-        _ = app.ServiceProvider.GetRequiredService<ProxyStateMetrics>();
+        // The observable instruments exist once these are built; nothing else asks for them.
+        _ = app.ServiceProvider.GetServices<IObservedInstruments>().ToList();
         app.MapPrometheusScrapingEndpoint(MetricsPath).WithMetadata(ListenerScope.Admin);
         return app;
     }

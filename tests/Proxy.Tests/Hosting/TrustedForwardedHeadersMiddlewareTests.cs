@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Proxy.Hosting;
+using Proxy.Runtime;
 
 namespace Proxy.Tests.Hosting;
 

@@ -1,4 +1,4 @@
-namespace Proxy.Hosting;
+namespace Proxy.Runtime;
 
 /// <summary>Endpoint metadata: the listener an endpoint is served on. Endpoints without it are served on both.</summary>
 internal sealed class ListenerScope

@@ -1,16 +1,13 @@
 using System.Diagnostics.Metrics;
-using Proxy.Hosting;
-using Proxy.Sessions;
-using Proxy.Storage;
-using StackExchange.Redis;
+using Proxy.Telemetry;
 
-namespace Proxy.Telemetry;
+namespace Proxy.Sessions;
 
 /// <summary>
-/// The instruments read at scrape time: live sessions, traffic, spool and Redis state. Traffic comes from the
+/// Live sessions, this instance's session limit and the traffic forwarded, read at scrape time. Traffic comes from the
 /// sessions' own per-direction counters, so the copy loops pay nothing for metrics.
 /// </summary>
-internal sealed class ProxyStateMetrics
+internal sealed class SessionGauges : IObservedInstruments
 {
     private static readonly KeyValuePair<string, object?> In = new("direction", "in");
     private static readonly KeyValuePair<string, object?> Out = new("direction", "out");
@@ -21,14 +18,7 @@ internal sealed class ProxyStateMetrics
     private readonly SessionRegistry _registry;
     private readonly CustomerLabel _customer;
 
-    public ProxyStateMetrics(
-        IMeterFactory meterFactory,
-        SessionRegistry registry,
-        CustomerLabel customer,
-        SessionPolicyResolver policies,
-        RecordSpool spool,
-        IConnectionMultiplexer redis,
-        ProxyReadiness readiness)
+    public SessionGauges(IMeterFactory meterFactory, SessionRegistry registry, CustomerLabel customer, SessionPolicyResolver policies)
     {
         _registry = registry;
         _customer = customer;
@@ -38,11 +28,6 @@ internal sealed class ProxyStateMetrics
             description: "This instance's maximum of concurrent sessions (Sessions:MaxConcurrentSessionsPerInstance; 0 = none).");
         meter.CreateObservableCounter("dgproxy.frames", ObserveFrames, description: "WebSocket frames forwarded, by direction (in: client to agent) and kind (binary, text, control).");
         meter.CreateObservableCounter("dgproxy.bytes", ObserveBytes, description: "Bytes forwarded on the WebSocket, frame headers included, by direction.");
-        meter.CreateObservableGauge("dgproxy.spool.pending.records", () => spool.PendingRecords, description: "Records in the local spool waiting for Redis.");
-        meter.CreateObservableGauge("dgproxy.spool.bytes", () => spool.PendingBytes, description: "Bytes in the local spool waiting for Redis.");
-        meter.CreateObservableGauge("dgproxy.spool.limit.bytes", () => spool.MaxBytes, description: "The spool's size bound (Storage:SpoolMaxBytes); at it, new sessions are refused.");
-        meter.CreateObservableGauge("dgproxy.redis.up", () => redis.IsConnected ? 1 : 0, description: "1 while this instance is connected to Redis.");
-        meter.CreateObservableGauge("dgproxy.ready", () => readiness.IsReady ? 1 : 0, description: "1 while this instance admits new sessions (not draining, storage usable).");
     }
 
     private IEnumerable<Measurement<long>> ObserveActiveSessions()

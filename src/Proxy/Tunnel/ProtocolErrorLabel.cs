@@ -1,10 +1,10 @@
 using System.Collections.Frozen;
 using System.Text.Json;
-using Proxy.Tunnel;
 
-namespace Proxy.Telemetry;
+namespace Proxy.Tunnel;
 
-/// <summary>The <c>error</c> label of <c>dgproxy_protocol_violations_total</c>: the parser's error in snake_case.</summary>
+/// <summary>A <see cref="FrameProtocolError"/> in snake_case, as the <c>error</c> label of
+/// <c>dgproxy_protocol_violations_total</c> shows it.</summary>
 internal static class ProtocolErrorLabel
 {
     private static readonly FrozenDictionary<FrameProtocolError, string> Labels = Enum.GetValues<FrameProtocolError>()
