@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Hosting;
 using Proxy.Runtime;
+using Proxy.Tests.TestSupport;
 
 namespace Proxy.Tests.Runtime;
 
@@ -14,8 +14,8 @@ public sealed class ProxyReadinessTests
     [InlineData(true, true, true, false, false)] // stopping: never ready
     public void Ready_means_not_stopping_and_somewhere_to_write_records(bool stopping, bool redisConnected, bool failOpen, bool spoolFull, bool ready)
     {
-        using var lifetime = new Lifetime();
-        var readiness = new ProxyReadiness(new StorageStatus(redisConnected, spoolFull, failOpen), lifetime);
+        using var lifetime = new TestLifetime();
+        var readiness = new ProxyReadiness(new TestStorageStatus(redisConnected, spoolFull, failOpen), lifetime);
         if (stopping)
         {
             lifetime.StopApplication();
@@ -28,8 +28,8 @@ public sealed class ProxyReadinessTests
     [Fact]
     public void Storage_state_is_read_at_each_question()
     {
-        using var lifetime = new Lifetime();
-        var storage = new StorageStatus(IsRedisConnected: true, IsSpoolFull: false, FailOpen: false);
+        using var lifetime = new TestLifetime();
+        var storage = new TestStorageStatus(IsRedisConnected: true, IsSpoolFull: false, FailOpen: false);
         var readiness = new ProxyReadiness(storage, lifetime);
         Assert.True(readiness.IsReady);
 
@@ -37,25 +37,5 @@ public sealed class ProxyReadinessTests
 
         Assert.False(readiness.IsRedisConnected);
         Assert.False(readiness.IsReady);
-    }
-
-    private sealed record StorageStatus(bool IsRedisConnected, bool IsSpoolFull, bool FailOpen) : IRecordStorageStatus
-    {
-        public bool IsRedisConnected { get; set; } = IsRedisConnected;
-    }
-
-    private sealed class Lifetime : IHostApplicationLifetime, IDisposable
-    {
-        private readonly CancellationTokenSource _stopping = new();
-
-        public CancellationToken ApplicationStarted => CancellationToken.None;
-
-        public CancellationToken ApplicationStopping => _stopping.Token;
-
-        public CancellationToken ApplicationStopped => CancellationToken.None;
-
-        public void StopApplication() => _stopping.Cancel();
-
-        public void Dispose() => _stopping.Dispose();
     }
 }
