@@ -1,14 +1,13 @@
 using Microsoft.Extensions.Options;
-using Proxy.Customers;
 using Proxy.Storage;
 
 namespace Proxy.Sessions;
 
 /// <summary>
 /// Every heartbeat, for each customer with live sessions here: renews their concurrency leases, refreshes their
-/// open records (last seen, last activity, traffic so far) and rereads the customer and the keys its sessions were
-/// opened with. The reread applies any settings change and closes the sessions of a revoked key or a disabled
-/// customer, which catches a pub/sub message this instance missed. One pipelined round trip per customer.
+/// open records (last seen, last activity, traffic so far) and has the customer rechecked
+/// (<see cref="CustomerRecheck"/>). One pipelined round trip per customer. While Redis is unreachable the beats go to
+/// disk instead (<see cref="SpooledHeartbeats"/>).
 /// </summary>
 internal sealed class SessionHeartbeatService : BackgroundService
 {
@@ -18,9 +17,7 @@ internal sealed class SessionHeartbeatService : BackgroundService
     private readonly SessionRecordStore _records;
     private readonly RecordSpool _spool;
     private readonly SpooledHeartbeats _spooledBeats;
-    private readonly CustomerStore _customers;
-    private readonly LiveSettingsApplier _settings;
-    private readonly SessionCloser _closer;
+    private readonly CustomerRecheck _recheck;
     private readonly IOptionsMonitor<SessionControlOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionHeartbeatService> _logger;
@@ -32,9 +29,7 @@ internal sealed class SessionHeartbeatService : BackgroundService
         SessionRecordStore records,
         RecordSpool spool,
         SpooledHeartbeats spooledBeats,
-        CustomerStore customers,
-        LiveSettingsApplier settings,
-        SessionCloser closer,
+        CustomerRecheck recheck,
         IOptionsMonitor<SessionControlOptions> options,
         TimeProvider time,
         ILogger<SessionHeartbeatService> logger)
@@ -45,9 +40,7 @@ internal sealed class SessionHeartbeatService : BackgroundService
         _records = records;
         _spool = spool;
         _spooledBeats = spooledBeats;
-        _customers = customers;
-        _settings = settings;
-        _closer = closer;
+        _recheck = recheck;
         _options = options;
         _time = time;
         _logger = logger;
@@ -111,24 +104,10 @@ internal sealed class SessionHeartbeatService : BackgroundService
             // Issued together, so they travel in one pipelined round trip. A session that has ended since the
             // snapshot is left out; one that ends while the renewal is on its way cannot get its lease back (the
             // script checks the record).
-            var keyIds = sessions.Select(s => s.Identity.KeyId).Distinct(StringComparer.Ordinal).ToArray();
-            var customerRead = _customers.GetAsync(customerId);
-            var keyReads = keyIds.Select(_customers.GetKeyAsync).ToArray();
             await Task.WhenAll(
                 _leases.RenewAsync(customerId, [.. sessions.Where(s => !s.TunnelEnded).Select(s => s.SessionId)], leaseTtl),
                 heartbeats.Count > 0 ? _records.HeartbeatAsync(customerId, heartbeats) : Task.CompletedTask,
-                customerRead,
-                Task.WhenAll(keyReads)).ConfigureAwait(false);
-
-            var customer = await customerRead.ConfigureAwait(false);
-            _settings.Apply(customerId, customer, log: false);
-            var keys = new Dictionary<string, ProxyKey?>(keyIds.Length, StringComparer.Ordinal);
-            for (var i = 0; i < keyIds.Length; i++)
-            {
-                keys[keyIds[i]] = await keyReads[i].ConfigureAwait(false);
-            }
-
-            CloseRevoked(sessions, customer, keys, nowMs);
+                _recheck.RecheckAsync(customerId, sessions, nowMs)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -166,18 +145,6 @@ internal sealed class SessionHeartbeatService : BackgroundService
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             SessionControlLog.HeartbeatSpoolFailed(_logger, ex.Message);
-        }
-    }
-
-    private void CloseRevoked(List<AgentSession> sessions, Customer? customer, Dictionary<string, ProxyKey?> keys, long nowMs)
-    {
-        foreach (var session in sessions)
-        {
-            if (session.ProxyClose is null && SessionAccess.CloseOwed(customer, keys[session.Identity.KeyId], nowMs) is { } close)
-            {
-                SessionControlLog.RecheckClose(_logger, session.SessionId, session.Identity.CustomerId, close.CloseReason);
-                _ = _closer.CloseAsync(session, close);
-            }
         }
     }
 }
