@@ -40,7 +40,8 @@ internal sealed class MeteredTunnelStream : ObservedStream
     // it. Allocated only when a Close arrives split across reads.
     private byte[]? _heldClose;
 
-    public MeteredTunnelStream(Stream inner, SessionTunnel tunnel, TunnelSide side)
+    /// <summary>Made by <see cref="SessionTunnel.Attach"/>, which keeps it for the pump.</summary>
+    internal MeteredTunnelStream(Stream inner, SessionTunnel tunnel, TunnelSide side)
         : base(inner)
     {
         _tunnel = tunnel;
@@ -48,7 +49,6 @@ internal sealed class MeteredTunnelStream : ObservedStream
         _parser = tunnel.ParserFor(side);
         _meter = tunnel.MeterFor(side);
         _outgoing = tunnel.ParserFor(side == TunnelSide.Client ? TunnelSide.Upstream : TunnelSide.Client);
-        tunnel.AttachStream(side, this);
     }
 
     /// <summary>

@@ -28,8 +28,7 @@ internal sealed class MeteredUpgradeFeature : IHttpUpgradeFeature
         await _inner.UpgradeAsync().ConfigureAwait(false);
         _handoff.HandOff();
 
-        // The metered stream registers itself with the tunnel, whose pump takes it from there.
-        _ = new MeteredTunnelStream(new ConnectionPipeStream(_handoff.Transport), _tunnel, TunnelSide.Client);
+        _tunnel.Attach(TunnelSide.Client, new ConnectionPipeStream(_handoff.Transport));
         return HandedOffStream.Instance;
     }
 }

@@ -51,9 +51,10 @@ internal sealed class SessionTunnel : IDisposable
     /// <summary>Cuts the client's connection (when attached), which ends the tunnel.</summary>
     public void Abort() => _abort?.Invoke();
 
-    /// <summary>A metered stream registers here when it is made for a side.</summary>
-    public void AttachStream(TunnelSide side, MeteredTunnelStream stream)
+    /// <summary>Puts a side's upgraded connection into the tunnel, metered and parsed: the pump takes it from here.</summary>
+    public MeteredTunnelStream Attach(TunnelSide side, Stream connection)
     {
+        var stream = new MeteredTunnelStream(connection, this, side);
         if (side == TunnelSide.Client)
         {
             Volatile.Write(ref _clientStream, stream);
@@ -62,6 +63,8 @@ internal sealed class SessionTunnel : IDisposable
         {
             Volatile.Write(ref _upstreamStream, stream);
         }
+
+        return stream;
     }
 
     /// <summary>The upstream's socket-level stream (below HTTP). Once known, only its end stamps the upstream's end:

@@ -57,10 +57,8 @@ internal sealed class UpstreamObserverHandler : DelegatingHandler
         connection.Attach(tunnel.Observer);
         tunnel.AttachUpstreamConnection(connection);
 
-        // The metered stream registers itself with the tunnel, whose pump runs it; the forwarder gets an ended
-        // stream (the connection is the session's now).
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        _ = new MeteredTunnelStream(stream, tunnel, TunnelSide.Upstream);
+        // The tunnel's pump runs the connection from now on; the forwarder gets an ended stream.
+        tunnel.Attach(TunnelSide.Upstream, await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
         response.Content = new UpgradedTunnelContent(HandedOffStream.Instance);
         return response;
     }

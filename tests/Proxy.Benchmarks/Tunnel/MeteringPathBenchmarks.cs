@@ -41,8 +41,8 @@ public class MeteringPathBenchmarks : FrameRunBenchmark, IDisposable
         var identity = new SessionIdentity(Guid.CreateVersion7().ToString(), "customer", "key_bench", null, "bench", null);
         _session = new AgentSession(identity, time, new MeteringOptions().MaxInspectedSettingsBytes, new SessionPolicy(), new LimitsOptions().ClientFrameLimits());
         _session.OnUpstreamOpened(time.GetTimestamp(), time.GetUtcNow().ToUnixTimeMilliseconds());
-        _clientSide = new MeteredTunnelStream(fromClient ? peer : Stream.Null, _session.Tunnel, TunnelSide.Client);
-        _upstreamSide = new MeteredTunnelStream(fromClient ? Stream.Null : peer, _session.Tunnel, TunnelSide.Upstream);
+        _clientSide = _session.Tunnel.Attach(TunnelSide.Client, fromClient ? peer : Stream.Null);
+        _upstreamSide = _session.Tunnel.Attach(TunnelSide.Upstream, fromClient ? Stream.Null : peer);
         (_source, _target) = fromClient ? (_clientSide, _upstreamSide) : (_upstreamSide, _clientSide);
 
         // The steady state of a conversation: the Settings and the Welcome have gone by, so text capture is at its

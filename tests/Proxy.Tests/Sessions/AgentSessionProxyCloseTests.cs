@@ -338,8 +338,8 @@ public sealed class AgentSessionProxyCloseTests : IDisposable
     }
 
     private Tunnel AttachTunnel() => new(
-        new MeteredTunnelStream(_clientWire, _session.Tunnel, TunnelSide.Client),
-        new MeteredTunnelStream(_upstreamWire, _session.Tunnel, TunnelSide.Upstream));
+        _session.Tunnel.Attach(TunnelSide.Client, _clientWire),
+        _session.Tunnel.Attach(TunnelSide.Upstream, _upstreamWire));
 
     private static RecordingObserver ServerFrames(byte[] bytes) => Frames(bytes, masked: false);
 

@@ -715,8 +715,8 @@ public sealed class SessionSupervisorTests : IDisposable
         {
             ClientWire = new RecordingStream();
             UpstreamWire = new RecordingStream();
-            ClientStream = new MeteredTunnelStream(ClientWire, Session.Tunnel, TunnelSide.Client);
-            UpstreamStream = new MeteredTunnelStream(UpstreamWire, Session.Tunnel, TunnelSide.Upstream);
+            ClientStream = Session.Tunnel.Attach(TunnelSide.Client, ClientWire);
+            UpstreamStream = Session.Tunnel.Attach(TunnelSide.Upstream, UpstreamWire);
         }
 
         /// <summary>Client → upstream bytes as the tunnel moves them: parsed on the client side's read, then written upstream.</summary>

@@ -83,8 +83,8 @@ public sealed class HotPathAllocationTests : IDisposable
     {
         var (frame, from) = FrameOf(traffic);
         var peer = new RecordingStream();
-        using var source = new MeteredTunnelStream(peer, _session.Tunnel, from);
-        using var target = new MeteredTunnelStream(Stream.Null, _session.Tunnel, Other(from));
+        using var source = _session.Tunnel.Attach(from, peer);
+        using var target = _session.Tunnel.Attach(Other(from), Stream.Null);
 
         // The socket hands over one frame per read, or 16 KB at a time cutting through frames.
         var wire = readBytes == 0 ? frame : Repeat(frame, Frames);
@@ -117,8 +117,8 @@ public sealed class HotPathAllocationTests : IDisposable
     {
         var frame = Binary(640, masked: true);
         var peer = new PendingReadStream();
-        using var source = new MeteredTunnelStream(peer, _session.Tunnel, TunnelSide.Client);
-        using var target = new MeteredTunnelStream(Stream.Null, _session.Tunnel, TunnelSide.Upstream);
+        using var source = _session.Tunnel.Attach(TunnelSide.Client, peer);
+        using var target = _session.Tunnel.Attach(TunnelSide.Upstream, Stream.Null);
         var buffer = new byte[64 * 1024];
 
         // The awaits inside the streams really suspend here: their state machines come from pools, not the heap.
@@ -148,8 +148,8 @@ public sealed class HotPathAllocationTests : IDisposable
         // The tunnel's client side as it runs on Kestrel: the connection pipe, reads that wait for the peer.
         var frame = Binary(640, masked: true);
         var connection = new InMemoryConnection();
-        using var source = new MeteredTunnelStream(new ConnectionPipeStream(connection), _session.Tunnel, TunnelSide.Client);
-        using var target = new MeteredTunnelStream(new ConnectionPipeStream(connection), _session.Tunnel, TunnelSide.Upstream);
+        using var source = _session.Tunnel.Attach(TunnelSide.Client, new ConnectionPipeStream(connection));
+        using var target = _session.Tunnel.Attach(TunnelSide.Upstream, new ConnectionPipeStream(connection));
         var buffer = new byte[64 * 1024];
 
         var allocated = AllocatedWhileRepeating(() =>

@@ -33,8 +33,8 @@ public sealed class MeteredTunnelStreamTests : IDisposable
         var time = new FakeTimeProvider(SessionFrames.Start);
         _session = new AgentSession(SessionFrames.Identity, time, 1024, new SessionPolicy());
         SessionFrames.MarkOpened(_session, time);
-        _client = new MeteredTunnelStream(_clientWire, _session.Tunnel, TunnelSide.Client);
-        _upstream = new MeteredTunnelStream(_upstreamWire, _session.Tunnel, TunnelSide.Upstream);
+        _client = _session.Tunnel.Attach(TunnelSide.Client, _clientWire);
+        _upstream = _session.Tunnel.Attach(TunnelSide.Upstream, _upstreamWire);
     }
 
     public void Dispose()
@@ -318,7 +318,7 @@ public sealed class MeteredTunnelStreamTests : IDisposable
         using var session = new AgentSession(SessionFrames.Identity, time, 1024, new SessionPolicy(), new FrameLimits(1 << 20, 1 << 20, ValidateUtf8: true));
         SessionFrames.MarkOpened(session, time);
         var wire = new RecordingStream();
-        using var upstream = new MeteredTunnelStream(wire, session.Tunnel, TunnelSide.Upstream);
+        using var upstream = session.Tunnel.Attach(TunnelSide.Upstream, wire);
         byte[] payload = [.. "{\"type\":\"InjectUserMessage\",\"content\":\""u8.ToArray(), 0xC3, 0x28, .. "\"}"u8.ToArray()];
         var frame = Frame(0x1, payload, masked: true);
 

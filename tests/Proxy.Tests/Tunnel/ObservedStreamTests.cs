@@ -30,7 +30,7 @@ public sealed class ObservedStreamTests : IDisposable
         var keepAlive = SessionFrames.ClientText(SessionFrames.KeepAlive);
         var audio = FrameBuilder.Binary(320, masked: true);
         var wire = new RecordingStream(keepAlive[..5], keepAlive[5..], audio);
-        using var stream = new MeteredTunnelStream(wire, _session.Tunnel, TunnelSide.Client);
+        using var stream = _session.Tunnel.Attach(TunnelSide.Client, wire);
 
         var received = new List<byte>();
         var buffer = new byte[4096];
@@ -52,7 +52,7 @@ public sealed class ObservedStreamTests : IDisposable
     public void Synchronous_reads_are_observed_too()
     {
         var welcome = SessionFrames.UpstreamText(SessionFrames.Welcome);
-        using var stream = new MeteredTunnelStream(new RecordingStream(welcome), _session.Tunnel, TunnelSide.Upstream);
+        using var stream = _session.Tunnel.Attach(TunnelSide.Upstream, new RecordingStream(welcome));
 
         var buffer = new byte[256];
         var read = stream.Read(buffer, 0, buffer.Length);
@@ -65,7 +65,7 @@ public sealed class ObservedStreamTests : IDisposable
     [Fact]
     public async Task End_of_stream_marks_the_side_ended_at_that_instant()
     {
-        using var stream = new MeteredTunnelStream(new RecordingStream(), _session.Tunnel, TunnelSide.Upstream);
+        using var stream = _session.Tunnel.Attach(TunnelSide.Upstream, new RecordingStream());
         _time.Advance(TimeSpan.FromMilliseconds(1234));
 
         Assert.Equal(0, await stream.ReadAsync(new byte[16]));
@@ -80,7 +80,7 @@ public sealed class ObservedStreamTests : IDisposable
     [Fact]
     public async Task A_zero_byte_read_into_an_empty_buffer_only_waits_and_is_not_an_end()
     {
-        using var stream = new MeteredTunnelStream(new RecordingStream(), _session.Tunnel, TunnelSide.Client);
+        using var stream = _session.Tunnel.Attach(TunnelSide.Client, new RecordingStream());
 
         Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty));
         Assert.Equal(0, stream.Read([], 0, 0));
@@ -93,7 +93,7 @@ public sealed class ObservedStreamTests : IDisposable
     public async Task A_read_error_marks_the_side_ended_and_is_rethrown()
     {
         var wire = new RecordingStream { ReadFailure = new IOException("connection reset") };
-        using var stream = new MeteredTunnelStream(wire, _session.Tunnel, TunnelSide.Client);
+        using var stream = _session.Tunnel.Attach(TunnelSide.Client, wire);
         _time.Advance(TimeSpan.FromMilliseconds(500));
 
         await Assert.ThrowsAsync<IOException>(async () => _ = await stream.ReadAsync(new byte[16]));
@@ -107,7 +107,7 @@ public sealed class ObservedStreamTests : IDisposable
     [Fact]
     public async Task A_cancelled_read_is_not_an_end()
     {
-        using var stream = new MeteredTunnelStream(new RecordingStream(), _session.Tunnel, TunnelSide.Client);
+        using var stream = _session.Tunnel.Attach(TunnelSide.Client, new RecordingStream());
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
@@ -121,7 +121,7 @@ public sealed class ObservedStreamTests : IDisposable
     public async Task A_cancellation_the_caller_did_not_ask_for_is_an_end()
     {
         var wire = new RecordingStream { ReadFailure = new OperationCanceledException("aborted underneath") };
-        using var stream = new MeteredTunnelStream(wire, _session.Tunnel, TunnelSide.Client);
+        using var stream = _session.Tunnel.Attach(TunnelSide.Client, wire);
 
         await Assert.ThrowsAsync<OperationCanceledException>(async () => _ = await stream.ReadAsync(new byte[16]));
 
@@ -133,7 +133,7 @@ public sealed class ObservedStreamTests : IDisposable
     public async Task A_write_error_marks_the_side_ended_and_is_rethrown()
     {
         var wire = new RecordingStream { WriteFailure = new IOException("broken pipe") };
-        using var stream = new MeteredTunnelStream(wire, _session.Tunnel, TunnelSide.Upstream);
+        using var stream = _session.Tunnel.Attach(TunnelSide.Upstream, wire);
         _time.Advance(TimeSpan.FromMilliseconds(700));
         var keepAlive = SessionFrames.ClientText(SessionFrames.KeepAlive);
         _session.Tunnel.ClientParser.Parse(keepAlive);
@@ -148,7 +148,7 @@ public sealed class ObservedStreamTests : IDisposable
     public async Task Disposal_marks_the_side_ended_and_disposes_the_connection()
     {
         var wire = new RecordingStream();
-        var stream = new MeteredTunnelStream(wire, _session.Tunnel, TunnelSide.Upstream);
+        var stream = _session.Tunnel.Attach(TunnelSide.Upstream, wire);
         _time.Advance(TimeSpan.FromMilliseconds(250));
 
         await stream.DisposeAsync();
@@ -162,7 +162,7 @@ public sealed class ObservedStreamTests : IDisposable
     public void Synchronous_disposal_marks_the_side_ended_too()
     {
         var wire = new RecordingStream();
-        var stream = new MeteredTunnelStream(wire, _session.Tunnel, TunnelSide.Client);
+        var stream = _session.Tunnel.Attach(TunnelSide.Client, wire);
         _time.Advance(TimeSpan.FromMilliseconds(40));
 
         stream.Dispose();
@@ -175,7 +175,7 @@ public sealed class ObservedStreamTests : IDisposable
     [Fact]
     public void It_is_a_forward_only_stream_with_the_connections_directions()
     {
-        using var stream = new MeteredTunnelStream(new RecordingStream(), _session.Tunnel, TunnelSide.Client);
+        using var stream = _session.Tunnel.Attach(TunnelSide.Client, new RecordingStream());
 
         Assert.True(stream.CanRead);
         Assert.True(stream.CanWrite);
