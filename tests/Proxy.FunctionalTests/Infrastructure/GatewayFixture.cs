@@ -49,14 +49,23 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     /// <summary>A long-lived proxy with small client limits, shared by the hostile-input tests (the brute-force
     /// test has its own, since it gets its address blocked).</summary>
-    internal Task<ProxyServer> LimitedProxyAsync(IDictionary<string, string> limits) => _limited ??= StartProxyAsync(settings: limits);
+    internal Task<ProxyServer> LimitedProxyAsync(IDictionary<string, string> limits) => _limited ??= StartWarmProxyAsync(limits);
 
     /// <summary>A second long-lived proxy on the same Redis and emulator, with <see cref="ShortSessionControl"/>.</summary>
-    internal Task<ProxyServer> ShortTimeoutsProxyAsync() => _shortTimeouts ??= StartProxyAsync(settings: ShortSessionControl);
+    internal Task<ProxyServer> ShortTimeoutsProxyAsync() => _shortTimeouts ??= StartWarmProxyAsync(ShortSessionControl);
 
     /// <summary>Starts another proxy on the same Redis, for tests that need their own process or settings.</summary>
     internal Task<ProxyServer> StartProxyAsync(string? upstreamUrl = null, IDictionary<string, string>? settings = null) =>
         ProxyServer.StartAsync(Redis.Configuration, upstreamUrl ?? Emulator.WebSocketUrl, settings);
+
+    // The shared proxies are warmed like the main one: their first measured session must not be the one that
+    // compiles the session path (a cold proxy stamped an upstream open 12 ms late on an idle machine).
+    private async Task<ProxyServer> StartWarmProxyAsync(IDictionary<string, string> settings)
+    {
+        var proxy = await StartProxyAsync(settings: settings);
+        await WarmUp.RunAsync(proxy);
+        return proxy;
+    }
 
     public async Task DisposeAsync()
     {
