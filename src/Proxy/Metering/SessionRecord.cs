@@ -73,6 +73,22 @@ internal sealed record SessionRecord
 
     public bool Estimated { get; init; }
 
+    /// <summary>The version of <see cref="PlanId"/> that rated the session (in force when it opened); null while open
+    /// and for a session whose customer has no plan (unrated).</summary>
+    public int? PlanVersion { get; init; }
+
+    /// <summary>The duration rounded per the plan and raised to its minimum; 0 with no upstream session.</summary>
+    public long? RatedMs { get; init; }
+
+    /// <summary>The session's price in micro-units of <see cref="Currency"/>.</summary>
+    public long? CostMicros { get; init; }
+
+    /// <summary>ISO 4217 code of the plan's currency.</summary>
+    public string? Currency { get; init; }
+
+    /// <summary>The parts <see cref="CostMicros"/> is made of (for usage by model and invoice lines).</summary>
+    public CostBreakdown? CostParts { get; init; }
+
     /// <summary>1 for the first final record, +1 for each later change (a measured final replacing an estimate);
     /// null while open. Set by the store, which alone knows what Redis already holds: consumers of the records
     /// stream dedupe by (session_id, record_version).</summary>

@@ -47,6 +47,11 @@ internal static class SessionRecordHash
         Add(entries, "last_activity_ms", record.LastActivityMs);
         Add(entries, "estimated", record.Estimated ? "true" : "false");
         Add(entries, "record_version", record.RecordVersion);
+        Add(entries, "plan_version", record.PlanVersion);
+        Add(entries, "rated_ms", record.RatedMs);
+        Add(entries, "cost_micros", record.CostMicros);
+        Add(entries, "currency", record.Currency);
+        Add(entries, "cost_parts", record.CostParts is { } parts ? JsonSerializer.Serialize(parts, MeteringJsonContext.Default.CostBreakdown) : null);
         return [.. entries];
     }
 
@@ -112,6 +117,11 @@ internal static class SessionRecordHash
             LastActivityMs = Int64(fields, "last_activity_ms"),
             Estimated = Text(fields, "estimated") == "true",
             RecordVersion = Int64(fields, "record_version"),
+            PlanVersion = (int?)Int64(fields, "plan_version"),
+            RatedMs = Int64(fields, "rated_ms"),
+            CostMicros = Int64(fields, "cost_micros"),
+            Currency = Text(fields, "currency"),
+            CostParts = Text(fields, "cost_parts") is { } parts ? JsonSerializer.Deserialize(parts, MeteringJsonContext.Default.CostBreakdown) : null,
         };
     }
 

@@ -26,42 +26,57 @@ internal static class SessionRecordScripts
 
     /// <summary>
     /// KEYS: session hash, usage hash, customer sessions zset, customer leases, customer unstreamed zset.
-    /// ARGV: session id, score, duration_ms, billable_ms, estimated (1/0), retention ms (the closed record's TTL), then
-    /// field/value pairs. Returns {outcome, record_version, billable_ms replaced}: outcome 1 when this call wrote the
-    /// final record (the first one, or a measurement replacing an estimate: usage corrected by the difference,
-    /// version + 1), 2 when it was final before and its stream entry is still owed, 0 when there is nothing left to
-    /// do. An estimate never replaces anything, and a measurement replaces only an estimate. The lease is released in
+    /// ARGV: session id, score, estimated (1/0), retention ms (the closed record's TTL), currency ('' when unrated),
+    /// usage increments (<see cref="UsageIncrements.ToScriptArgument"/>), then field/value pairs. Returns
+    /// {outcome, record_version, billable_ms replaced}: outcome 1 when this call wrote the final record (the first
+    /// one, or a measurement replacing an estimate: the estimate's increments taken back out of usage and the
+    /// measurement's added, version + 1), 2 when it was final before and its stream entry is still owed, 0 when
+    /// there is nothing left to do. An estimate never replaces anything, and a measurement replaces only an
+    /// estimate. The increments are kept on the record (<c>usage_increments</c>) for that. The lease is released in
     /// every case: the session is over.
     /// </summary>
     public const string Finalize = """
+        local function add(json, sign)
+          local inc = cjson.decode(json)
+          for i = 1, #inc, 2 do
+            redis.call('HINCRBY', KEYS[2], inc[i], sign == 1 and inc[i + 1] or ('-' .. inc[i + 1]))
+          end
+        end
         redis.call('ZREM', KEYS[4], ARGV[1])
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         if redis.call('HGET', KEYS[1], 'status') == 'closed' then
           local version = tonumber(redis.call('HGET', KEYS[1], 'record_version') or '1')
-          if ARGV[5] == '1' or redis.call('HGET', KEYS[1], 'estimated') ~= 'true' then
+          if ARGV[3] == '1' or redis.call('HGET', KEYS[1], 'estimated') ~= 'true' then
             if redis.call('HGET', KEYS[1], 'streamed') == '1' then return {0, version, 0} end
             redis.call('ZADD', KEYS[5], 'NX', now, ARGV[1])
             return {2, version, 0}
           end
-          local duration = tonumber(redis.call('HGET', KEYS[1], 'duration_ms') or '0')
           local billable = tonumber(redis.call('HGET', KEYS[1], 'billable_ms') or '0')
+          local previous = redis.call('HGET', KEYS[1], 'usage_increments')
+          if previous then
+            add(previous, -1)
+          else
+            -- An estimate finalized before usage increments were kept counted its session, duration and billable time.
+            redis.call('HINCRBY', KEYS[2], 'sessions', -1)
+            redis.call('HINCRBY', KEYS[2], 'duration_ms', -tonumber(redis.call('HGET', KEYS[1], 'duration_ms') or '0'))
+            redis.call('HINCRBY', KEYS[2], 'billable_ms', -billable)
+          end
           version = version + 1
           redis.call('DEL', KEYS[1])
           redis.call('HSET', KEYS[1], unpack(ARGV, 7))
-          redis.call('HSET', KEYS[1], 'record_version', version, 'streamed', '0')
-          redis.call('PEXPIRE', KEYS[1], ARGV[6])
-          redis.call('HINCRBY', KEYS[2], 'duration_ms', tonumber(ARGV[3]) - duration)
-          redis.call('HINCRBY', KEYS[2], 'billable_ms', tonumber(ARGV[4]) - billable)
+          redis.call('HSET', KEYS[1], 'record_version', version, 'streamed', '0', 'usage_increments', ARGV[6])
+          redis.call('PEXPIRE', KEYS[1], ARGV[4])
+          add(ARGV[6], 1)
+          if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'currency', ARGV[5]) end
           redis.call('ZADD', KEYS[5], now, ARGV[1])
           return {1, version, billable}
         end
         redis.call('HSET', KEYS[1], unpack(ARGV, 7))
-        redis.call('HSET', KEYS[1], 'record_version', 1, 'streamed', '0')
-        redis.call('PEXPIRE', KEYS[1], ARGV[6])
-        redis.call('HINCRBY', KEYS[2], 'sessions', 1)
-        redis.call('HINCRBY', KEYS[2], 'duration_ms', ARGV[3])
-        redis.call('HINCRBY', KEYS[2], 'billable_ms', ARGV[4])
+        redis.call('HSET', KEYS[1], 'record_version', 1, 'streamed', '0', 'usage_increments', ARGV[6])
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        add(ARGV[6], 1)
+        if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'currency', ARGV[5]) end
         redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
         redis.call('ZADD', KEYS[5], now, ARGV[1])
         return {1, 1, 0}

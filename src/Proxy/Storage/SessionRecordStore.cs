@@ -54,10 +54,10 @@ internal sealed class SessionRecordStore
         var args = new RedisValue[6 + (entries.Length * 2)];
         args[0] = record.SessionId;
         args[1] = record.ClientOpenedAtMs;
-        args[2] = record.DurationMs ?? 0;
-        args[3] = record.BillableMs ?? 0;
-        args[4] = record.Estimated ? 1 : 0;
-        args[5] = (long)_options.Value.RecordRetention.TotalMilliseconds;
+        args[2] = record.Estimated ? 1 : 0;
+        args[3] = (long)_options.Value.RecordRetention.TotalMilliseconds;
+        args[4] = record.Currency ?? string.Empty;
+        args[5] = UsageIncrements.ToScriptArgument(UsageIncrements.For(record));
         CopyPairs(entries, args, 6);
 
         var db = Database;

@@ -152,6 +152,82 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
 
     public Task DisposeAsync() => Task.CompletedTask;
 
+    [Fact]
+    public async Task A_rated_final_adds_its_totals_per_day_key_model_plan_version_and_indicator_with_its_currency()
+    {
+        await _store.WriteOpenAsync(Open());
+        await _store.FinalizeAsync(Rated(Final(durationMs: 120_000, estimated: false)));
+
+        var usage = await RawUsageAsync();
+        Assert.Equal("USD", usage["currency"]);
+        Assert.Equal(("1", "120000", "1200000"), (usage["sessions"], usage["rated_ms"], usage["cost_micros"]));
+        Assert.Equal(("1", "120000", "1200000"), (usage["key:key_1:sessions"], usage["key:key_1:rated_ms"], usage["key:key_1:cost_micros"]));
+        Assert.Equal(("1", "1000000"), (usage["model:think:gpt-5:sessions"], usage["model:think:gpt-5:surcharge_micros"]));
+        Assert.Equal(("1", "1200000"), (usage["model:listen:nova-3:sessions"], usage["model:listen:nova-3:cost_micros"]));
+        Assert.False(usage.ContainsKey("model:listen:nova-3:surcharge_micros"));
+        Assert.Equal(("1", "120000", "150000", "50000"), (usage["plan:voice:3:sessions"], usage["plan:voice:3:rated_ms"], usage["plan:voice:3:base_micros"], usage["plan:voice:3:per_session_micros"]));
+        Assert.Equal(("1", "0"), (usage["indicator:lead_qualified:count"], usage.GetValueOrDefault("indicator:lead_qualified:fee_micros", "0")));
+
+        // Replaying the same final adds nothing.
+        await _store.FinalizeAsync(Rated(Final(durationMs: 120_000, estimated: false)));
+        Assert.Equal(usage, await RawUsageAsync());
+    }
+
+    [Fact]
+    public async Task A_measured_final_replacing_an_estimate_takes_every_field_of_the_estimate_back_out()
+    {
+        await _store.WriteOpenAsync(Open());
+        await _store.FinalizeAsync(Rated(Final(durationMs: 60_000, estimated: true)) with { CostMicros = 600_000, RatedMs = 60_000 });
+        await _store.FinalizeAsync(Rated(Final(durationMs: 120_000, estimated: false)));
+
+        var once = await RawUsageAsync();
+
+        // The same usage as if only the measurement had ever been finalized, field for field (no field left at 0
+        // that the measurement alone would not have).
+        var alone = new SessionRecordStoreTests(_redis);
+        await alone._store.WriteOpenAsync(Open());
+        await alone._store.FinalizeAsync(Rated(Final(durationMs: 120_000, estimated: false)));
+        var expected = await alone.RawUsageAsync();
+        Assert.Equal(expected.Where(e => e.Value != "0").OrderBy(e => e.Key), once.Where(e => e.Value != "0").OrderBy(e => e.Key));
+        Assert.Equal(2, (await _store.GetManyAsync(Customer, [SessionId]))[0].RecordVersion);
+    }
+
+    [Fact]
+    public async Task An_estimate_finalized_before_usage_increments_were_kept_is_still_replaced_exactly()
+    {
+        await _store.WriteOpenAsync(Open());
+        await _store.FinalizeAsync(Final(durationMs: 2_000, estimated: true));
+
+        // As the previous finalize script left it: the day's three totals, no increments on the record.
+        await Db.HashDeleteAsync(_keys.Session(Customer, SessionId), "usage_increments");
+        await _store.FinalizeAsync(Rated(Final(durationMs: 120_000, estimated: false)));
+
+        var usage = await RawUsageAsync();
+        Assert.Equal(("1", "120000", "120000", "1200000"), (usage["sessions"], usage["duration_ms"], usage["billable_ms"], usage["cost_micros"]));
+    }
+
+    private static SessionRecord Rated(SessionRecord record) => record with
+    {
+        KeyId = "key_1",
+        PlanId = "voice",
+        PlanVersion = 3,
+        ListenModel = "nova-3",
+        ThinkModel = "gpt-5",
+        RatedMs = record.DurationMs,
+        CostMicros = 1_200_000,
+        Currency = "USD",
+        CostParts = new CostBreakdown
+        {
+            PerSessionMicros = 50_000,
+            BaseMicros = 150_000,
+            Surcharges = new Dictionary<string, long> { ["think:gpt-5"] = 1_000_000 },
+            IndicatorFees = new Dictionary<string, long> { ["lead_qualified"] = 0 },
+        },
+    };
+
+    private async Task<Dictionary<string, string>> RawUsageAsync() =>
+        (await Db.HashGetAllAsync(_keys.Usage(Customer, new DateOnly(2026, 11, 26)))).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+
     private const string SessionId = "0193a1b2-c3d4-7e5f-8a9b-000000000001";
 
     private static SessionRecord Open() =>
