@@ -22,6 +22,7 @@ internal sealed partial class OrphanReaper : BackgroundService
     private readonly CustomerStore _customers;
     private readonly SessionLeaseStore _leases;
     private readonly SessionRecordStore _records;
+    private readonly IFinalRecordRater _rater;
     private readonly ProxyMetrics _metrics;
     private readonly ILogger<OrphanReaper> _logger;
 
@@ -32,6 +33,7 @@ internal sealed partial class OrphanReaper : BackgroundService
         CustomerStore customers,
         SessionLeaseStore leases,
         SessionRecordStore records,
+        IFinalRecordRater rater,
         ProxyMetrics metrics,
         ILogger<OrphanReaper> logger)
     {
@@ -41,6 +43,7 @@ internal sealed partial class OrphanReaper : BackgroundService
         _customers = customers;
         _leases = leases;
         _records = records;
+        _rater = rater;
         _metrics = metrics;
         _logger = logger;
     }
@@ -75,7 +78,8 @@ internal sealed partial class OrphanReaper : BackgroundService
                 var open = found.Count > 0 ? found[0] : null;
                 if (open is { Status: SessionStatus.Open })
                 {
-                    var final = Estimate(open);
+                    // Priced like any final record; a plan that cannot be read now fails the pass, retried at the next.
+                    var final = await _rater.RateAsync(Estimate(open)).ConfigureAwait(false);
                     if ((await _records.FinalizeAsync(final).ConfigureAwait(false)).Outcome == FinalizeOutcome.Finalized)
                     {
                         reaped++;

@@ -14,6 +14,6 @@ internal enum FinalizeOutcome
     AlreadyFinal,
 }
 
-/// <summary>What a final record write did, and by how much it moved the session's billable time (a measurement
-/// replacing an estimate; 0 otherwise).</summary>
-internal readonly record struct FinalizeResult(FinalizeOutcome Outcome, long BillableCorrectionMs);
+/// <summary>What a final record write did, and by how much it moved the session's billable time and cost (a
+/// measurement replacing an estimate; 0 otherwise).</summary>
+internal readonly record struct FinalizeResult(FinalizeOutcome Outcome, long BillableCorrectionMs, long CostCorrectionMicros = 0);

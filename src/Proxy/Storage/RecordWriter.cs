@@ -20,16 +20,18 @@ internal sealed partial class RecordWriter
     public static readonly TimeSpan RedisWriteLimit = TimeSpan.FromSeconds(5);
 
     private readonly SessionRecordStore _store;
+    private readonly IFinalRecordRater _rater;
     private readonly RecordSpool _spool;
     private readonly IConnectionMultiplexer _redis;
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<RecordWriter> _logger;
 
-    public RecordWriter(SessionRecordStore store, RecordSpool spool, IConnectionMultiplexer redis, ProxyMetrics metrics, TimeProvider time, ILogger<RecordWriter> logger)
+    public RecordWriter(SessionRecordStore store, IFinalRecordRater rater, RecordSpool spool, IConnectionMultiplexer redis, ProxyMetrics metrics, TimeProvider time, ILogger<RecordWriter> logger)
     {
         _time = time;
         _store = store;
+        _rater = rater;
         _spool = spool;
         _redis = redis;
         _metrics = metrics;
@@ -52,6 +54,9 @@ internal sealed partial class RecordWriter
             return;
         }
 
+        // Rated here, with Redis reachable: a record spooled because its plan could not be read is rated at replay.
+        entry = entry with { Record = entry.Record.CostMicros is null ? await _rater.RateAsync(entry.Record).ConfigureAwait(false) : entry.Record };
+
         // A session is counted once, by whichever final record reached Redis first. The one exception is the
         // reaper's estimate (this instance was cut off, or died and came back, or replayed late): the measurement
         // replaces it and usage moves by the difference.
@@ -64,7 +69,7 @@ internal sealed partial class RecordWriter
                 break;
             case FinalizeOutcome.ReplacedEstimate:
                 _metrics.RecordWritten(SessionRecordMetrics.KindOf(entry.Op), RecordWriteResults.ReplacedEstimate);
-                _metrics.BillableCorrected(entry.Record, written.BillableCorrectionMs);
+                _metrics.Corrected(entry.Record, written);
                 ReplacedEstimate(_logger, entry.Record.SessionId, entry.Record.CustomerId, entry.Record.DurationMs);
                 break;
             default:
@@ -83,7 +88,7 @@ internal sealed partial class RecordWriter
                 await ApplyAsync(new SpoolEntry(op, record), RecordWriteResults.Ok).WithinAsync(RedisWriteLimit, _time).ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or StorageUnavailableException)
             {
                 Spooled(_logger, op, record.SessionId, ex is TimeoutException and not RedisTimeoutException
                     ? $"Redis did not take it within {RedisWriteLimit.TotalSeconds:0} s"

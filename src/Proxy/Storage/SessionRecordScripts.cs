@@ -28,7 +28,7 @@ internal static class SessionRecordScripts
     /// KEYS: session hash, usage hash, customer sessions zset, customer leases, customer unstreamed zset.
     /// ARGV: session id, score, estimated (1/0), retention ms (the closed record's TTL), currency ('' when unrated),
     /// usage increments (<see cref="UsageIncrements.ToScriptArgument"/>), then field/value pairs. Returns
-    /// {outcome, record_version, billable_ms replaced}: outcome 1 when this call wrote the final record (the first
+    /// {outcome, record_version, billable_ms replaced, cost_micros replaced}: outcome 1 when this call wrote the final record (the first
     /// one, or a measurement replacing an estimate: the estimate's increments taken back out of usage and the
     /// measurement's added, version + 1), 2 when it was final before and its stream entry is still owed, 0 when
     /// there is nothing left to do. An estimate never replaces anything, and a measurement replaces only an
@@ -48,11 +48,12 @@ internal static class SessionRecordScripts
         if redis.call('HGET', KEYS[1], 'status') == 'closed' then
           local version = tonumber(redis.call('HGET', KEYS[1], 'record_version') or '1')
           if ARGV[3] == '1' or redis.call('HGET', KEYS[1], 'estimated') ~= 'true' then
-            if redis.call('HGET', KEYS[1], 'streamed') == '1' then return {0, version, 0} end
+            if redis.call('HGET', KEYS[1], 'streamed') == '1' then return {0, version, 0, 0} end
             redis.call('ZADD', KEYS[5], 'NX', now, ARGV[1])
-            return {2, version, 0}
+            return {2, version, 0, 0}
           end
           local billable = tonumber(redis.call('HGET', KEYS[1], 'billable_ms') or '0')
+          local cost = tonumber(redis.call('HGET', KEYS[1], 'cost_micros') or '0')
           local previous = redis.call('HGET', KEYS[1], 'usage_increments')
           if previous then
             add(previous, -1)
@@ -70,7 +71,7 @@ internal static class SessionRecordScripts
           add(ARGV[6], 1)
           if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'currency', ARGV[5]) end
           redis.call('ZADD', KEYS[5], now, ARGV[1])
-          return {1, version, billable}
+          return {1, version, billable, cost}
         end
         redis.call('HSET', KEYS[1], unpack(ARGV, 7))
         redis.call('HSET', KEYS[1], 'record_version', 1, 'streamed', '0', 'usage_increments', ARGV[6])
@@ -79,7 +80,7 @@ internal static class SessionRecordScripts
         if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'currency', ARGV[5]) end
         redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
         redis.call('ZADD', KEYS[5], now, ARGV[1])
-        return {1, 1, 0}
+        return {1, 1, 0, 0}
         """;
 
     /// <summary>KEYS: session hash, customer unstreamed zset. ARGV: session id, the record_version just appended to

@@ -82,7 +82,7 @@ internal sealed class SessionRecordStore
             await AppendToStreamAsync(db, customerId, record.SessionId, SessionRecordHash.ToEntries(record with { RecordVersion = version }), version).ConfigureAwait(false);
             return version == 1
                 ? new FinalizeResult(FinalizeOutcome.Finalized, 0)
-                : new FinalizeResult(FinalizeOutcome.ReplacedEstimate, (record.BillableMs ?? 0) - (long)result[2]);
+                : new FinalizeResult(FinalizeOutcome.ReplacedEstimate, (record.BillableMs ?? 0) - (long)result[2], (record.CostMicros ?? 0) - (long)result[3]);
         }
 
         // Closed before, its entry still owed: the entry is the record as stored, that version is the truth.

@@ -26,6 +26,7 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _forcedCloses;
     private readonly Counter<long> _protocolViolations;
     private readonly Counter<long> _recordWrites;
+    private readonly Counter<long> _costMicros;
 
     public ProxyMetrics(IMeterFactory meterFactory, CustomerLabel customer)
     {
@@ -44,6 +45,7 @@ internal sealed class ProxyMetrics
         _idleWarnings = meter.CreateCounter<long>("dgproxy.idle.warnings", description: "SESSION_IDLE_WARNING messages sent.");
         _forcedCloses = meter.CreateCounter<long>("dgproxy.forced.closes", description: "Sessions the proxy closed, by reason.");
         _protocolViolations = meter.CreateCounter<long>("dgproxy.protocol.violations", description: "Sessions ended because a peer broke the WebSocket protocol or a limit, by side and error.");
+        _costMicros = meter.CreateCounter<long>("dgproxy.cost.micros", description: "Rated cost of finalized sessions in micro-units, by currency (a measurement replacing an estimate adds the difference when it is higher).");
         _recordWrites = meter.CreateCounter<long>("dgproxy.record.writes", description: "Session record writes, by record (open, final) and result (ok, spooled, replayed, already_final, replaced_estimate, failed).");
 
         // Present from the start at 0: an alert on its increase then sees the very first failure of a process.
@@ -91,6 +93,15 @@ internal sealed class ProxyMetrics
         else
         {
             _billableSeconds.Add(correctionMs / 1000.0);
+        }
+    }
+
+    /// <summary>A finalized session's rated cost (or the increase a measurement brought over its estimate).</summary>
+    public void CostRated(string currency, long micros)
+    {
+        if (micros > 0)
+        {
+            _costMicros.Add(micros, new KeyValuePair<string, object?>("currency", currency));
         }
     }
 

@@ -48,10 +48,26 @@ public sealed class SessionRecordMetricsTests
         var metrics = TestMetrics.Create(factory, "acme");
         using var billable = new MetricCollector<double>(factory, ProxyMetrics.MeterName, "dgproxy.billable");
 
-        metrics.BillableCorrected(Record("acme", CloseReasons.ClientClosed, 4_000, 4_000), correctionMs: 2_500);
+        metrics.Corrected(Record("acme", CloseReasons.ClientClosed, 4_000, 4_000), new FinalizeResult(FinalizeOutcome.ReplacedEstimate, 2_500));
 
         var correction = Assert.Single(billable.GetMeasurementSnapshot());
         Assert.Equal((2.5, "acme"), (correction.Value, correction.Tags[CustomerLabel.Name]));
+    }
+
+    [Fact]
+    public void A_rated_record_adds_its_cost_by_currency_and_a_correction_only_an_increase()
+    {
+        var factory = TestMetrics.NewMeterFactory();
+        var metrics = TestMetrics.Create(factory);
+        using var cost = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.cost.micros");
+        var rated = Record("acme", CloseReasons.ClientClosed, 300_000, 300_000) with { Currency = "USD", CostMicros = 750_000 };
+
+        metrics.SessionFinalized(rated);
+        metrics.Corrected(rated, new FinalizeResult(FinalizeOutcome.ReplacedEstimate, 1_000, 250_000));
+        metrics.Corrected(rated, new FinalizeResult(FinalizeOutcome.ReplacedEstimate, -1_000, -250_000));
+        metrics.SessionFinalized(Record("acme", CloseReasons.ClientClosed, 300_000, 300_000));
+
+        Assert.Equal([(750_000L, "USD"), (250_000L, "USD")], cost.GetMeasurementSnapshot().Select(m => (m.Value, (string)m.Tags["currency"]!)));
     }
 
     [Fact]

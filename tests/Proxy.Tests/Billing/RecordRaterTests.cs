@@ -1,0 +1,104 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Proxy.Billing;
+using Proxy.Metering;
+using Proxy.Storage;
+using Proxy.Tests.TestSupport;
+
+namespace Proxy.Tests.Billing;
+
+public sealed class RecordRaterTests
+{
+    private const long OpenedAtMs = 1_796_000_000_000;
+
+    private static readonly PlanVersion Voice = new()
+    {
+        PlanId = "voice",
+        Version = 1,
+        CreatedAtMs = OpenedAtMs - 10_000,
+        Currency = "USD",
+        PerMinuteMicros = 150_000,
+        ModelRates = [new ModelRate(ModelComponent.Think, "gpt-5", 500_000)],
+    };
+
+    private static readonly PlanVersion VoiceV2 = Voice with { Version = 2, CreatedAtMs = OpenedAtMs + 1, PerMinuteMicros = 300_000 };
+
+    private readonly FakePlans _plans = new(Voice, VoiceV2);
+
+    [Fact]
+    public async Task A_final_record_is_rated_by_the_version_in_force_when_its_upstream_opened()
+    {
+        var rated = await Rater().RateAsync(Session(durationMs: 300_000, think: "gpt-4o"));
+
+        Assert.Equal((1, 300_000L, 750_000L, "USD"), (rated.PlanVersion, rated.RatedMs, rated.CostMicros, rated.Currency));
+        Assert.Equal(750_000, rated.CostParts?.BaseMicros);
+        Assert.Equal(OpenedAtMs, _plans.AskedAt);
+    }
+
+    [Fact]
+    public async Task A_model_surcharge_is_kept_as_a_cost_part_named_by_component_and_model()
+    {
+        var rated = await Rater().RateAsync(Session(durationMs: 120_000, think: "gpt-5"));
+
+        Assert.Equal(2 * (150_000 + 500_000), rated.CostMicros);
+        Assert.Equal(1_000_000, rated.CostParts!.Surcharges["think:gpt-5"]);
+        Assert.Equal(rated.CostMicros, rated.CostParts.PerSessionMicros + rated.CostParts.BaseMicros + rated.CostParts.Surcharges.Values.Sum());
+    }
+
+    [Fact]
+    public async Task A_session_without_an_upstream_session_is_rated_zero_at_its_client_open()
+    {
+        var record = TestSessionRecords.Minimal(clientOpenedAtMs: OpenedAtMs) with { PlanId = "voice", Status = SessionStatus.Closed };
+        var rated = await Rater().RateAsync(record);
+
+        Assert.Equal((0L, 0L), (rated.RatedMs, rated.CostMicros));
+        Assert.Equal(OpenedAtMs, _plans.AskedAt);
+    }
+
+    [Fact]
+    public async Task Without_a_plan_or_a_version_in_force_the_record_is_stored_unrated()
+    {
+        var noPlan = Session(durationMs: 60_000) with { PlanId = null };
+        Assert.Same(noPlan, await Rater().RateAsync(noPlan));
+
+        var unknown = Session(durationMs: 60_000) with { PlanId = "gone" };
+        Assert.Null((await Rater().RateAsync(unknown)).CostMicros);
+    }
+
+    [Fact]
+    public async Task A_plan_that_cannot_be_read_now_fails_the_rating_so_the_record_is_spooled_and_rated_later()
+    {
+        _plans.Unavailable = true;
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => Rater().RateAsync(Session(durationMs: 60_000)).AsTask());
+    }
+
+    private RecordRater Rater() => new(_plans, NullLogger<RecordRater>.Instance);
+
+    private static SessionRecord Session(long durationMs, string? think = null) =>
+        TestSessionRecords.Described(OpenedAtMs - 120, OpenedAtMs) with
+        {
+            PlanId = "voice",
+            ThinkModel = think,
+            UpstreamClosedAtMs = OpenedAtMs + durationMs,
+            DurationMs = durationMs,
+            BillableMs = BillingRules.BillableMs(durationMs),
+            Status = SessionStatus.Closed,
+        };
+
+    private sealed class FakePlans(params PlanVersion[] versions) : IPlanVersions
+    {
+        public bool Unavailable { get; set; }
+
+        public long? AskedAt { get; private set; }
+
+        public Task<PlanVersion?> InForceAsync(string planId, long atMs)
+        {
+            AskedAt = atMs;
+            if (Unavailable)
+            {
+                throw new StorageUnavailableException("down");
+            }
+
+            return Task.FromResult(versions.Where(v => v.PlanId == planId && v.CreatedAtMs <= atMs).MaxBy(v => v.Version));
+        }
+    }
+}
