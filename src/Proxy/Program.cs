@@ -1,4 +1,5 @@
 using Proxy.Admin;
+using Proxy.Billing;
 using Proxy.Customers;
 using Proxy.Gateway;
 using Proxy.Tunnel;
@@ -17,6 +18,7 @@ builder.Services
     .AddProxyStorage()
     .AddProxyCustomers()
     .AddMetering()
+    .AddRecordRating()
     .AddAgentSessions()
     .AddAgentGateway()
     .AddAdminApi()
