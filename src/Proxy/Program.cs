@@ -1,4 +1,5 @@
 using Proxy.Admin;
+using Proxy.Billing;
 using Proxy.Customers;
 using Proxy.Gateway;
 using Proxy.Tunnel;
@@ -16,6 +17,7 @@ builder.Services
     .AddProxyHosting()
     .AddProxyStorage()
     .AddProxyCustomers()
+    .AddProxyBilling()
     .AddMetering()
     .AddAgentSessions()
     .AddAgentGateway()
