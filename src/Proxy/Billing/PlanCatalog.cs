@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Proxy.Customers;
 using Proxy.Storage;
 
 namespace Proxy.Billing;
@@ -26,6 +27,12 @@ internal sealed partial class PlanCatalog : IPlanVersions
 
     public async Task<PlanVersion?> InForceAsync(string planId, long atMs)
     {
+        // A customer's plan may be a label that no plan id can spell ("Gold tier"): no plan, and no Redis read.
+        if (!CustomerIds.IsValid(planId))
+        {
+            return null;
+        }
+
         _histories.TryGetValue(planId, out var cached);
         if (cached is null || atMs >= cached.ReadAtMs)
         {

@@ -94,6 +94,14 @@ public sealed class PlanCatalogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_plan_label_no_plan_id_can_spell_has_no_version_even_with_redis_down()
+    {
+        await _redis!.KillAsync();
+
+        Assert.Null(await Catalog.InForceAsync("Gold tier", 1));
+    }
+
+    [Fact]
     public async Task A_deleted_plan_still_rates_sessions_that_opened_before_the_delete()
     {
         var v1 = (await Store.PutAsync(PlanStoreTests.Terms("gold"))).Created!;
