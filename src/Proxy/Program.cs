@@ -17,6 +17,7 @@ builder.Services
     .AddProxyHosting()
     .AddProxyStorage()
     .AddProxyCustomers()
+    .AddProxyBilling()
     .AddMetering()
     .AddRecordRating()
     .AddAgentSessions()

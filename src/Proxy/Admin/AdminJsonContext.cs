@@ -18,4 +18,6 @@ namespace Proxy.Admin;
 [JsonSerializable(typeof(CustomerSettingsView))]
 [JsonSerializable(typeof(LiveSessionList))]
 [JsonSerializable(typeof(CloseAccepted))]
+[JsonSerializable(typeof(Billing.PlanDocument))]
+[JsonSerializable(typeof(Billing.PlanVersionList))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

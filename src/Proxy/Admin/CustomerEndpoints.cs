@@ -1,3 +1,4 @@
+using Proxy.Billing;
 using Proxy.Customers;
 using Proxy.Sessions;
 
@@ -30,7 +31,8 @@ internal static class CustomerEndpoints
 
     /// <summary>Creates or updates a customer; <c>disabled: true</c> also closes its live sessions on every instance
     /// (customer_disabled). An instance that misses the broadcast closes them at its next heartbeat.</summary>
-    private static async Task<IResult> UpsertCustomerAsync(string customerId, HttpRequest request, CustomerStore store, SessionControlChannel channel)
+    private static async Task<IResult> UpsertCustomerAsync(
+        string customerId, HttpRequest request, CustomerStore store, SessionControlChannel channel, CustomerCurrencyRule currencyRule)
     {
         if (InvalidCustomerId(customerId) is { } invalid)
         {
@@ -46,6 +48,12 @@ internal static class CustomerEndpoints
         if (body!.Name is { Length: > MaxNameLength } || body.Plan is { Length: > MaxNameLength })
         {
             return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_body", $"name and plan are at most {MaxNameLength} characters.");
+        }
+
+        if (!string.IsNullOrEmpty(body.Plan) && await currencyRule.ConflictAsync(customerId, body.Plan).ConfigureAwait(false) is { } conflict)
+        {
+            return AdminResults.Error(StatusCodes.Status409Conflict, "currency_mismatch",
+                $"Plan '{body.Plan}' is priced in {conflict.PlanCurrency} but customer '{customerId}' has usage in {conflict.UsageCurrency} this month; a customer has one currency a month.");
         }
 
         var (customer, created) = await store.UpsertAsync(customerId, body.Name, body.Plan, body.Disabled).ConfigureAwait(false);

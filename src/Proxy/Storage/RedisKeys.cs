@@ -68,6 +68,16 @@ internal sealed class RedisKeys
 
     public RedisKey Usage(string customerId, DateOnly day) => $"{_prefix}{{{customerId}}}:usage:{day:yyyy-MM-dd}";
 
+    /// <summary>Hash of a plan's state: <c>current</c> (its latest version number), <c>currency</c>,
+    /// <c>last_at_ms</c> (Redis time of its latest version or deletion) and <c>deleted</c>. The plan id is the hash tag,
+    /// so its versions' hash is in the same Cluster slot (see <see cref="PlanVersions"/>).</summary>
+    public RedisKey Plan(string planId) => $"{_prefix}plan:{{{planId}}}";
+
+    /// <summary>Hash of every version a plan ever had, kept after the plan is deleted (records rated by them name
+    /// them): <c>&lt;n&gt;</c> → the version's JSON, <c>&lt;n&gt;:created_at_ms</c>, and <c>&lt;n&gt;:deleted_at_ms</c> when the
+    /// plan was deleted while <c>n</c> was current. Only ever added to.</summary>
+    public RedisKey PlanVersions(string planId) => $"{_prefix}plan:{{{planId}}}:versions";
+
     /// <summary>The authentication record of a proxy key, found by the SHA-256 of its secret.</summary>
     public RedisKey KeyByHash(string secretHashHex) => $"{_prefix}keyhash:{secretHashHex}";
 

@@ -59,6 +59,10 @@ public sealed class AdminStorageOutageTests
             (HttpMethod.Get, $"/admin/v1/sessions/{sessionId}", null, HttpStatusCode.OK),
             (HttpMethod.Delete, $"/admin/v1/sessions/{sessionId}", null, HttpStatusCode.Conflict),
             (HttpMethod.Post, $"/admin/v1/customers/{Customer}/sessions/close", null, HttpStatusCode.Accepted),
+            (HttpMethod.Put, "/admin/v1/plans/admin-outage-plan", new { currency = "USD" }, HttpStatusCode.Created),
+            (HttpMethod.Get, "/admin/v1/plans/admin-outage-plan", null, HttpStatusCode.OK),
+            (HttpMethod.Get, "/admin/v1/plans/admin-outage-plan/versions", null, HttpStatusCode.OK),
+            (HttpMethod.Delete, "/admin/v1/plans/admin-outage-plan", null, HttpStatusCode.NoContent),
             (HttpMethod.Delete, $"/admin/v1/keys/{keyId}", null, HttpStatusCode.OK),
         };
 

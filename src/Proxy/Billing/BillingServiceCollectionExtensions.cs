@@ -1,0 +1,14 @@
+namespace Proxy.Billing;
+
+internal static class BillingServiceCollectionExtensions
+{
+    public static IServiceCollection AddProxyBilling(this IServiceCollection services)
+    {
+        services.AddSingleton<PlanStore>();
+        services.AddSingleton<PlanCatalog>();
+        services.AddSingleton<IPlanVersions>(sp => sp.GetRequiredService<PlanCatalog>());
+        services.AddSingleton<UsageCurrencyStore>();
+        services.AddSingleton<CustomerCurrencyRule>();
+        return services;
+    }
+}
