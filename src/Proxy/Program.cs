@@ -1,4 +1,5 @@
 using Proxy.Admin;
+using Proxy.Billing;
 using Proxy.Customers;
 using Proxy.Gateway;
 using Proxy.Tunnel;
@@ -19,6 +20,7 @@ builder.Services
     .AddMetering()
     .AddAgentSessions()
     .AddAgentGateway()
+    .AddProxyUsageReports()
     .AddAdminApi()
     .AddProxyTelemetry();
 

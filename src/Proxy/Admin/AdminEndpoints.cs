@@ -13,7 +13,8 @@ internal static class AdminEndpoints
             .MapCustomerEndpoints()
             .MapSessionEndpoints()
             .MapCustomerSettingsEndpoints()
-            .MapInstanceEndpoints();
+            .MapInstanceEndpoints()
+            .MapUsageEndpoints();
         return app;
     }
 }

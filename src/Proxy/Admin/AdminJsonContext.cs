@@ -18,4 +18,5 @@ namespace Proxy.Admin;
 [JsonSerializable(typeof(CustomerSettingsView))]
 [JsonSerializable(typeof(LiveSessionList))]
 [JsonSerializable(typeof(CloseAccepted))]
+[JsonSerializable(typeof(Billing.UsageReport))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;
