@@ -60,6 +60,7 @@ public sealed class AdminStorageOutageTests
             (HttpMethod.Delete, $"/admin/v1/sessions/{sessionId}", null, HttpStatusCode.Conflict),
             (HttpMethod.Post, $"/admin/v1/customers/{Customer}/sessions/close", null, HttpStatusCode.Accepted),
             (HttpMethod.Delete, $"/admin/v1/keys/{keyId}", null, HttpStatusCode.OK),
+            (HttpMethod.Get, $"/admin/v1/usage?customer={Customer}&group_by=model", null, HttpStatusCode.OK),
         };
 
         await redis.KillAsync();
