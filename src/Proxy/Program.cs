@@ -22,6 +22,7 @@ builder.Services
     .AddRecordRating()
     .AddAgentSessions()
     .AddAgentGateway()
+    .AddProxyUsageReports()
     .AddAdminApi()
     .AddProxyTelemetry();
 

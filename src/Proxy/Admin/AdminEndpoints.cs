@@ -14,7 +14,8 @@ internal static class AdminEndpoints
             .MapSessionEndpoints()
             .MapCustomerSettingsEndpoints()
             .MapInstanceEndpoints()
-            .MapPlanEndpoints();
+            .MapPlanEndpoints()
+            .MapUsageEndpoints();
         return app;
     }
 }

@@ -20,4 +20,5 @@ namespace Proxy.Admin;
 [JsonSerializable(typeof(CloseAccepted))]
 [JsonSerializable(typeof(Billing.PlanDocument))]
 [JsonSerializable(typeof(Billing.PlanVersionList))]
+[JsonSerializable(typeof(Billing.UsageReport))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -64,6 +64,7 @@ public sealed class AdminStorageOutageTests
             (HttpMethod.Get, "/admin/v1/plans/admin-outage-plan/versions", null, HttpStatusCode.OK),
             (HttpMethod.Delete, "/admin/v1/plans/admin-outage-plan", null, HttpStatusCode.NoContent),
             (HttpMethod.Delete, $"/admin/v1/keys/{keyId}", null, HttpStatusCode.OK),
+            (HttpMethod.Get, $"/admin/v1/usage?customer={Customer}&group_by=model", null, HttpStatusCode.OK),
         };
 
         await redis.KillAsync();
