@@ -59,7 +59,19 @@ public sealed class RatingTests
         Assert.Equal((cost, rated), (long.Parse(usage["cost_micros"]), long.Parse(usage["rated_ms"])));
         Assert.Equal(surcharge, long.Parse(usage["model:think:gpt-4o-mini:surcharge_micros"]));
         Assert.Equal(cost, long.Parse(usage[$"key:{record.GetProperty("key_id").GetString()}:cost_micros"]));
+
+        // The usage report reads those aggregates: its total and its model row are the record's numbers, in JSON and CSV.
+        var day = DayOf(record);
+        var report = await proxy.Admin.GetFromJsonAsync<JsonElement>(new Uri($"/admin/v1/usage?customer={Customer}&from={day}&to={day}&group_by=model", UriKind.Relative));
+        Assert.Equal(("USD", cost, rated), (report.GetProperty("currency").GetString(), report.GetProperty("total").GetProperty("cost_micros").GetInt64(), report.GetProperty("total").GetProperty("rated_ms").GetInt64()));
+        var think = report.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("component").GetString() == "think");
+        Assert.Equal(("gpt-4o-mini", surcharge, cost), (think.GetProperty("model").GetString(), think.GetProperty("surcharge_micros").GetInt64(), think.GetProperty("cost_micros").GetInt64()));
+        var csv = await proxy.Admin.GetStringAsync(new Uri($"/admin/v1/usage?customer={Customer}&from={day}&to={day}&group_by=model&format=csv", UriKind.Relative));
+        Assert.Contains($"think,gpt-4o-mini,1,{duration},{record.GetProperty("billable_ms").GetInt64()},{rated},{cost},{surcharge}", csv, StringComparison.Ordinal);
     }
+
+    private static string DayOf(JsonElement record) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(record.GetProperty("upstream_opened_at_ms").GetInt64()).UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task A_plan_change_between_two_sessions_rates_each_by_its_own_version()
@@ -102,8 +114,7 @@ public sealed class RatingTests
 
     private async Task<Dictionary<string, string>> UsageOfDayAsync(string customer, JsonElement record)
     {
-        var day = DateTimeOffset.FromUnixTimeMilliseconds(record.GetProperty("upstream_opened_at_ms").GetInt64()).UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        var hash = await _gateway.Redis.Database.HashGetAllAsync($"dgp:{{{customer}}}:usage:{day}");
+        var hash = await _gateway.Redis.Database.HashGetAllAsync($"dgp:{{{customer}}}:usage:{DayOf(record)}");
         return hash.ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
     }
 
