@@ -8,4 +8,13 @@ internal enum AgentMessageKind
     Welcome,
     Settings,
     KeepAlive,
+
+    /// <summary>Upstream: what the user or the agent said (<c>role</c>, <c>content</c>): the text usage counts.</summary>
+    ConversationText,
+
+    /// <summary>Client: a new speak provider mid-session.</summary>
+    UpdateSpeak,
+
+    /// <summary>Client: a new think provider mid-session.</summary>
+    UpdateThink,
 }

@@ -69,7 +69,22 @@ internal static class AgentMessageSniffer
                     return AgentMessageKind.Settings;
                 }
 
-                return reader.ValueTextEquals("Welcome"u8) ? AgentMessageKind.Welcome : AgentMessageKind.Other;
+                if (reader.ValueTextEquals("Welcome"u8))
+                {
+                    return AgentMessageKind.Welcome;
+                }
+
+                if (reader.ValueTextEquals("ConversationText"u8))
+                {
+                    return AgentMessageKind.ConversationText;
+                }
+
+                if (reader.ValueTextEquals("UpdateSpeak"u8))
+                {
+                    return AgentMessageKind.UpdateSpeak;
+                }
+
+                return reader.ValueTextEquals("UpdateThink"u8) ? AgentMessageKind.UpdateThink : AgentMessageKind.Other;
             }
         }
         catch (JsonException)

@@ -6,7 +6,8 @@ namespace Proxy.Metering;
 /// Pulls the pricing-relevant fields out of a client's Settings message. Settings is the client's document, not
 /// ours: unknown fields are ignored, a provider may be an object or an array of fallbacks (several values are joined
 /// with ','), <c>agent</c> may be the id of a stored configuration, and broken JSON yields
-/// <see cref="AgentSettingsSummary.Unreadable"/> instead of an exception.
+/// <see cref="AgentSettingsSummary.Unreadable"/> instead of an exception. The same reading applies to the stage an
+/// <c>UpdateSpeak</c> / <c>UpdateThink</c> carries (<see cref="InspectModelUpdate"/>).
 /// </summary>
 internal static class AgentSettingsInspector
 {
@@ -36,14 +37,17 @@ internal static class AgentSettingsInspector
         }
 
         var summary = new AgentSettingsSummary { Tags = ReadTags(root) };
-        if (TryGet(root, "audio", out var audio) && TryGet(audio, "input", out var input))
+        if (TryGet(root, "audio", out var audio))
         {
-            summary = summary with
+            if (TryGet(audio, "input", out var input))
             {
-                InputEncoding = ReadString(input, "encoding"),
-                InputSampleRate = TryGet(input, "sample_rate", out var rate) && rate.ValueKind == JsonValueKind.Number
-                    && rate.TryGetInt32(out var value) && value > 0 ? value : null,
-            };
+                summary = summary with { InputEncoding = ReadString(input, "encoding"), InputSampleRate = ReadSampleRate(input) };
+            }
+
+            if (TryGet(audio, "output", out var output))
+            {
+                summary = summary with { OutputEncoding = ReadString(output, "encoding"), OutputSampleRate = ReadSampleRate(output) };
+            }
         }
 
         if (!root.TryGetProperty("agent", out var agent))
@@ -61,15 +65,66 @@ internal static class AgentSettingsInspector
             return summary;
         }
 
+        var listen = Providers(agent, "listen");
         var think = Providers(agent, "think");
+        var speak = Providers(agent, "speak");
+        var models = new List<string>();
+        AddModels(models, ModelStages.Listen, listen);
+        AddModels(models, ModelStages.Think, think);
+        AddModels(models, ModelStages.Speak, speak);
         return summary with
         {
-            ListenModel = Join(Providers(agent, "listen"), "model"),
+            ListenModel = Join(listen, "model"),
             ThinkProvider = Join(think, "type"),
             ThinkModel = Join(think, "model"),
-            SpeakModel = Join(Providers(agent, "speak"), "model"),
+            SpeakProvider = Join(speak, "type"),
+            SpeakModel = Join(speak, "model"),
+            Models = models,
         };
     }
+
+    /// <summary>
+    /// The models an <c>UpdateSpeak</c> (<paramref name="stage"/> <c>speak</c>) or <c>UpdateThink</c> (<c>think</c>)
+    /// switches to, as <c>stage:model</c>: its <c>speak</c> / <c>think</c> section has the shape of the same stage in
+    /// Settings' <c>agent</c>. Broken JSON or no model: none.
+    /// </summary>
+    public static IReadOnlyList<string> InspectModelUpdate(ReadOnlySpan<byte> json, string stage)
+    {
+        var models = new List<string>();
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+            using var document = JsonDocument.ParseValue(ref reader);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                AddModels(models, stage, Providers(document.RootElement, stage));
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // As for Settings: a message we cannot read changes nothing we record.
+        }
+
+        return models;
+    }
+
+    private static void AddModels(List<string> models, string stage, List<JsonElement> providers)
+    {
+        foreach (var provider in providers)
+        {
+            if (ReadString(provider, "model") is { } model)
+            {
+                models.Add(ModelStages.Entry(stage, model));
+            }
+        }
+    }
+
+    /// <summary>Deepgram documents an integer; its AsyncAPI schema says number, so 16000.0 is read as 16000 too.</summary>
+    private static int? ReadSampleRate(JsonElement audio) =>
+        TryGet(audio, "sample_rate", out var rate) && rate.ValueKind == JsonValueKind.Number
+            && rate.TryGetDouble(out var value) && value is >= 1 and <= int.MaxValue && value == Math.Floor(value)
+            ? (int)value
+            : null;
 
     /// <summary>
     /// The provider objects of one agent stage: <c>stage.provider</c> (object or array) or, for a stage given as an

@@ -13,7 +13,13 @@ internal sealed record AgentSettingsSummary
 
     public string? ThinkModel { get; init; }
 
+    public string? SpeakProvider { get; init; }
+
     public string? SpeakModel { get; init; }
+
+    /// <summary>Every model named, one entry per provider (fallbacks included) as <c>stage:model</c>
+    /// (<see cref="ModelsSeen"/>): listen first, then think, then speak.</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
 
     /// <summary>Set when <c>agent</c> is the id of an agent configuration stored at Deepgram instead of an object.</summary>
     public string? AgentConfigId { get; init; }
@@ -23,4 +29,8 @@ internal sealed record AgentSettingsSummary
     public string? InputEncoding { get; init; }
 
     public int? InputSampleRate { get; init; }
+
+    public string? OutputEncoding { get; init; }
+
+    public int? OutputSampleRate { get; init; }
 }

@@ -15,8 +15,14 @@ internal static class BillingRules
     public static long ToMilliseconds(TimeSpan elapsed) =>
         (long)Math.Round(elapsed.TotalMilliseconds, MidpointRounding.AwayFromZero);
 
-    /// <summary>Milliseconds of linear PCM audio in <paramref name="payloadBytes"/>, when the Settings say what it is;
-    /// compressed encodings (opus, flac, ...) are not derivable from byte counts and give null.</summary>
+    /// <summary>
+    /// Milliseconds of audio in <paramref name="payloadBytes"/>, when the Settings say what it is and the encoding has a
+    /// fixed byte rate: linear16 (16 bit per sample), linear32 (32), mulaw and alaw (8); one channel, which is all the
+    /// agent API takes. An encoding without a fixed byte rate (opus, ogg-opus, flac, speex, amr-nb, amr-wb, and g729,
+    /// whose Annex B silence frames are shorter) or an unknown one gives null, as does a missing sample rate (Deepgram's
+    /// documents disagree on its default). A sample rate without an encoding is linear16, Deepgram's default. Bytes of
+    /// a container (audio.output.container other than none) count as audio. Rounded down to whole ms.
+    /// </summary>
     public static long? AudioMs(long payloadBytes, string? encoding, int? sampleRate)
     {
         if (sampleRate is not { } rate || rate <= 0)
@@ -24,13 +30,13 @@ internal static class BillingRules
             return null;
         }
 
-        var bytesPerSample = encoding switch
+        var bitsPerSample = encoding switch
         {
-            "linear16" => 2,
-            "linear32" => 4,
-            "mulaw" or "alaw" => 1,
+            null or "linear16" => 16,
+            "linear32" => 32,
+            "mulaw" or "alaw" => 8,
             _ => 0,
         };
-        return bytesPerSample == 0 ? null : payloadBytes * 1000 / ((long)rate * bytesPerSample);
+        return bitsPerSample == 0 ? null : payloadBytes * 8 * 1000 / ((long)rate * bitsPerSample);
     }
 }

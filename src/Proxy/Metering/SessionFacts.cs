@@ -39,9 +39,25 @@ internal sealed record SessionFacts
     /// <summary>Payload bytes of the client's binary messages: the audio sent to the agent.</summary>
     public long ClientAudioBytes { get; init; }
 
+    /// <summary>Payload bytes of the upstream's binary messages: the agent's audio.</summary>
+    public long AgentAudioBytes { get; init; }
+
     /// <summary>Input audio already derived on a stored record, whose byte counts Redis does not keep (a reaped
     /// session); it stands as derived then.</summary>
     public long? RecordedAudioMsIn { get; init; }
+
+    /// <summary>Output audio already derived on a stored record (a reaped session), as <see cref="RecordedAudioMsIn"/>.</summary>
+    public long? RecordedAudioMsOut { get; init; }
+
+    /// <summary>Characters of the user's ConversationText so far (a stored record's value for a reaped session).</summary>
+    public long? UserChars { get; init; }
+
+    /// <summary>Characters of the agent's ConversationText so far (a stored record's value for a reaped session).</summary>
+    public long? AssistantChars { get; init; }
+
+    /// <summary>Models the client switched to after Settings (UpdateSpeak / UpdateThink), as <c>stage:model</c> in
+    /// arrival order. For a stored record: the models_seen it holds.</summary>
+    public IReadOnlyList<string> ModelUpdates { get; init; } = [];
 
     /// <summary>The last heartbeat (Unix ms) a stored record carries; a live session's open record has none.</summary>
     public long? LastSeenMs { get; init; }
@@ -68,6 +84,7 @@ internal sealed record SessionFacts
             ListenModel = record.ListenModel,
             ThinkProvider = record.ThinkProvider,
             ThinkModel = record.ThinkModel,
+            SpeakProvider = record.SpeakProvider,
             SpeakModel = record.SpeakModel,
             AgentConfigId = record.AgentConfigId,
             Tags = record.Tags,
@@ -79,6 +96,12 @@ internal sealed record SessionFacts
         BytesIn = record.BytesIn,
         BytesOut = record.BytesOut,
         RecordedAudioMsIn = record.AudioMsIn,
+        RecordedAudioMsOut = record.AudioMsOut,
+        UserChars = record.UserChars,
+        AssistantChars = record.AssistantChars,
+
+        // The record's list already starts with the Settings' models; Settings here carry none, so it stands as is.
+        ModelUpdates = record.ModelsSeen,
         LastSeenMs = record.LastSeenMs,
         LastActivityMs = record.LastActivityMs,
         UpstreamStatus = record.UpstreamStatus,

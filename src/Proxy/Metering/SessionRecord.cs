@@ -52,7 +52,18 @@ internal sealed record SessionRecord
 
     public long BytesOut { get; init; }
 
+    /// <summary>The client's audio in ms, from its binary payload bytes and the Settings' audio.input; null when
+    /// not derivable (see <see cref="BillingRules.AudioMs"/>).</summary>
     public long? AudioMsIn { get; init; }
+
+    /// <summary>The agent's audio in ms, from the upstream's binary payload bytes and the Settings' audio.output.</summary>
+    public long? AudioMsOut { get; init; }
+
+    /// <summary>Characters (Unicode code points) of the upstream's ConversationText content with role user.</summary>
+    public long? UserChars { get; init; }
+
+    /// <summary>Characters (Unicode code points) of the upstream's ConversationText content with role assistant.</summary>
+    public long? AssistantChars { get; init; }
 
     public string? ListenModel { get; init; }
 
@@ -60,7 +71,21 @@ internal sealed record SessionRecord
 
     public string? ThinkModel { get; init; }
 
+    public string? SpeakProvider { get; init; }
+
     public string? SpeakModel { get; init; }
+
+    /// <summary>Every model the session used, as <c>stage:model</c> (<c>listen:nova-3</c>): the Settings' ones, then
+    /// those the client switched to with UpdateSpeak / UpdateThink, each once (<see cref="ModelStages.Seen"/>).</summary>
+    public IReadOnlyList<string> ModelsSeen
+    {
+        get => _modelsSeen;
+
+        // A record stored before the field existed (a spool line, an admin export) reads it as null: none seen.
+        init => _modelsSeen = value ?? [];
+    }
+
+    private readonly IReadOnlyList<string> _modelsSeen = [];
 
     public IReadOnlyList<string> Tags { get; init; } = [];
 

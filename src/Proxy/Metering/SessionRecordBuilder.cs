@@ -2,7 +2,8 @@ namespace Proxy.Metering;
 
 /// <summary>
 /// The one place a record is made from a session's facts, for live, replayed and reaped sessions alike: it copies
-/// what was observed and derives the rest (duration, billable time, audio duration, what an open record leaves out).
+/// what was observed and derives the rest (duration, billable time, audio duration each way, the models seen, what
+/// an open record leaves out).
 /// </summary>
 internal static class SessionRecordBuilder
 {
@@ -27,10 +28,15 @@ internal static class SessionRecordBuilder
             BytesIn = facts.BytesIn,
             BytesOut = facts.BytesOut,
             AudioMsIn = facts.RecordedAudioMsIn ?? BillingRules.AudioMs(facts.ClientAudioBytes, settings?.InputEncoding, settings?.InputSampleRate),
+            AudioMsOut = facts.RecordedAudioMsOut ?? BillingRules.AudioMs(facts.AgentAudioBytes, settings?.OutputEncoding, settings?.OutputSampleRate),
+            UserChars = facts.UserChars,
+            AssistantChars = facts.AssistantChars,
             ListenModel = settings?.ListenModel,
             ThinkProvider = settings?.ThinkProvider,
             ThinkModel = settings?.ThinkModel,
+            SpeakProvider = settings?.SpeakProvider,
             SpeakModel = settings?.SpeakModel,
+            ModelsSeen = ModelStages.Seen(settings?.Models ?? [], facts.ModelUpdates),
             Tags = settings?.Tags ?? [],
             Status = SessionStatus.Open,
             LastSeenMs = facts.LastSeenMs ?? facts.UpstreamOpenedAtMs ?? facts.ClientOpenedAtMs,

@@ -7,13 +7,13 @@ namespace Proxy.Storage;
 
 /// <summary>
 /// Maps a <see cref="SessionRecord"/> to the fields of its Redis hash (and of its <c>records</c> stream entry) and
-/// back. Absent values are absent fields; numbers are decimal strings; tags are a JSON array.
+/// back. Absent values are absent fields; numbers are decimal strings; tags and models_seen are JSON arrays.
 /// </summary>
 internal static class SessionRecordHash
 {
     public static NameValueEntry[] ToEntries(SessionRecord record)
     {
-        var entries = new List<NameValueEntry>(36);
+        var entries = new List<NameValueEntry>(42);
         Add(entries, "session_id", record.SessionId);
         Add(entries, "client_session_id", record.ClientSessionId);
         Add(entries, "customer_id", record.CustomerId);
@@ -37,10 +37,15 @@ internal static class SessionRecordHash
         Add(entries, "bytes_in", record.BytesIn);
         Add(entries, "bytes_out", record.BytesOut);
         Add(entries, "audio_ms_in", record.AudioMsIn);
+        Add(entries, "audio_ms_out", record.AudioMsOut);
+        Add(entries, "user_chars", record.UserChars);
+        Add(entries, "assistant_chars", record.AssistantChars);
         Add(entries, "listen_model", record.ListenModel);
         Add(entries, "think_provider", record.ThinkProvider);
         Add(entries, "think_model", record.ThinkModel);
+        Add(entries, "speak_provider", record.SpeakProvider);
         Add(entries, "speak_model", record.SpeakModel);
+        Add(entries, "models_seen", JsonSerializer.Serialize(record.ModelsSeen, StorageJsonContext.Default.IReadOnlyListString));
         Add(entries, "tags", JsonSerializer.Serialize(record.Tags, StorageJsonContext.Default.IReadOnlyListString));
         Add(entries, "status", record.Status);
         Add(entries, "last_seen_ms", record.LastSeenMs);
@@ -105,13 +110,16 @@ internal static class SessionRecordHash
             BytesIn = Int64(fields, "bytes_in") ?? 0,
             BytesOut = Int64(fields, "bytes_out") ?? 0,
             AudioMsIn = Int64(fields, "audio_ms_in"),
+            AudioMsOut = Int64(fields, "audio_ms_out"),
+            UserChars = Int64(fields, "user_chars"),
+            AssistantChars = Int64(fields, "assistant_chars"),
             ListenModel = Text(fields, "listen_model"),
             ThinkProvider = Text(fields, "think_provider"),
             ThinkModel = Text(fields, "think_model"),
+            SpeakProvider = Text(fields, "speak_provider"),
             SpeakModel = Text(fields, "speak_model"),
-            Tags = Text(fields, "tags") is { } tags
-                ? JsonSerializer.Deserialize(tags, StorageJsonContext.Default.IReadOnlyListString) ?? []
-                : [],
+            Tags = StringList(fields, "tags"),
+            ModelsSeen = StringList(fields, "models_seen"),
             Status = Text(fields, "status") ?? SessionStatus.Open,
             LastSeenMs = Int64(fields, "last_seen_ms"),
             LastActivityMs = Int64(fields, "last_activity_ms"),
@@ -140,6 +148,10 @@ internal static class SessionRecordHash
             entries.Add(new NameValueEntry(name, number.ToString(CultureInfo.InvariantCulture)));
         }
     }
+
+    /// <summary>A JSON array field; absent (a record written before the field existed) is empty.</summary>
+    private static IReadOnlyList<string> StringList(Dictionary<string, string> fields, string name) =>
+        Text(fields, name) is { } json ? JsonSerializer.Deserialize(json, StorageJsonContext.Default.IReadOnlyListString) ?? [] : [];
 
     private static string? Text(Dictionary<string, string> fields, string name) =>
         fields.TryGetValue(name, out var value) ? value : null;

@@ -63,6 +63,8 @@ internal sealed class DirectionMeter : IWebSocketFrameObserver
 
     public int GetTextCaptureLimit() => _observer.TextCaptureLimit(_from);
 
+    public int ExtendTextCapture(ReadOnlySpan<byte> prefix) => _observer.ExtendedTextCaptureLimit(_from, prefix);
+
     public void OnTextMessage(ReadOnlySpan<byte> payload, long messageLength) =>
         _observer.OnTextMessage(_from, payload, messageLength);
 

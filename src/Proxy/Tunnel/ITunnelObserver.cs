@@ -11,6 +11,10 @@ internal interface ITunnelObserver
     /// to see; 0 for none.</summary>
     int TextCaptureLimit(TunnelSide from);
 
+    /// <summary>The text message from <paramref name="from"/> filled that limit and goes on: how many of its bytes
+    /// the observer wants in all, having seen <paramref name="prefix"/> (see <see cref="IWebSocketFrameObserver.ExtendTextCapture"/>).</summary>
+    int ExtendedTextCaptureLimit(TunnelSide from, ReadOnlySpan<byte> prefix);
+
     /// <summary>A frame header from <paramref name="from"/> was parsed (see <see cref="IWebSocketFrameObserver.OnFrame"/>).</summary>
     void OnFrame(TunnelSide from, WebSocketOpcode frameOpcode, WebSocketOpcode messageOpcode);
 

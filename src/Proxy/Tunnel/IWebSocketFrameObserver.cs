@@ -13,6 +13,11 @@ internal interface IWebSocketFrameObserver
     /// <summary>How many bytes of the text message that starts now the observer wants to see; 0 for none.</summary>
     int GetTextCaptureLimit();
 
+    /// <summary>The text message in progress has filled its capture limit and goes on: how many of its bytes the
+    /// observer wants in all, having seen <paramref name="prefix"/> (the limit or less: no more). Asked at most once
+    /// per message, so a small first look (its type) decides whether a long message is worth copying.</summary>
+    int ExtendTextCapture(ReadOnlySpan<byte> prefix);
+
     /// <summary>A text message ended. <paramref name="payload"/> holds at most the capture limit's worth of its
     /// (unmasked) bytes; <paramref name="messageLength"/> is its full length.</summary>
     void OnTextMessage(ReadOnlySpan<byte> payload, long messageLength);

@@ -41,6 +41,7 @@ internal sealed class WebSocketFrameParser : IDisposable
     private byte[]? _text;
     private int _textCount;
     private int _textLimit;
+    private bool _textExtensionAsked;
     private long _textLength;
 
     private bool _closeSeen;
@@ -345,6 +346,7 @@ internal sealed class WebSocketFrameParser : IDisposable
         _textCount = 0;
         _textLength = 0;
         _utf8TailLength = 0;
+        _textExtensionAsked = false;
         _textLimit = Math.Max(0, _observer.GetTextCaptureLimit());
     }
 
@@ -380,18 +382,32 @@ internal sealed class WebSocketFrameParser : IDisposable
             return;
         }
 
-        var room = _textLimit - _textCount;
-        if (room <= 0)
+        var rest = CaptureText(chunk);
+        if (!rest.IsEmpty && _textCount > 0 && !_textExtensionAsked)
         {
-            _maskOffset += chunk.Length;
-            return;
+            // The first look is full and more follows: the observer may want the rest of this kind of message.
+            _textExtensionAsked = true;
+            _textLimit = Math.Max(_textLimit, _observer.ExtendTextCapture(_text.AsSpan(0, _textCount)));
+            rest = CaptureText(rest);
         }
 
-        var take = Math.Min(room, chunk.Length);
+        _maskOffset += rest.Length;
+    }
+
+    /// <summary>Copies (unmasked) as much of <paramref name="chunk"/> as the capture limit leaves room for; returns
+    /// the part that did not fit.</summary>
+    private ReadOnlySpan<byte> CaptureText(ReadOnlySpan<byte> chunk)
+    {
+        var take = Math.Min(Math.Max(0, _textLimit - _textCount), chunk.Length);
+        if (take == 0)
+        {
+            return chunk;
+        }
+
         EnsureTextCapacity(_textCount + take);
         Unmask(chunk[..take], _text.AsSpan(_textCount, take));
         _textCount += take;
-        _maskOffset += chunk.Length - take;
+        return chunk[take..];
     }
 
     private void EnsureTextCapacity(int needed)

@@ -28,6 +28,8 @@ internal sealed class CountingObserver : IWebSocketFrameObserver
 
     public int GetTextCaptureLimit() => TextCaptureLimit;
 
+    public int ExtendTextCapture(ReadOnlySpan<byte> prefix) => 0;
+
     public void OnTextMessage(ReadOnlySpan<byte> payload, long messageLength) => TextMessages++;
 
     public void OnClose(int? code, ReadOnlySpan<byte> reason)

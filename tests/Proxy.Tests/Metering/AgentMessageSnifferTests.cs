@@ -11,6 +11,10 @@ public sealed class AgentMessageSnifferTests
     [InlineData("{\"type\":\"Welcome\",\"request_id\":\"r\"}", AgentMessageKind.Welcome)]
     [InlineData("{\"type\":\"InjectUserMessage\",\"content\":\"hi\"}", AgentMessageKind.Other)]
     [InlineData("{\"type\":\"SettingsApplied\"}", AgentMessageKind.Other)]
+    [InlineData("{\"type\":\"ConversationText\",\"role\":\"user\",\"content\":\"hi\"}", AgentMessageKind.ConversationText)]
+    [InlineData("{\"type\":\"UpdateSpeak\",\"speak\":{}}", AgentMessageKind.UpdateSpeak)]
+    [InlineData("{\"type\":\"UpdateThink\",\"think\":{}}", AgentMessageKind.UpdateThink)]
+    [InlineData("{\"type\":\"SpeakUpdated\"}", AgentMessageKind.Other)]
     [InlineData("{\"type\":\"keepalive\"}", AgentMessageKind.Other)]
     [InlineData("{\"type\":\"\"}", AgentMessageKind.Other)]
     public void Top_level_type_decides_the_kind(string json, object expected)

@@ -34,6 +34,62 @@ public sealed class AgentSettingsInspectorTests
         """;
 
     [Fact]
+    public void Realistic_settings_give_the_speak_provider_the_output_audio_and_every_model()
+    {
+        var summary = Inspect(RealisticSettings);
+
+        Assert.Equal("deepgram", summary.SpeakProvider);
+        Assert.Equal("linear16", summary.OutputEncoding);
+        Assert.Equal(24_000, summary.OutputSampleRate);
+        Assert.Equal(["listen:nova-3", "think:gpt-4o-mini", "speak:aura-2-thalia-en"], summary.Models);
+    }
+
+    [Fact]
+    public void Fallback_providers_are_each_a_model_seen()
+    {
+        var summary = Inspect("""
+            {"agent":{"think":[{"provider":{"type":"open_ai","model":"gpt-4o"}},{"provider":{"type":"anthropic","model":"claude-3-5-haiku-latest"}}],
+                      "speak":{"provider":[{"type":"deepgram","model":"aura-2-thalia-en"},{"type":"eleven_labs","model":"eleven_turbo_v2_5"}]}}}
+            """);
+
+        Assert.Equal(["think:gpt-4o", "think:claude-3-5-haiku-latest", "speak:aura-2-thalia-en", "speak:eleven_turbo_v2_5"], summary.Models);
+        Assert.Equal("deepgram,eleven_labs", summary.SpeakProvider);
+    }
+
+    [Theory]
+    [InlineData("""{"audio":{"output":{"encoding":"mulaw","sample_rate":8000.0}}}""", "mulaw", 8000)]
+    [InlineData("""{"audio":{"output":{"encoding":"alaw","sample_rate":8000.5}}}""", "alaw", null)]
+    [InlineData("""{"audio":{"output":{"sample_rate":"16000"}}}""", null, null)]
+    [InlineData("""{"audio":{"output":{"encoding":"linear16","sample_rate":0}}}""", "linear16", null)]
+    public void Output_audio_is_read_with_a_whole_positive_sample_rate(string json, string? encoding, int? rate)
+    {
+        var summary = Inspect(json);
+
+        Assert.Equal(encoding, summary.OutputEncoding);
+        Assert.Equal(rate, summary.OutputSampleRate);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"UpdateSpeak","speak":{"provider":{"type":"deepgram","model":"aura-2-andromeda-en"}}}""", "speak", "speak:aura-2-andromeda-en")]
+    [InlineData("""{"type":"UpdateSpeak","speak":{"provider":{"type":"deepgram","version":"v2","model":"flux-alexis-en"}}}""", "speak", "speak:flux-alexis-en")]
+    [InlineData("""{"type":"UpdateThink","think":{"provider":{"type":"open_ai","model":"gpt-4o"},"prompt":"Be brief."}}""", "think", "think:gpt-4o")]
+    public void A_model_update_gives_its_stage_and_model(string json, string stage, string expected)
+    {
+        Assert.Equal([expected], AgentSettingsInspector.InspectModelUpdate(Encoding.UTF8.GetBytes(json), stage));
+    }
+
+    [Theory]
+    [InlineData("""{"type":"UpdateSpeak","speak":{"provider":{"type":"deepgram"}}}""")]
+    [InlineData("""{"type":"UpdateSpeak","think":{"provider":{"model":"gpt-4o"}}}""")]
+    [InlineData("""{"type":"UpdateSpeak","speak":"aura"}""")]
+    [InlineData("{\"type\":\"UpdateSpeak\",\"speak\":{\"provider\":{\"model\":\"aura")]
+    [InlineData("[]")]
+    public void A_model_update_without_a_readable_model_gives_none(string json)
+    {
+        Assert.Empty(AgentSettingsInspector.InspectModelUpdate(Encoding.UTF8.GetBytes(json), "speak"));
+    }
+
+    [Fact]
     public void Realistic_settings_give_models_tags_and_input_audio()
     {
         var summary = Inspect(RealisticSettings);

@@ -48,6 +48,9 @@ public sealed class BillingRulesTests
     [InlineData(192_000, "linear32", 48_000, 1000)]
     [InlineData(0, "linear16", 16_000, 0)]
     [InlineData(115_200_000_000, "linear16", 16_000, 3_600_000_000)]
+    [InlineData(115_200_000_000, "mulaw", 8_000, 14_400_000_000)]
+    [InlineData(16_000, "mulaw", 16_000, 1000)]
+    [InlineData(12_345, "alaw", 8_000, 1543)]
     public void Linear_pcm_audio_duration_follows_from_bytes_rate_and_sample_size(long bytes, string encoding, int rate, long expectedMs)
     {
         Assert.Equal(expectedMs, BillingRules.AudioMs(bytes, encoding, rate));
@@ -55,16 +58,28 @@ public sealed class BillingRulesTests
 
     [Theory]
     [InlineData("opus", 16_000)]
+    [InlineData("ogg-opus", 16_000)]
     [InlineData("flac", 16_000)]
+    [InlineData("speex", 16_000)]
+    [InlineData("amr-nb", 8_000)]
+    [InlineData("amr-wb", 16_000)]
+    [InlineData("g729", 8_000)]
     [InlineData("mp3", 16_000)]
+    [InlineData("aac", 16_000)]
     [InlineData("Linear16", 16_000)]
     [InlineData("", 16_000)]
-    [InlineData(null, 16_000)]
     [InlineData("linear16", null)]
     [InlineData("linear16", 0)]
     [InlineData("linear16", -8_000)]
     public void Unknown_encoding_or_missing_rate_gives_no_audio_duration(string? encoding, int? rate)
     {
         Assert.Null(BillingRules.AudioMs(32_000, encoding, rate));
+    }
+
+    [Fact]
+    public void A_sample_rate_without_an_encoding_is_linear16_deepgrams_default()
+    {
+        Assert.Equal(1000, BillingRules.AudioMs(32_000, encoding: null, sampleRate: 16_000));
+        Assert.Null(BillingRules.AudioMs(32_000, encoding: null, sampleRate: null));
     }
 }

@@ -157,6 +157,119 @@ public sealed class SessionRecordBuilderTests
         Assert.Equal(3_900, SessionRecordBuilder.Build(Facts() with { Settings = null, RecordedAudioMsIn = 3_900 }).AudioMsIn);
     }
 
+    [Theory]
+    [InlineData("linear16", 24_000, 48_000, 1000L)]
+    [InlineData("linear16", 16_000, 6_400, 200L)]
+    [InlineData("mulaw", 8_000, 4_000, 500L)]
+    [InlineData("alaw", 8_000, 8_000, 1000L)]
+    [InlineData("linear32", 48_000, 19_200, 100L)]
+    [InlineData(null, 24_000, 4_800, 100L)]
+    [InlineData("opus", 48_000, 6_400, null)]
+    [InlineData("mp3", 24_000, 6_400, null)]
+    public void Audio_ms_out_follows_the_output_format_and_the_upstreams_binary_payload(string? encoding, int rate, int bytes, long? expected)
+    {
+        var facts = Facts() with
+        {
+            Settings = new AgentSettingsSummary { OutputEncoding = encoding, OutputSampleRate = rate, InputEncoding = "opus", InputSampleRate = 48_000 },
+            ClientAudioBytes = 1_000_000,
+            AgentAudioBytes = bytes,
+        };
+
+        var record = SessionRecordBuilder.Build(facts);
+
+        Assert.Equal(expected, record.AudioMsOut);
+        Assert.Null(record.AudioMsIn);
+    }
+
+    [Fact]
+    public void Audio_ms_out_needs_an_output_sample_rate()
+    {
+        var facts = Facts() with { Settings = new AgentSettingsSummary { OutputEncoding = "linear16" }, AgentAudioBytes = 48_000 };
+
+        Assert.Null(SessionRecordBuilder.Build(facts).AudioMsOut);
+    }
+
+    [Fact]
+    public void Output_audio_already_on_a_stored_record_stands()
+    {
+        Assert.Equal(2_500, SessionRecordBuilder.Build(Facts() with { Settings = null, RecordedAudioMsOut = 2_500 }).AudioMsOut);
+    }
+
+    [Fact]
+    public void Characters_by_role_and_the_speak_provider_are_copied()
+    {
+        var facts = Facts() with
+        {
+            Settings = new AgentSettingsSummary { SpeakProvider = "eleven_labs", SpeakModel = "eleven_turbo_v2_5" },
+            UserChars = 17,
+            AssistantChars = 4_096,
+        };
+
+        var record = SessionRecordBuilder.Build(facts);
+
+        Assert.Equal(17, record.UserChars);
+        Assert.Equal(4_096, record.AssistantChars);
+        Assert.Equal("eleven_labs", record.SpeakProvider);
+        Assert.Equal("eleven_turbo_v2_5", record.SpeakModel);
+    }
+
+    [Fact]
+    public void Models_seen_are_the_settings_models_then_each_update_once_in_order()
+    {
+        var facts = Facts() with
+        {
+            Settings = new AgentSettingsSummary
+            {
+                SpeakModel = "aura-2-thalia-en",
+                Models = ["listen:nova-3", "think:gpt-4o-mini", "speak:aura-2-thalia-en"],
+            },
+            ModelUpdates = ["speak:aura-2-andromeda-en", "think:gpt-4o", "speak:aura-2-thalia-en", "speak:aura-2-andromeda-en"],
+        };
+
+        var record = SessionRecordBuilder.Build(facts);
+
+        Assert.Equal(
+            ["listen:nova-3", "think:gpt-4o-mini", "speak:aura-2-thalia-en", "speak:aura-2-andromeda-en", "think:gpt-4o"],
+            record.ModelsSeen);
+
+        // The Settings' model stays what rating uses; the switch is only listed.
+        Assert.Equal("aura-2-thalia-en", record.SpeakModel);
+    }
+
+    [Fact]
+    public void Models_seen_stop_at_their_bound()
+    {
+        var updates = Enumerable.Range(0, 100).Select(i => $"speak:voice-{i}").ToList();
+
+        var record = SessionRecordBuilder.Build(Facts() with { ModelUpdates = updates });
+
+        Assert.Equal(ModelStages.MaxModelsSeen, record.ModelsSeen.Count);
+        Assert.Equal("speak:voice-0", record.ModelsSeen[0]);
+    }
+
+    [Fact]
+    public void An_orphans_estimate_keeps_the_derived_usage_its_open_record_had()
+    {
+        var open = OpenRecord() with
+        {
+            LastSeenMs = OpenedMs + 5_000,
+            AudioMsOut = 1_500,
+            UserChars = 12,
+            AssistantChars = 34,
+            SpeakProvider = "deepgram",
+            ModelsSeen = ["listen:nova-3", "speak:aura-2-thalia-en", "speak:aura-2-andromeda-en"],
+        };
+
+        var estimate = OrphanReaper.Estimate(open);
+
+        Assert.Equal(open.AudioMsIn, estimate.AudioMsIn);
+        Assert.Equal(1_500, estimate.AudioMsOut);
+        Assert.Equal(12, estimate.UserChars);
+        Assert.Equal(34, estimate.AssistantChars);
+        Assert.Equal("deepgram", estimate.SpeakProvider);
+        Assert.Equal(["listen:nova-3", "speak:aura-2-thalia-en", "speak:aura-2-andromeda-en"], estimate.ModelsSeen);
+    }
+
     [Fact]
     public void An_estimated_end_bills_the_wall_clock_span_to_the_last_sign_of_life()
     {

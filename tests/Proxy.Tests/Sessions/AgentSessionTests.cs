@@ -38,6 +38,7 @@ public sealed class AgentSessionTests
         var record = session.ToFinalRecord();
 
         Assert.Equal(["support", "eu"], record.Tags);
+        Assert.Equal(["listen:nova-3", "think:gpt-4o-mini", "speak:aura-2-thalia-en"], record.ModelsSeen);
         Assert.Equal(
             new SessionRecord
             {
@@ -64,10 +65,17 @@ public sealed class AgentSessionTests
                 BytesIn = bytesIn,
                 BytesOut = bytesOut,
                 AudioMsIn = 200,
+
+                // 4800 bytes of 24 kHz linear16 (the Settings' audio.output).
+                AudioMsOut = 100,
+                UserChars = 0,
+                AssistantChars = 0,
                 ListenModel = "nova-3",
                 ThinkProvider = "open_ai",
                 ThinkModel = "gpt-4o-mini",
+                SpeakProvider = "deepgram",
                 SpeakModel = "aura-2-thalia-en",
+                ModelsSeen = record.ModelsSeen,
                 Tags = record.Tags,
                 Status = "closed",
                 LastSeenMs = StartMs + 210,
@@ -617,7 +625,7 @@ public sealed class AgentSessionTests
     }
 
     [Fact]
-    public void Text_capture_limits_shrink_once_settings_and_welcome_are_known()
+    public void Text_capture_limits_shrink_to_a_first_look_once_settings_are_known()
     {
         var time = new FakeTimeProvider(Start);
         using var session = new AgentSession(Identity, time, settingsCaptureLimit: 100_000, new SessionPolicy());
@@ -629,7 +637,7 @@ public sealed class AgentSessionTests
         FromUpstream(session, UpstreamText(Welcome));
 
         Assert.Equal(512, session.TextCaptureLimit(TunnelSide.Client));
-        Assert.Equal(0, session.TextCaptureLimit(TunnelSide.Upstream));
+        Assert.Equal(512, session.TextCaptureLimit(TunnelSide.Upstream));
     }
 
     [Fact]

@@ -24,6 +24,11 @@ public sealed class SessionRecordHashTests
         BytesIn = 6_512,
         BytesOut = 5_000_000_000,
         AudioMsIn = 200,
+        AudioMsOut = 1_250,
+        UserChars = 0,
+        AssistantChars = 4_321,
+        SpeakProvider = "deepgram",
+        ModelsSeen = ["listen:nova-3", "think:gpt-4o-mini", "speak:aura-2-thalia-en", "speak:aura-2-andromeda-en"],
         Tags = ["support", "eu", "with \"quotes\", commas"],
         Status = "closed",
         LastSeenMs = 1_795_689_000_210,
@@ -38,7 +43,8 @@ public sealed class SessionRecordHashTests
 
         Assert.NotNull(back);
         Assert.Equal(Full.Tags, back.Tags);
-        Assert.Equal(Full with { Tags = back.Tags }, back);
+        Assert.Equal(Full.ModelsSeen, back.ModelsSeen);
+        Assert.Equal(Full with { Tags = back.Tags, ModelsSeen = back.ModelsSeen }, back);
     }
 
     [Fact]
@@ -46,7 +52,7 @@ public sealed class SessionRecordHashTests
     {
         var fields = Fields(Full);
 
-        Assert.Equal(32, fields.Count);
+        Assert.Equal(37, fields.Count);
         Assert.Equal("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", fields["session_id"]);
         Assert.Equal("client-corr-42", fields["client_session_id"]);
         Assert.Equal("fc553ec9-5874-49ca-a47c-b670d525a4b1", fields["deepgram_request_id"]);
@@ -57,6 +63,11 @@ public sealed class SessionRecordHashTests
         Assert.Equal("401", fields["upstream_status"]);
         Assert.Equal("5000000000", fields["bytes_out"]);
         Assert.Equal("200", fields["audio_ms_in"]);
+        Assert.Equal("1250", fields["audio_ms_out"]);
+        Assert.Equal("0", fields["user_chars"]);
+        Assert.Equal("4321", fields["assistant_chars"]);
+        Assert.Equal("deepgram", fields["speak_provider"]);
+        Assert.Equal("""["listen:nova-3","think:gpt-4o-mini","speak:aura-2-thalia-en","speak:aura-2-andromeda-en"]""", fields["models_seen"]);
         Assert.Equal("[\"support\",\"eu\",\"with \\u0022quotes\\u0022, commas\"]", fields["tags"]);
         Assert.Equal("closed", fields["status"]);
         Assert.Equal("true", fields["estimated"]);
@@ -72,9 +83,10 @@ public sealed class SessionRecordHashTests
         var back = SessionRecordHash.FromHash(SessionRecordHash.ToHashEntries(minimal));
 
         Assert.Equal(
-            ["session_id", "customer_id", "key_id", "instance_id", "client_opened_at_ms", "frames_in", "frames_out", "bytes_in", "bytes_out", "tags", "status", "estimated"],
+            ["session_id", "customer_id", "key_id", "instance_id", "client_opened_at_ms", "frames_in", "frames_out", "bytes_in", "bytes_out", "models_seen", "tags", "status", "estimated"],
             fields.Keys);
         Assert.Equal("[]", fields["tags"]);
+        Assert.Equal("[]", fields["models_seen"]);
         Assert.Equal("false", fields["estimated"]);
         Assert.NotNull(back);
         Assert.Empty(back.Tags);
@@ -87,9 +99,14 @@ public sealed class SessionRecordHashTests
         Assert.Null(back.CloseCode);
         Assert.Null(back.UpstreamStatus);
         Assert.Null(back.AudioMsIn);
+        Assert.Null(back.AudioMsOut);
+        Assert.Null(back.UserChars);
+        Assert.Null(back.AssistantChars);
+        Assert.Null(back.SpeakProvider);
+        Assert.Empty(back.ModelsSeen);
         Assert.Null(back.LastSeenMs);
         Assert.False(back.Estimated);
-        Assert.Equal(minimal with { Tags = back.Tags }, back);
+        Assert.Equal(minimal with { Tags = back.Tags, ModelsSeen = back.ModelsSeen }, back);
     }
 
     [Fact]
@@ -141,6 +158,36 @@ public sealed class SessionRecordHashTests
         Assert.Equal("open", back.Status);
         Assert.False(back.Estimated);
         Assert.Empty(back.Tags);
+    }
+
+    [Fact]
+    public void A_record_written_before_the_derived_usage_fields_reads_with_them_absent()
+    {
+        // The hash of a closed record as the previous version wrote it: no audio_ms_out, chars, speak_provider or
+        // models_seen.
+        var back = SessionRecordHash.FromHash(
+        [
+            new HashEntry("session_id", "s-old"),
+            new HashEntry("customer_id", "acme"),
+            new HashEntry("key_id", "key_1"),
+            new HashEntry("instance_id", "proxy-a"),
+            new HashEntry("client_opened_at_ms", "1795689000000"),
+            new HashEntry("duration_ms", "1200"),
+            new HashEntry("audio_ms_in", "800"),
+            new HashEntry("speak_model", "aura-2-thalia-en"),
+            new HashEntry("tags", "[\"a\"]"),
+            new HashEntry("status", "closed"),
+        ]);
+
+        Assert.NotNull(back);
+        Assert.Equal(800, back.AudioMsIn);
+        Assert.Equal("aura-2-thalia-en", back.SpeakModel);
+        Assert.Null(back.AudioMsOut);
+        Assert.Null(back.UserChars);
+        Assert.Null(back.AssistantChars);
+        Assert.Null(back.SpeakProvider);
+        Assert.Empty(back.ModelsSeen);
+        Assert.Equal(["a"], back.Tags);
     }
 
     private static Dictionary<string, string> Fields(SessionRecord record)

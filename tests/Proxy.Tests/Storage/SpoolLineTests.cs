@@ -38,6 +38,44 @@ public sealed class SpoolLineTests
         Assert.ThrowsAny<JsonException>(() => SpoolLine.Decode(line.AsSpan(0, line.Length / 2)));
     }
 
+    [Fact]
+    public void A_line_spooled_before_the_derived_usage_fields_decodes_without_them()
+    {
+        var line = Encoding.UTF8.GetBytes(
+            """{"op":"final","record":{"session_id":"s-old","customer_id":"acme","key_id":"k","instance_id":"i","client_opened_at_ms":1,"audio_ms_in":40,"tags":[],"status":"closed"}}""");
+
+        var record = SpoolLine.Decode(line)!.Record;
+
+        Assert.Equal(40, record.AudioMsIn);
+        Assert.Null(record.AudioMsOut);
+        Assert.Null(record.UserChars);
+        Assert.Null(record.AssistantChars);
+        Assert.Null(record.SpeakProvider);
+        Assert.Empty(record.ModelsSeen);
+    }
+
+    [Fact]
+    public void The_derived_usage_fields_travel_in_snake_case()
+    {
+        var entry = new SpoolEntry(SpoolEntry.Final, TestSessionRecords.Minimal("s-new") with
+        {
+            AudioMsOut = 20,
+            UserChars = 3,
+            AssistantChars = 4,
+            SpeakProvider = "deepgram",
+            ModelsSeen = ["speak:aura-2-thalia-en"],
+        });
+
+        var text = Encoding.UTF8.GetString(SpoolLine.Encode(entry));
+        var back = SpoolLine.Decode(Encoding.UTF8.GetBytes(text))!.Record;
+
+        Assert.Contains("\"audio_ms_out\":20,\"user_chars\":3,\"assistant_chars\":4", text, StringComparison.Ordinal);
+        Assert.Contains("\"speak_provider\":\"deepgram\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"models_seen\":[\"speak:aura-2-thalia-en\"]", text, StringComparison.Ordinal);
+        Assert.Equal(["speak:aura-2-thalia-en"], back.ModelsSeen);
+        Assert.Equal(20, back.AudioMsOut);
+    }
+
     private static SpoolEntry Entry(string sessionId, string op) => new(op, TestSessionRecords.Minimal(sessionId));
 
     private static string Json(SpoolEntry entry) => JsonSerializer.Serialize(entry, SpoolJsonContext.Default.SpoolEntry);

@@ -45,6 +45,17 @@ internal sealed class RecordingObserver : IWebSocketFrameObserver
         return _textCaptureLimit;
     }
 
+    /// <summary>What <see cref="ExtendTextCapture"/> answers (0: no more than the first limit).</summary>
+    public int ExtendedTextCaptureLimit { get; set; }
+
+    public List<byte[]> ExtensionPrefixes { get; } = [];
+
+    public int ExtendTextCapture(ReadOnlySpan<byte> prefix)
+    {
+        ExtensionPrefixes.Add(prefix.ToArray());
+        return ExtendedTextCaptureLimit;
+    }
+
     public void OnTextMessage(ReadOnlySpan<byte> payload, long messageLength)
     {
         TextBytes.Add(payload.ToArray());
