@@ -68,6 +68,10 @@ internal sealed class RedisKeys
 
     public RedisKey Usage(string customerId, DateOnly day) => $"{_prefix}{{{customerId}}}:usage:{day:yyyy-MM-dd}";
 
+    /// <summary>The month's usage: the same fields as the days' (<see cref="Usage"/>), summed over the UTC month of
+    /// each session's open, written by the same finalize step (budgets and invoices read one hash, not 31).</summary>
+    public RedisKey UsageMonth(string customerId, DateOnly anyDayOfMonth) => $"{_prefix}{{{customerId}}}:usage-month:{anyDayOfMonth:yyyy-MM}";
+
     /// <summary>Hash of a plan's state: <c>current</c> (its latest version number), <c>currency</c>,
     /// <c>last_at_ms</c> (Redis time of its latest version or deletion) and <c>deleted</c>. The plan id is the hash tag,
     /// so its versions' hash is in the same Cluster slot (see <see cref="PlanVersions"/>).</summary>

@@ -25,8 +25,8 @@ internal static class SessionRecordScripts
         """;
 
     /// <summary>
-    /// KEYS: session hash, usage hash, customer sessions zset, customer leases, customer unstreamed zset.
-    /// ARGV: session id, score, estimated (1/0), retention ms (the closed record's TTL), currency ('' when unrated),
+    /// KEYS: session hash, usage hash (day), customer sessions zset, customer leases, customer unstreamed zset, usage
+    /// hash (month). ARGV: session id, score, estimated (1/0), retention ms (the closed record's TTL), currency ('' when unrated),
     /// usage increments (<see cref="UsageIncrements.ToScriptArgument"/>), then field/value pairs. Returns
     /// {outcome, record_version, billable_ms replaced, cost_micros replaced}: outcome 1 when this call wrote the final record (the first
     /// one, or a measurement replacing an estimate: the estimate's increments taken back out of usage and the
@@ -39,7 +39,9 @@ internal static class SessionRecordScripts
         local function add(json, sign)
           local inc = cjson.decode(json)
           for i = 1, #inc, 2 do
-            redis.call('HINCRBY', KEYS[2], inc[i], sign == 1 and inc[i + 1] or ('-' .. inc[i + 1]))
+            local v = sign == 1 and inc[i + 1] or ('-' .. inc[i + 1])
+            redis.call('HINCRBY', KEYS[2], inc[i], v)
+            redis.call('HINCRBY', KEYS[6], inc[i], v)
           end
         end
         redis.call('ZREM', KEYS[4], ARGV[1])
@@ -59,6 +61,7 @@ internal static class SessionRecordScripts
             add(previous, -1)
           else
             -- An estimate finalized before usage increments were kept counted its session, duration and billable time.
+            -- The month hash did not exist then either: there is nothing to take out of it.
             redis.call('HINCRBY', KEYS[2], 'sessions', -1)
             redis.call('HINCRBY', KEYS[2], 'duration_ms', -tonumber(redis.call('HGET', KEYS[1], 'duration_ms') or '0'))
             redis.call('HINCRBY', KEYS[2], 'billable_ms', -billable)
@@ -69,7 +72,7 @@ internal static class SessionRecordScripts
           redis.call('HSET', KEYS[1], 'record_version', version, 'streamed', '0', 'usage_increments', ARGV[6])
           redis.call('PEXPIRE', KEYS[1], ARGV[4])
           add(ARGV[6], 1)
-          if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'currency', ARGV[5]) end
+          if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'currency', ARGV[5]); redis.call('HSET', KEYS[6], 'currency', ARGV[5]) end
           redis.call('ZADD', KEYS[5], now, ARGV[1])
           return {1, version, billable, cost}
         end
@@ -77,7 +80,7 @@ internal static class SessionRecordScripts
         redis.call('HSET', KEYS[1], 'record_version', 1, 'streamed', '0', 'usage_increments', ARGV[6])
         redis.call('PEXPIRE', KEYS[1], ARGV[4])
         add(ARGV[6], 1)
-        if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'currency', ARGV[5]) end
+        if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'currency', ARGV[5]); redis.call('HSET', KEYS[6], 'currency', ARGV[5]) end
         redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
         redis.call('ZADD', KEYS[5], now, ARGV[1])
         return {1, 1, 0, 0}

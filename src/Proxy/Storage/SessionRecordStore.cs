@@ -66,7 +66,7 @@ internal sealed class SessionRecordStore
         var indexTask = _index.WriteAsync(db, record.SessionId, customerId);
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(
             SessionRecordScripts.Finalize,
-            [sessionKey, _keys.Usage(customerId, UsageDay(record)), _keys.CustomerSessions(customerId), _keys.Leases(customerId), _keys.UnstreamedRecords(customerId)],
+            [sessionKey, _keys.Usage(customerId, UsageDay(record)), _keys.CustomerSessions(customerId), _keys.Leases(customerId), _keys.UnstreamedRecords(customerId), _keys.UsageMonth(customerId, UsageDay(record))],
             args).ConfigureAwait(false))!;
         await indexTask.ConfigureAwait(false);
         var written = (int)result[0];

@@ -168,9 +168,11 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
         Assert.Equal(("1", "120000", "150000", "50000"), (usage["plan:voice:3:sessions"], usage["plan:voice:3:rated_ms"], usage["plan:voice:3:base_micros"], usage["plan:voice:3:per_session_micros"]));
         Assert.Equal(("1", "0"), (usage["indicator:lead_qualified:count"], usage.GetValueOrDefault("indicator:lead_qualified:fee_micros", "0")));
 
-        // Replaying the same final adds nothing.
+        // The month's hash holds the same, and replaying the same final adds nothing to either.
+        Assert.Equal(usage.OrderBy(e => e.Key), (await RawMonthUsageAsync()).OrderBy(e => e.Key));
         await _store.FinalizeAsync(Rated(Final(durationMs: 120_000, estimated: false)));
         Assert.Equal(usage, await RawUsageAsync());
+        Assert.Equal(usage.OrderBy(e => e.Key), (await RawMonthUsageAsync()).OrderBy(e => e.Key));
     }
 
     [Fact]
@@ -189,6 +191,7 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
         await alone._store.FinalizeAsync(Rated(Final(durationMs: 120_000, estimated: false)));
         var expected = await alone.RawUsageAsync();
         Assert.Equal(expected.Where(e => e.Value != "0").OrderBy(e => e.Key), once.Where(e => e.Value != "0").OrderBy(e => e.Key));
+        Assert.Equal(expected.Where(e => e.Value != "0").OrderBy(e => e.Key), (await RawMonthUsageAsync()).Where(e => e.Value != "0").OrderBy(e => e.Key));
         Assert.Equal(2, (await _store.GetManyAsync(Customer, [SessionId]))[0].RecordVersion);
     }
 
@@ -204,6 +207,16 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
 
         var usage = await RawUsageAsync();
         Assert.Equal(("1", "120000", "120000", "1200000"), (usage["sessions"], usage["duration_ms"], usage["billable_ms"], usage["cost_micros"]));
+
+        // Written before the month hash existed: the estimate is not taken out of it (it was never there).
+        await Db.KeyDeleteAsync(_keys.UsageMonth(Customer, new DateOnly(2026, 11, 26)));
+        await _store.WriteOpenAsync(Open() with { SessionId = "0193a1b2-c3d4-7e5f-8a9b-000000000002" });
+        await _store.FinalizeAsync(Final(durationMs: 2_000, estimated: true) with { SessionId = "0193a1b2-c3d4-7e5f-8a9b-000000000002" });
+        await Db.HashDeleteAsync(_keys.Session(Customer, "0193a1b2-c3d4-7e5f-8a9b-000000000002"), "usage_increments");
+        await Db.KeyDeleteAsync(_keys.UsageMonth(Customer, new DateOnly(2026, 11, 26)));
+        await _store.FinalizeAsync(Rated(Final(durationMs: 120_000, estimated: false)) with { SessionId = "0193a1b2-c3d4-7e5f-8a9b-000000000002" });
+        var month = await RawMonthUsageAsync();
+        Assert.Equal(("1", "120000", "1200000"), (month["sessions"], month["duration_ms"], month["cost_micros"]));
     }
 
     private static SessionRecord Rated(SessionRecord record) => record with
@@ -224,6 +237,9 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
             IndicatorFees = new Dictionary<string, long> { ["lead_qualified"] = 0 },
         },
     };
+
+    private async Task<Dictionary<string, string>> RawMonthUsageAsync() =>
+        (await Db.HashGetAllAsync(_keys.UsageMonth(Customer, new DateOnly(2026, 11, 26)))).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
 
     private async Task<Dictionary<string, string>> RawUsageAsync() =>
         (await Db.HashGetAllAsync(_keys.Usage(Customer, new DateOnly(2026, 11, 26)))).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
