@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Proxy.FunctionalTests.Infrastructure;
 
@@ -24,6 +25,10 @@ public sealed class ProxyCrashTests
         var doomed = await _gateway.StartProxyAsync(settings: doomedSettings);
         var (_, secret) = await doomed.IssueKeyAsync("proxy-crash");
         await doomed.PatchSettingsAsync("proxy-crash", new { idle_timeout_ms = 0 });
+
+        // Under a plan of one micro-unit per ms: the reaper's estimate is rated like any final record.
+        (await doomed.Admin.PutAsJsonAsync(new Uri("/admin/v1/plans/proxy-crash-plan", UriKind.Relative), new { currency = "USD", per_minute_micros = 60_000 })).EnsureSuccessStatusCode();
+        (await doomed.Admin.PutAsJsonAsync(new Uri("/admin/v1/customers/proxy-crash", UriKind.Relative), new { plan = "proxy-crash-plan" })).EnsureSuccessStatusCode();
 
         var clients = new List<(AgentTestClient Client, IAsyncDisposable Audio)>();
         for (var i = 0; i < 3; i++)
@@ -55,6 +60,7 @@ public sealed class ProxyCrashTests
             var duration = lastSeen - record.GetProperty("upstream_opened_at_ms").GetInt64();
             Assert.Equal(duration, record.GetProperty("duration_ms").GetInt64());
             Assert.Equal(Math.Max(duration, 1000), record.GetProperty("billable_ms").GetInt64());
+            Assert.Equal(("proxy-crash-plan", 1, Math.Max(duration, 1000)), (record.GetProperty("plan_id").GetString(), record.GetProperty("plan_version").GetInt32(), record.GetProperty("cost_micros").GetInt64()));
         }
 
         // The dead instance comes back on its spool: nothing of these sessions is written again.

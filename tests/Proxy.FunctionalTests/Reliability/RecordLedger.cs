@@ -5,7 +5,8 @@ using StackExchange.Redis;
 
 namespace Proxy.FunctionalTests.Reliability;
 
-/// <summary>Checks a customer's books: one final record per session, usage equal to their sum, the stream complete.</summary>
+/// <summary>Checks a customer's books: one final record per session, usage (time and cost) equal to their sum, the
+/// stream complete.</summary>
 internal static class RecordLedger
 {
     public static async Task<IReadOnlyList<JsonElement>> AssertBooksBalanceAsync(ProxyServer proxy, IDatabase redis, string customerId, IReadOnlyCollection<string> requestIds)
@@ -25,13 +26,19 @@ internal static class RecordLedger
         {
             foreach (var entry in await redis.HashGetAllAsync($"dgp:{{{customerId}}}:usage:{day}"))
             {
-                usage[entry.Name!] = usage.GetValueOrDefault(entry.Name!) + (long)entry.Value;
+                // Every field is a count or a sum but the currency.
+                if (entry.Name != "currency")
+                {
+                    usage[entry.Name!] = usage.GetValueOrDefault(entry.Name!) + (long)entry.Value;
+                }
             }
         }
 
         Assert.Equal(records.Count, usage.GetValueOrDefault("sessions"));
         Assert.Equal(records.Sum(r => r.GetProperty("duration_ms").GetInt64()), usage.GetValueOrDefault("duration_ms"));
         Assert.Equal(records.Sum(r => r.GetProperty("billable_ms").GetInt64()), usage.GetValueOrDefault("billable_ms"));
+        Assert.Equal(records.Sum(r => Int64OrZero(r, "rated_ms")), usage.GetValueOrDefault("rated_ms"));
+        Assert.Equal(records.Sum(r => Int64OrZero(r, "cost_micros")), usage.GetValueOrDefault("cost_micros"));
 
         // The billing feed holds every record (at-least-once: a re-sent entry is allowed, a missing one is not). The
         // entry follows the finalize script that closed the record (another cluster slot), so it may land a moment
@@ -55,4 +62,7 @@ internal static class RecordLedger
 
         return records;
     }
+
+    private static long Int64OrZero(JsonElement record, string field) =>
+        record.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : 0;
 }
