@@ -1,11 +1,25 @@
 using Proxy.Runtime;
+using Scalar.AspNetCore;
 
 namespace Proxy.Admin;
 
 internal static class AdminEndpoints
 {
+    public const string OpenApiDocument = "admin";
+
+    /// <summary>Where the OpenAPI document is served (admin listener only, like everything here).</summary>
+    public const string OpenApiPath = "/admin/openapi/{documentName}.json";
+
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
+        // The description of the API holds no data, so reading it needs no token; it is on the admin port only.
+        app.MapOpenApi(OpenApiPath).WithMetadata(ListenerScope.Admin);
+        app.MapScalarApiReference("/admin/docs", options => options
+                .WithTitle("Deepgram agent gateway – admin API")
+                .WithOpenApiRoutePattern(OpenApiPath)
+                .AddDocument(OpenApiDocument))
+            .WithMetadata(ListenerScope.Admin);
+
         app.MapGroup("/admin/v1")
             .WithMetadata(ListenerScope.Admin)
             .AddEndpointFilter<AdminAuthorizationFilter>()

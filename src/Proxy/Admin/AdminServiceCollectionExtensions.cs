@@ -10,6 +10,18 @@ internal static class AdminServiceCollectionExtensions
         services.AddOptions<AdminOptions>().BindSection(AdminOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         services.AddSingleton<AdminTokenVerifier>();
+
+        // One document for the admin API (the agent endpoint is Deepgram's protocol, documented by Deepgram).
+        services.AddOpenApi(AdminEndpoints.OpenApiDocument, options =>
+        {
+            options.ShouldInclude = endpoint => endpoint.RelativePath?.StartsWith("admin/v1/", StringComparison.Ordinal) == true;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Deepgram agent gateway – admin API";
+                document.Info.Description = "Customers, keys, settings, sessions, plans and usage. Every call needs `Authorization: Bearer <admin token>`; errors are `{\"error\": code, \"message\": …}`.";
+                return Task.CompletedTask;
+            });
+        });
         return services;
     }
 }
