@@ -54,6 +54,25 @@ internal static class SessionEndpoints
             return BadQuery("to must be Unix milliseconds or an ISO-8601 instant.");
         }
 
+        var format = query["format"].ToString();
+        if (format is "jsonl" or "csv")
+        {
+            // An export is one customer's whole period, streamed: no limit, oldest first.
+            return customer.Length == 0
+                ? BadQuery("An export (format=jsonl or csv) is of one customer: add customer=<id>.")
+                : Results.Stream(
+                    body => format == "csv"
+                        ? SessionExportWriter.WriteCsvAsync(records.StreamAsync(customer, fromMs, toMs, state), body, request.HttpContext.RequestAborted)
+                        : SessionExportWriter.WriteJsonLinesAsync(records.StreamAsync(customer, fromMs, toMs, state), body, request.HttpContext.RequestAborted),
+                    format == "csv" ? SessionExportWriter.CsvContentType : SessionExportWriter.JsonLinesContentType,
+                    $"sessions-{customer}.{format}");
+        }
+
+        if (format is not ("" or "json"))
+        {
+            return BadQuery("format must be json, jsonl or csv.");
+        }
+
         var limit = DefaultLimit;
         if (query.ContainsKey("limit") && (!int.TryParse(query["limit"], out limit) || limit is < 1 or > MaxLimit))
         {

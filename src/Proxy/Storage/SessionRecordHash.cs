@@ -11,6 +11,55 @@ namespace Proxy.Storage;
 /// </summary>
 internal static class SessionRecordHash
 {
+    /// <summary>Every field a record can have, in the order <see cref="ToEntries"/> writes them (the columns of the
+    /// CSV export).</summary>
+    public static readonly IReadOnlyList<string> FieldNames =
+    [
+        "session_id",
+        "client_session_id",
+        "customer_id",
+        "key_id",
+        "plan_id",
+        "instance_id",
+        "deepgram_request_id",
+        "agent_config_id",
+        "client_opened_at_ms",
+        "upstream_opened_at_ms",
+        "upstream_closed_at_ms",
+        "client_closed_at_ms",
+        "duration_ms",
+        "billable_ms",
+        "close_reason",
+        "close_code",
+        "close_initiator",
+        "upstream_status",
+        "frames_in",
+        "frames_out",
+        "bytes_in",
+        "bytes_out",
+        "audio_ms_in",
+        "audio_ms_out",
+        "user_chars",
+        "assistant_chars",
+        "listen_model",
+        "think_provider",
+        "think_model",
+        "speak_provider",
+        "speak_model",
+        "models_seen",
+        "tags",
+        "status",
+        "last_seen_ms",
+        "last_activity_ms",
+        "estimated",
+        "record_version",
+        "plan_version",
+        "rated_ms",
+        "cost_micros",
+        "currency",
+        "cost_parts",
+    ];
+
     public static NameValueEntry[] ToEntries(SessionRecord record)
     {
         var entries = new List<NameValueEntry>(42);

@@ -233,6 +233,34 @@ internal sealed class SessionRecordStore
         return result;
     }
 
+    /// <summary>Every record of a customer opened (client open) within [<paramref name="fromMs"/>, <paramref name="toMs"/>],
+    /// oldest first, read a page at a time: an export of any size holds one page in memory.</summary>
+    public async IAsyncEnumerable<SessionRecord> StreamAsync(
+        string customerId, long fromMs, long toMs, string? status, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var db = Database;
+        const int Page = 500;
+        for (var skip = 0L; ; skip += Page)
+        {
+            var ids = await db.SortedSetRangeByScoreAsync(
+                _keys.CustomerSessions(customerId), fromMs, toMs, Exclude.None, Order.Ascending, skip, Page).ConfigureAwait(false);
+            var reads = ids.Select(id => db.HashGetAllAsync(_keys.Session(customerId, id!))).ToArray();
+            foreach (var read in reads)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (SessionRecordHash.FromHash(await read.ConfigureAwait(false)) is { } record && (status is null || record.Status == status))
+                {
+                    yield return record;
+                }
+            }
+
+            if (ids.Length < Page)
+            {
+                yield break;
+            }
+        }
+    }
+
     /// <summary>Usage is booked on the UTC day the session started.</summary>
     internal static DateOnly UsageDay(SessionRecord record) =>
         DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(record.UpstreamOpenedAtMs ?? record.ClientOpenedAtMs).UtcDateTime);

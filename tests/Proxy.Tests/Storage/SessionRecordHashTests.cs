@@ -32,8 +32,20 @@ public sealed class SessionRecordHashTests
         Tags = ["support", "eu", "with \"quotes\", commas"],
         Status = "closed",
         LastSeenMs = 1_795_689_000_210,
+        LastActivityMs = 1_795_689_000_180,
         Estimated = true,
         RecordVersion = 2,
+        PlanVersion = 3,
+        RatedMs = 1000,
+        CostMicros = 1_252_500,
+        Currency = "USD",
+        CostParts = new CostBreakdown
+        {
+            PerSessionMicros = 200_000,
+            BaseMicros = 2_500,
+            Surcharges = new Dictionary<string, long> { ["think:gpt-4o-mini"] = 50_000 },
+            IndicatorFees = new Dictionary<string, long> { ["lead_qualified"] = 1_000_000 },
+        },
     };
 
     [Fact]
@@ -44,7 +56,16 @@ public sealed class SessionRecordHashTests
         Assert.NotNull(back);
         Assert.Equal(Full.Tags, back.Tags);
         Assert.Equal(Full.ModelsSeen, back.ModelsSeen);
-        Assert.Equal(Full with { Tags = back.Tags, ModelsSeen = back.ModelsSeen }, back);
+        Assert.Equal(Full.CostParts!.Surcharges, back.CostParts!.Surcharges);
+        Assert.Equal(Full.CostParts.IndicatorFees, back.CostParts.IndicatorFees);
+        Assert.Equal((Full.CostParts.PerSessionMicros, Full.CostParts.BaseMicros), (back.CostParts.PerSessionMicros, back.CostParts.BaseMicros));
+        Assert.Equal(Full with { Tags = back.Tags, ModelsSeen = back.ModelsSeen, CostParts = back.CostParts }, back);
+    }
+
+    [Fact]
+    public void The_field_list_names_every_field_a_full_record_writes_in_order()
+    {
+        Assert.Equal(SessionRecordHash.ToEntries(Full).Select(e => (string)e.Name!), SessionRecordHash.FieldNames);
     }
 
     [Fact]
@@ -52,7 +73,9 @@ public sealed class SessionRecordHashTests
     {
         var fields = Fields(Full);
 
-        Assert.Equal(37, fields.Count);
+        Assert.Equal(43, fields.Count);
+        Assert.Equal(("3", "1000", "1252500", "USD"), (fields["plan_version"], fields["rated_ms"], fields["cost_micros"], fields["currency"]));
+        Assert.Equal("""{"per_session_micros":200000,"base_micros":2500,"surcharges":{"think:gpt-4o-mini":50000},"indicator_fees":{"lead_qualified":1000000}}""", fields["cost_parts"]);
         Assert.Equal("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", fields["session_id"]);
         Assert.Equal("client-corr-42", fields["client_session_id"]);
         Assert.Equal("fc553ec9-5874-49ca-a47c-b670d525a4b1", fields["deepgram_request_id"]);
