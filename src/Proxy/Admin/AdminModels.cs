@@ -21,7 +21,8 @@ internal sealed record KeyList(IReadOnlyList<KeyView> Keys);
 /// <summary>The only response that ever carries a proxy key's secret.</summary>
 internal sealed record IssuedKeyView(string KeyId, string Key, string CustomerId, string Prefix, long CreatedAtMs, long? ExpiresAtMs);
 
-internal sealed record SessionList(IReadOnlyList<Metering.SessionRecord> Sessions);
+/// <summary>A page of records, newest first; <paramref name="NextCursor"/> asks for the page after it (null on the last).</summary>
+internal sealed record SessionList(IReadOnlyList<Metering.SessionRecord> Sessions, string? NextCursor = null);
 
 internal sealed record InstanceInfo(
     string InstanceId, string Environment, string UpstreamUrl, IReadOnlyList<string> ConfigFiles, int LiveSessions,

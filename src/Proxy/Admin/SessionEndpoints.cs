@@ -79,15 +79,41 @@ internal static class SessionEndpoints
             return BadQuery($"limit must be between 1 and {MaxLimit}.");
         }
 
+        SessionCursor? after = null;
+        if (query.ContainsKey("cursor"))
+        {
+            if (!SessionCursor.TryParse(query["cursor"], out var parsed))
+            {
+                return BadQuery("cursor is not one this API gave out (next_cursor of a previous page).");
+            }
+
+            after = parsed;
+            toMs = Math.Min(toMs, parsed.OpenedAtMs);
+        }
+
+        // Each customer's newest records up to the cursor's instant, a few more than a page: records opened in the
+        // cursor's very millisecond that were on the previous page are dropped below.
+        var fetch = limit + 1 + (after is null ? 0 : TiesAllowance);
         IReadOnlyList<string> ids = customer.Length > 0 ? [customer] : await customers.ListIdsAsync().ConfigureAwait(false);
-        var lists = await Task.WhenAll(ids.Select(id => records.ListAsync(id, fromMs, toMs, state, limit))).ConfigureAwait(false);
-        var sessions = lists.SelectMany(l => l)
+        var lists = await Task.WhenAll(ids.Select(id => records.ListAsync(id, fromMs, toMs, state, fetch))).ConfigureAwait(false);
+        var page = lists.SelectMany(l => l)
+            .Where(r => after is null || after.Value.IsBefore(r.ClientOpenedAtMs, r.SessionId))
             .OrderByDescending(r => r.ClientOpenedAtMs)
             .ThenByDescending(r => r.SessionId, StringComparer.Ordinal)
-            .Take(limit)
+            .Take(limit + 1)
             .ToList();
-        return AdminResults.Json(new SessionList(sessions), AdminJsonContext.Default.SessionList);
+        string? next = null;
+        if (page.Count > limit)
+        {
+            page.RemoveAt(limit);
+            next = new SessionCursor(page[^1].ClientOpenedAtMs, page[^1].SessionId).ToString();
+        }
+
+        return AdminResults.Json(new SessionList(page, next), AdminJsonContext.Default.SessionList);
     }
+
+    // Records opened in the same millisecond as a page's last one; more than this many would repeat a few rows.
+    private const int TiesAllowance = 64;
 
     private static async Task<IResult> GetAsync(string sessionId, SessionRecordStore records)
     {

@@ -55,7 +55,41 @@ public sealed class SessionExportTests
         }
     }
 
+    [Fact]
+    public async Task Pages_follow_each_other_by_cursor_without_a_gap_or_a_repeat()
+    {
+        var proxy = _gateway.Proxy;
+        const string Customer = "paging-acme";
+        var (_, secret) = await proxy.IssueKeyAsync(Customer);
+        for (var i = 0; i < 5; i++)
+        {
+            var (client, _) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
+            await using (client)
+            {
+                await client.CloseAsync();
+            }
+        }
+
+        var all = (await proxy.WaitForClosedRecordsAsync(Customer, 5, TimeSpan.FromSeconds(15))).Select(r => r.GetProperty("session_id").GetString()).ToHashSet();
+        var seen = new List<string?>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await proxy.Admin.GetFromJsonAsync<JsonElement>(new Uri($"/admin/v1/sessions?customer={Customer}&limit=2" + (cursor is null ? string.Empty : "&cursor=" + cursor), UriKind.Relative));
+            seen.AddRange(page.GetProperty("sessions").EnumerateArray().Select(r => r.GetProperty("session_id").GetString()));
+            cursor = page.GetProperty("next_cursor").ValueKind == JsonValueKind.String ? page.GetProperty("next_cursor").GetString() : null;
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(5, seen.Count);
+        Assert.Equal(all, seen.ToHashSet());
+    }
+
     [Theory]
+    [InlineData("/admin/v1/sessions?customer=paging-acme&cursor=bogus")]
     [InlineData("/admin/v1/sessions?format=csv")]
     [InlineData("/admin/v1/sessions?customer=export-acme&format=xml")]
     public async Task An_export_without_a_customer_or_in_an_unknown_format_is_refused_with_400(string path)
