@@ -173,6 +173,27 @@ public sealed class IndicatorStoreTests : IClassFixture<SessionRecordStoreTests.
         Assert.Equal(3, (await RecordAsync()).RecordVersion);
     }
 
+    [Fact]
+    public async Task A_stream_append_that_failed_after_the_post_is_owed_and_appended_by_the_reaper()
+    {
+        await FinalizeAsync(Rated(Final(120_000, estimated: false)));
+
+        // A connection that may do everything but XADD: the post commits, the append fails (logged, not thrown:
+        // the indicator is stored and the session is owed to the stream).
+        var user = $"noxadd{Guid.NewGuid():N}";
+        await Db.ExecuteAsync("ACL", "SETUSER", user, "on", ">secret-for-test", "~*", "&*", "+@all", "-xadd");
+        await using var limited = await ConnectionMultiplexer.ConnectAsync($"{_redis.Server.Configuration},user={user},password=secret-for-test");
+        var failing = new IndicatorStore(limited, _keys, new SessionIndexStore(limited, _keys, Options.Create(new StorageOptions())), NullLogger<IndicatorStore>.Instance);
+
+        Assert.Equal(IndicatorPostStatus.Created, (await failing.PostAsync(Customer, SessionId, "lead_qualified", 1m, _ => Task.FromResult(200_000L))).Status);
+        Assert.Equal([("1", "1200000")], await StreamedAsync());
+        Assert.Equal(1, await Db.SortedSetLengthAsync(_keys.UnstreamedRecords(Customer)));
+
+        Assert.Equal(1, await _records.AppendOwedAsync(Customer, TimeSpan.Zero));
+        Assert.Equal([("1", "1200000"), ("2", "1400000")], await StreamedAsync());
+        Assert.Equal(0, await Db.SortedSetLengthAsync(_keys.UnstreamedRecords(Customer)));
+    }
+
     private async Task FinalizeAsync(SessionRecord final)
     {
         await _records.WriteOpenAsync(Open());
