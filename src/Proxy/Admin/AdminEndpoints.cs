@@ -29,7 +29,8 @@ internal static class AdminEndpoints
             .MapCustomerSettingsEndpoints()
             .MapInstanceEndpoints()
             .MapPlanEndpoints()
-            .MapUsageEndpoints();
+            .MapUsageEndpoints()
+            .MapIndicatorEndpoints();
         return app;
     }
 }

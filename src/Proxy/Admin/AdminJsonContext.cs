@@ -21,4 +21,5 @@ namespace Proxy.Admin;
 [JsonSerializable(typeof(Billing.PlanDocument))]
 [JsonSerializable(typeof(Billing.PlanVersionList))]
 [JsonSerializable(typeof(Billing.UsageReport))]
+[JsonSerializable(typeof(IndicatorView))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -40,3 +40,6 @@ internal sealed record LiveSessionView(
 internal sealed record LiveSessionList(IReadOnlyList<LiveSessionView> Sessions);
 
 internal sealed record CloseAccepted(string Target, int LiveSessions);
+
+/// <summary>An outcome indicator as recorded on the session (the earlier post's for a repeat).</summary>
+internal sealed record IndicatorView(string SessionId, string Name, decimal Value, long FeeMicros, long AtMs, long RecordVersion);

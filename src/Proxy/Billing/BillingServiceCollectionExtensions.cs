@@ -9,6 +9,7 @@ internal static class BillingServiceCollectionExtensions
         services.AddSingleton<IPlanVersions>(sp => sp.GetRequiredService<PlanCatalog>());
         services.AddSingleton<UsageCurrencyStore>();
         services.AddSingleton<CustomerCurrencyRule>();
+        services.AddSingleton<IndicatorPosting>();
         return services;
     }
 }

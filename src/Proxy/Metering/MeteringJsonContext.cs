@@ -6,5 +6,6 @@ namespace Proxy.Metering;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(SessionRecord))]
 [JsonSerializable(typeof(CostBreakdown))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, IndicatorOutcome>))]
 [JsonSerializable(typeof(IReadOnlyList<SessionRecord>))]
 internal sealed partial class MeteringJsonContext : JsonSerializerContext;

@@ -114,6 +114,10 @@ internal sealed record SessionRecord
     /// <summary>The parts <see cref="CostMicros"/> is made of (for usage by model and invoice lines).</summary>
     public CostBreakdown? CostParts { get; init; }
 
+    /// <summary>Outcome indicators posted for the session after it closed, by name; null when none. Their fees are
+    /// included in <see cref="CostMicros"/> and listed in <see cref="CostBreakdown.IndicatorFees"/>.</summary>
+    public IReadOnlyDictionary<string, IndicatorOutcome>? Indicators { get; init; }
+
     /// <summary>1 for the first final record, +1 for each later change (a measured final replacing an estimate);
     /// null while open. Set by the store, which alone knows what Redis already holds: consumers of the records
     /// stream dedupe by (session_id, record_version).</summary>

@@ -106,6 +106,7 @@ internal static class SessionRecordHash
         Add(entries, "cost_micros", record.CostMicros);
         Add(entries, "currency", record.Currency);
         Add(entries, "cost_parts", record.CostParts is { } parts ? JsonSerializer.Serialize(parts, MeteringJsonContext.Default.CostBreakdown) : null);
+        Add(entries, "indicators", record.Indicators is { } indicators ? JsonSerializer.Serialize(indicators, MeteringJsonContext.Default.IReadOnlyDictionaryStringIndicatorOutcome) : null);
         return [.. entries];
     }
 
@@ -179,6 +180,7 @@ internal static class SessionRecordHash
             CostMicros = Int64(fields, "cost_micros"),
             Currency = Text(fields, "currency"),
             CostParts = Text(fields, "cost_parts") is { } parts ? JsonSerializer.Deserialize(parts, MeteringJsonContext.Default.CostBreakdown) : null,
+            Indicators = Text(fields, "indicators") is { } indicators ? JsonSerializer.Deserialize(indicators, MeteringJsonContext.Default.IReadOnlyDictionaryStringIndicatorOutcome) : null,
         };
     }
 

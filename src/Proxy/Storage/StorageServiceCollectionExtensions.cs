@@ -34,6 +34,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisKeys>();
         services.AddSingleton<SessionIndexStore>();
         services.AddSingleton<SessionRecordStore>();
+        services.AddSingleton<IndicatorStore>();
         services.AddSingleton<SessionLeaseStore>();
         services.AddSingleton<StorageMetrics>();
         services.AddObservedInstruments<StorageGauges>();

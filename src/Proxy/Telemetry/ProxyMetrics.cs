@@ -27,6 +27,7 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _protocolViolations;
     private readonly Counter<long> _recordWrites;
     private readonly Counter<long> _costMicros;
+    private readonly Counter<long> _indicators;
 
     public ProxyMetrics(IMeterFactory meterFactory, CustomerLabel customer)
     {
@@ -46,6 +47,7 @@ internal sealed class ProxyMetrics
         _forcedCloses = meter.CreateCounter<long>("dgproxy.forced.closes", description: "Sessions the proxy closed, by reason.");
         _protocolViolations = meter.CreateCounter<long>("dgproxy.protocol.violations", description: "Sessions ended because a peer broke the WebSocket protocol or a limit, by side and error.");
         _costMicros = meter.CreateCounter<long>("dgproxy.cost.micros", description: "Rated cost of finalized sessions in micro-units, by currency (a measurement replacing an estimate adds the difference when it is higher).");
+        _indicators = meter.CreateCounter<long>("dgproxy.indicators", description: "Outcome indicators posted through the admin API, by result (created, repeated, conflict).");
         _recordWrites = meter.CreateCounter<long>("dgproxy.record.writes", description: "Session record writes, by record (open, final) and result (ok, spooled, replayed, already_final, replaced_estimate, failed).");
 
         // Present from the start at 0: an alert on its increase then sees the very first failure of a process.
@@ -124,4 +126,8 @@ internal sealed class ProxyMetrics
 
     public void RecordWritten(string record, string result, long count = 1) =>
         _recordWrites.Add(count, new KeyValuePair<string, object?>("record", record), new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>An outcome indicator was posted: <paramref name="result"/> is created, repeated or conflict.</summary>
+    public void IndicatorPosted(string result) =>
+        _indicators.Add(1, new KeyValuePair<string, object?>("result", result));
 }

@@ -1,0 +1,76 @@
+using Proxy.Customers;
+using Proxy.Metering;
+using Proxy.Storage;
+using Proxy.Telemetry;
+
+namespace Proxy.Billing;
+
+/// <summary>
+/// Posts outcome indicators (Paygent's <c>set_voice_indicator</c>) on final records: the fee is the
+/// <c>indicators.&lt;name&gt;.flat_micros</c> of the plan version that rated the record, charged once per
+/// (session, name) whatever the value; a name the plan does not price, or an unrated record, costs 0 and is still
+/// recorded. A session still open is refused: its indicators are posted after the call ends.
+/// </summary>
+internal sealed class IndicatorPosting
+{
+    private readonly IndicatorStore _store;
+    private readonly PlanStore _plans;
+    private readonly ProxyMetrics _metrics;
+
+    public IndicatorPosting(IndicatorStore store, PlanStore plans, ProxyMetrics metrics)
+    {
+        _store = store;
+        _plans = plans;
+        _metrics = metrics;
+    }
+
+    /// <summary>By session id alone (its customer from the session index).</summary>
+    public async Task<IndicatorPostResult> PostAsync(string sessionId, string name, decimal value)
+    {
+        var customerId = await _store.FindCustomerAsync(sessionId).ConfigureAwait(false);
+        return customerId is null
+            ? new IndicatorPostResult(IndicatorPostStatus.NotFound)
+            : await PostAsync(customerId, sessionId, name, value).ConfigureAwait(false);
+    }
+
+    /// <summary>On the customer's latest session with that client session id.</summary>
+    public async Task<IndicatorPostResult> PostByClientSessionAsync(string customerId, string clientSessionId, string name, decimal value)
+    {
+        var sessionId = await _store.FindLatestByClientSessionAsync(customerId, clientSessionId).ConfigureAwait(false);
+        return sessionId is null
+            ? new IndicatorPostResult(IndicatorPostStatus.NotFound)
+            : await PostAsync(customerId, sessionId, name, value).ConfigureAwait(false);
+    }
+
+    private async Task<IndicatorPostResult> PostAsync(string customerId, string sessionId, string name, decimal value)
+    {
+        var result = await _store.PostAsync(customerId, sessionId, name, value, record => FeeAsync(record, name)).ConfigureAwait(false);
+        switch (result.Status)
+        {
+            case IndicatorPostStatus.Created:
+                _metrics.IndicatorPosted("created");
+                break;
+            case IndicatorPostStatus.Repeated:
+                _metrics.IndicatorPosted("repeated");
+                break;
+            case IndicatorPostStatus.Conflict:
+                _metrics.IndicatorPosted("conflict");
+                break;
+        }
+
+        return result;
+    }
+
+    /// <summary>The fee of the plan version that rated the record (kept after the plan changes or is deleted).</summary>
+    private async Task<long> FeeAsync(SessionRecord record, string name)
+    {
+        if (record is not { PlanId: { Length: > 0 } planId, PlanVersion: { } version, Currency: not null } || !CustomerIds.IsValid(planId))
+        {
+            return 0;
+        }
+
+        var history = await _plans.ReadHistoryAsync(planId, known: null).ConfigureAwait(false);
+        var rated = history.Versions.FirstOrDefault(p => p.Version.Version == version)?.Version;
+        return rated is not null && rated.Indicators.TryGetValue(name, out var price) ? price.FlatMicros : 0;
+    }
+}
