@@ -15,7 +15,8 @@ internal static class AdminEndpoints
             .MapCustomerSettingsEndpoints()
             .MapInstanceEndpoints()
             .MapPlanEndpoints()
-            .MapUsageEndpoints();
+            .MapUsageEndpoints()
+            .MapInvoiceEndpoints();
         return app;
     }
 }
