@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Proxy.Billing;
 
 /// <summary>A customer's invoice for one UTC month (README, "Admin API"), built from the month's usage hash: its lines
@@ -13,7 +15,9 @@ internal sealed record Invoice
     /// <summary>The UTC month, <c>yyyy-MM</c>.</summary>
     public required string Month { get; init; }
 
-    /// <summary>ISO 4217 code of every amount; null when the month has no billing fields (no usage).</summary>
+    /// <summary>ISO 4217 code of every amount; null when the month has no billing fields (no usage). Always
+    /// written, null too.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public required string? Currency { get; init; }
 
     public required string Status { get; init; }
