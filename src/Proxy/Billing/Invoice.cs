@@ -42,8 +42,15 @@ internal sealed record InvoiceLine
     public const string FlatFee = "flat_fee";
     public const string ModelSurcharge = "model_surcharge";
     public const string Indicator = "indicator";
+    public const string Adjustment = "adjustment";
 
     public required string Kind { get; init; }
+
+    /// <summary>On an adjustment line: the finalized month it corrects (<c>yyyy-MM</c>) and the kind of that month's
+    /// line it corrects.</summary>
+    public string? AdjustsMonth { get; init; }
+
+    public string? AdjustsKind { get; init; }
 
     public string? PlanId { get; init; }
 

@@ -155,6 +155,79 @@ internal static class InvoiceBuilder
         };
     }
 
+    /// <summary>The adjustment lines for a finalized month: per line of that month (by kind and identity), what its
+    /// usage hash says now minus what its snapshot billed, where quantity or amount differ.</summary>
+    public static IReadOnlyList<InvoiceLine> Adjustments(Invoice snapshot, Invoice now)
+    {
+        var billed = OwnLines(snapshot).ToDictionary(Identity);
+        var current = OwnLines(now).ToDictionary(Identity);
+        var adjustments = new List<InvoiceLine>();
+        foreach (var line in OwnLines(now).Concat(OwnLines(snapshot).Where(l => !current.ContainsKey(Identity(l)))))
+        {
+            current.TryGetValue(Identity(line), out var after);
+            billed.TryGetValue(Identity(line), out var before);
+            var quantity = Sub(after?.Quantity ?? 0, before?.Quantity ?? 0);
+            var amount = Sub(after?.AmountMicros ?? 0, before?.AmountMicros ?? 0);
+            if (quantity != 0 || amount != 0)
+            {
+                adjustments.Add(line with
+                {
+                    Kind = InvoiceLine.Adjustment, AdjustsMonth = snapshot.Month, AdjustsKind = line.Kind,
+                    Sessions = line.Sessions is null ? null : Sub(after?.Sessions ?? 0, before?.Sessions ?? 0),
+                    Quantity = quantity, AmountMicros = amount,
+                });
+            }
+        }
+
+        return adjustments;
+    }
+
+    /// <summary><paramref name="invoice"/> with the adjustments of the finalized month <paramref name="snapshot"/>
+    /// (its usage being <paramref name="now"/>) after its own lines, in the total and in its currency. A month with
+    /// only adjustments takes the finalized month's currency; adjustments in another currency than the month's own
+    /// usage cannot be added to it (<see cref="InvalidDataException"/> naming both).</summary>
+    public static Invoice WithAdjustments(Invoice invoice, Invoice snapshot, Invoice now)
+    {
+        var adjustments = Adjustments(snapshot, now);
+        if (adjustments.Count == 0)
+        {
+            return invoice;
+        }
+
+        var currency = invoice.Currency ?? snapshot.Currency ?? now.Currency;
+        var adjustmentCurrency = snapshot.Currency ?? now.Currency;
+        if (adjustmentCurrency is not null && currency != adjustmentCurrency)
+        {
+            throw new InvalidDataException(
+                $"The usage of '{invoice.Customer}' in {invoice.Month} is in {currency} but the adjustments of {snapshot.Month} are in {adjustmentCurrency}: they cannot be added up.");
+        }
+
+        var total = invoice.TotalMicros;
+        foreach (var line in adjustments)
+        {
+            total = Add(total, line.AmountMicros, "the invoice total");
+        }
+
+        return invoice with { Currency = currency, Lines = [.. invoice.Lines, .. adjustments], TotalMicros = total };
+    }
+
+    private static (string Kind, string? PlanId, long? PlanVersion, string? Component, string? Model, string? Name) Identity(InvoiceLine line) =>
+        (line.Kind, line.PlanId, line.PlanVersion, line.Component, line.Model, line.Name);
+
+    private static IEnumerable<InvoiceLine> OwnLines(Invoice invoice) => invoice.Lines.Where(l => l.Kind != InvoiceLine.Adjustment);
+
+    private static long Sub(long now, long before)
+    {
+        try
+        {
+            return checked(now - before);
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException("An adjustment overflows a 64-bit count.");
+        }
+    }
+
     private static long Optional(IReadOnlyDictionary<string, string> fields, string name) =>
         fields.TryGetValue(name, out var value) ? Number(name, value) : 0;
 

@@ -69,11 +69,13 @@ internal static class InvoiceHtml
         InvoiceLine.FlatFee => "Per-session fee",
         InvoiceLine.ModelSurcharge => "Model surcharge",
         InvoiceLine.Indicator => "Outcome indicator",
+        InvoiceLine.Adjustment => $"Adjustment of {line.AdjustsMonth}: {Item(line with { Kind = line.AdjustsKind ?? string.Empty })}",
         _ => line.Kind,
     };
 
     private static string Detail(InvoiceLine line) => line.Kind switch
     {
+        InvoiceLine.Adjustment => Detail(line with { Kind = line.AdjustsKind ?? string.Empty }),
         InvoiceLine.Usage or InvoiceLine.FlatFee => string.Create(CultureInfo.InvariantCulture,
             $"plan {line.PlanId} v{line.PlanVersion}, {line.Sessions} sessions"),
         InvoiceLine.ModelSurcharge => $"{line.Component}: {line.Model}",

@@ -5,8 +5,8 @@ namespace Proxy.Billing;
 /// <summary>
 /// A customer's invoice for a month: the stored snapshot once the month is finalized, otherwise built afresh from the
 /// month's usage hash (<see cref="InvoiceBuilder"/>). Finalizing stores the invoice built from the month hash as it
-/// is at that moment; the snapshot never changes afterwards. Adjustment lines for later changes to a finalized
-/// month's sessions are not made yet (README, "Invoices").
+/// is at that moment; the snapshot never changes afterwards. Later changes to the previous month's sessions, once it
+/// is finalized, are adjustment lines on this month's invoice (README, "Invoices").
 /// </summary>
 internal sealed partial class InvoiceService
 {
@@ -33,7 +33,22 @@ internal sealed partial class InvoiceService
         }
 
         var fields = await _store.ReadMonthAsync(customerId, month).ConfigureAwait(false);
-        return InvoiceBuilder.Build(customerId, month, fields);
+        return await WithAdjustmentsAsync(InvoiceBuilder.Build(customerId, month, fields), customerId, month).ConfigureAwait(false);
+    }
+
+    // Changes to the previous month's sessions after it was finalized (a late indicator, a measured final replacing an
+    // estimate) are billed here: what its usage hash says now minus what its snapshot billed, line by line.
+    private async Task<Invoice> WithAdjustmentsAsync(Invoice invoice, string customerId, InvoiceMonth month)
+    {
+        var previous = new InvoiceMonth(month.FirstDay.AddMonths(-1));
+        var snapshot = month.FirstDay.Year == 1 && month.FirstDay.Month == 1 ? null : await _store.ReadFinalAsync(customerId, previous).ConfigureAwait(false);
+        if (snapshot is null)
+        {
+            return invoice;
+        }
+
+        var now = InvoiceBuilder.Build(customerId, previous, await _store.ReadMonthAsync(customerId, previous).ConfigureAwait(false));
+        return InvoiceBuilder.WithAdjustments(invoice, FromSnapshot(snapshot), now);
     }
 
     /// <summary>The month's final invoice, or null when the month has not ended (UTC, by Redis's clock).</summary>
@@ -42,9 +57,10 @@ internal sealed partial class InvoiceService
         for (var attempt = 1; ; attempt++)
         {
             var fields = await _store.ReadMonthAsync(customerId, month).ConfigureAwait(false);
-            var invoice = InvoiceBuilder.Build(customerId, month, fields);
+            var own = InvoiceBuilder.Build(customerId, month, fields);
+            var invoice = await WithAdjustmentsAsync(own, customerId, month).ConfigureAwait(false);
             var json = JsonSerializer.Serialize(invoice, InvoiceJsonContext.Default.Invoice);
-            var result = await _store.FinalizeAsync(customerId, month, json, invoice.TotalMicros).ConfigureAwait(false);
+            var result = await _store.FinalizeAsync(customerId, month, json, own.TotalMicros).ConfigureAwait(false);
             switch (result.Outcome)
             {
                 case InvoiceFinalizeOutcome.MonthOpen:

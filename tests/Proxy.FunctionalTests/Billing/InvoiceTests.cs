@@ -99,6 +99,30 @@ public sealed class InvoiceTests
     }
 
     [Fact]
+    public async Task A_change_to_a_finalized_month_is_an_adjustment_line_on_the_next_month()
+    {
+        const string customer = "invoice-adjusted";
+        await SeedAsync(customer);
+        await _gateway.Redis.Database.KeyDeleteAsync([MonthKey(customer, "2026-11"), $"dgp:{{{customer}}}:invoice:2026-11"]);
+        await _gateway.Redis.Database.HashSetAsync(MonthKey(customer, "2026-11"),
+            [new("sessions", 1), new("cost_micros", 30_000), new("currency", "EUR"), new("plan:gold:2:sessions", 1), new("plan:gold:2:base_micros", 30_000)]);
+        await FinalizeAsync(customer, PastMonth);
+
+        // A late indicator for an October session: October's hash moves, its invoice does not; November carries it.
+        await _gateway.Redis.Database.HashIncrementAsync(MonthKey(customer, PastMonth), "cost_micros", 100_000);
+        await _gateway.Redis.Database.HashIncrementAsync(MonthKey(customer, PastMonth), "indicator:lead_qualified:count", 1);
+        await _gateway.Redis.Database.HashIncrementAsync(MonthKey(customer, PastMonth), "indicator:lead_qualified:fee_micros", 100_000);
+        var october = await JsonAsync($"/admin/v1/customers/{customer}/invoices/{PastMonth}");
+        var november = await JsonAsync($"/admin/v1/customers/{customer}/invoices/2026-11");
+
+        Assert.Equal(1_530_000, Number(october, "total_micros"));
+        Assert.Equal(130_000, Number(november, "total_micros"));
+        var adjustment = november.GetProperty("lines").EnumerateArray().Single(l => Text(l, "kind") == "adjustment");
+        Assert.Equal(("2026-10", "indicator", "lead_qualified", 1L, 100_000L),
+            (Text(adjustment, "adjusts_month"), Text(adjustment, "adjusts_kind"), Text(adjustment, "name"), Number(adjustment, "quantity"), Number(adjustment, "amount_micros")));
+    }
+
+    [Fact]
     public async Task The_current_and_a_future_month_cannot_be_finalized()
     {
         var now = DateTime.UtcNow;

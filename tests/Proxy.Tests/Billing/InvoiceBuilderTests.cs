@@ -98,3 +98,61 @@ public sealed class InvoiceBuilderTests
         _ => $"{line.Kind} {line.Name} {line.Unit} {line.Quantity} {line.AmountMicros}",
     };
 }
+
+public sealed class InvoiceAdjustmentTests
+{
+    private static readonly InvoiceMonth October = new(new DateOnly(2026, 10, 1));
+    private static readonly InvoiceMonth November = new(new DateOnly(2026, 11, 1));
+
+    private static Invoice Billed() => InvoiceBuilder.Build("acme", October, new Dictionary<string, string>
+    {
+        ["cost_micros"] = "500", ["currency"] = "USD",
+        ["plan:gold:1:sessions"] = "2", ["plan:gold:1:rated_ms"] = "2000", ["plan:gold:1:base_micros"] = "300",
+        ["indicator:won:count"] = "1", ["indicator:won:fee_micros"] = "200",
+    }) with { Status = Invoice.Final };
+
+    [Fact]
+    public void Changes_to_a_finalized_month_are_the_difference_per_line_added_to_the_next_month()
+    {
+        var now = InvoiceBuilder.Build("acme", October, new Dictionary<string, string>
+        {
+            ["cost_micros"] = "760", ["currency"] = "USD",
+            ["plan:gold:1:sessions"] = "2", ["plan:gold:1:rated_ms"] = "2500", ["plan:gold:1:base_micros"] = "360",
+            ["indicator:won:count"] = "2", ["indicator:won:fee_micros"] = "400",
+        });
+        var november = InvoiceBuilder.Build("acme", November, new Dictionary<string, string>
+        {
+            ["cost_micros"] = "1000", ["currency"] = "USD", ["plan:gold:1:sessions"] = "1", ["plan:gold:1:base_micros"] = "1000",
+        });
+
+        var invoice = InvoiceBuilder.WithAdjustments(november, Billed(), now);
+
+        Assert.Equal(1_260, invoice.TotalMicros);
+        var adjustments = invoice.Lines.Skip(1).ToArray();
+        Assert.All(adjustments, a => Assert.Equal((InvoiceLine.Adjustment, "2026-10"), (a.Kind, a.AdjustsMonth)));
+        var expected = new (string?, string?, long?, long, long, long?)[]
+        {
+            (InvoiceLine.Usage, "gold", 1, 500, 60, 0),
+            (InvoiceLine.Indicator, "won", null, 1, 200, null),
+        };
+        Assert.Equal(expected, adjustments.Select(a => (a.AdjustsKind, a.PlanId ?? a.Name, a.PlanVersion, a.Quantity, a.AmountMicros, a.Sessions)));
+    }
+
+    [Fact]
+    public void A_line_gone_from_the_finalized_month_is_credited_and_an_unchanged_month_adds_nothing()
+    {
+        var now = InvoiceBuilder.Build("acme", October, new Dictionary<string, string>
+        {
+            ["cost_micros"] = "300", ["currency"] = "USD",
+            ["plan:gold:1:sessions"] = "2", ["plan:gold:1:rated_ms"] = "2000", ["plan:gold:1:base_micros"] = "300",
+        });
+        var empty = InvoiceBuilder.Build("acme", November, new Dictionary<string, string>());
+
+        var credited = InvoiceBuilder.WithAdjustments(empty, Billed(), now);
+        var unchanged = InvoiceBuilder.WithAdjustments(empty, Billed(), Billed());
+
+        Assert.Equal((-200L, "USD"), (credited.TotalMicros, credited.Currency));
+        Assert.Equal((InvoiceLine.Indicator, "won", -1L, -200L), (credited.Lines.Single().AdjustsKind, credited.Lines.Single().Name, credited.Lines.Single().Quantity, credited.Lines.Single().AmountMicros));
+        Assert.Same(empty, unchanged);
+    }
+}

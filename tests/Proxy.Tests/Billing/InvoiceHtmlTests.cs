@@ -50,6 +50,19 @@ public sealed class InvoiceHtmlTests
     }
 
     [Fact]
+    public void An_adjustment_line_names_the_month_and_line_it_corrects()
+    {
+        var invoice = Sample() with
+        {
+            Lines = [new InvoiceLine { Kind = InvoiceLine.Adjustment, AdjustsMonth = "2026-10", AdjustsKind = InvoiceLine.Indicator, Name = "won", Quantity = -1, Unit = "indicator", AmountMicros = -200_000 }],
+        };
+
+        var html = InvoiceHtml.Render(invoice);
+
+        Assert.Contains("<td>Adjustment of 2026-10: Outcome indicator</td><td>won</td><td class=\"num\">-1 indicator</td><td class=\"num\">-0.20 USD</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Yen_amounts_have_no_decimals()
     {
         Assert.Contains("<td class=\"num\">1 JPY</td></tr></tfoot>", InvoiceHtml.Render(Sample("JPY")), StringComparison.Ordinal);
