@@ -23,6 +23,7 @@ builder.Services
     .AddAgentSessions()
     .AddAgentGateway()
     .AddProxyUsageReports()
+    .AddProxyInvoices()
     .AddAdminApi()
     .AddProxyTelemetry();
 

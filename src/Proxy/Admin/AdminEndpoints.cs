@@ -30,7 +30,8 @@ internal static class AdminEndpoints
             .MapInstanceEndpoints()
             .MapPlanEndpoints()
             .MapUsageEndpoints()
-            .MapIndicatorEndpoints();
+            .MapIndicatorEndpoints()
+            .MapInvoiceEndpoints();
         return app;
     }
 }

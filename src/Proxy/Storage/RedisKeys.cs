@@ -72,6 +72,10 @@ internal sealed class RedisKeys
     /// each session's open, written by the same finalize step (budgets and invoices read one hash, not 31).</summary>
     public RedisKey UsageMonth(string customerId, DateOnly anyDayOfMonth) => $"{_prefix}{{{customerId}}}:usage-month:{anyDayOfMonth:yyyy-MM}";
 
+    /// <summary>Hash of a finalized month's invoice: <c>json</c> (the invoice snapshot as built when it was finalized)
+    /// and <c>finalized_at_ms</c> (Redis time). Written once, never changed (see Billing's InvoiceStore).</summary>
+    public RedisKey Invoice(string customerId, DateOnly anyDayOfMonth) => $"{_prefix}{{{customerId}}}:invoice:{anyDayOfMonth:yyyy-MM}";
+
     /// <summary>Hash of a plan's state: <c>current</c> (its latest version number), <c>currency</c>,
     /// <c>last_at_ms</c> (Redis time of its latest version or deletion) and <c>deleted</c>. The plan id is the hash tag,
     /// so its versions' hash is in the same Cluster slot (see <see cref="PlanVersions"/>).</summary>
