@@ -9,6 +9,8 @@ internal static class BillingServiceCollectionExtensions
         services.AddSingleton<IPlanVersions>(sp => sp.GetRequiredService<PlanCatalog>());
         services.AddSingleton<UsageCurrencyStore>();
         services.AddSingleton<CustomerCurrencyRule>();
+        services.AddSingleton<BudgetStore>();
+        services.AddSingleton<BudgetWarnings>();
         return services;
     }
 }
