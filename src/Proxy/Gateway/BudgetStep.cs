@@ -48,20 +48,8 @@ internal sealed class BudgetStep : IAdmissionStep
 
         var today = DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
         var month = today.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-        MonthToDateCost spent;
-        try
+        if (await ReadSpentAsync(request, today).ConfigureAwait(false) is not { } spent)
         {
-            // A key checked from memory means Redis is down: the month-to-date cost cannot be known either.
-            if (!_readiness.IsRedisConnected || request.Authentication?.FromMemory == true)
-            {
-                throw new StorageUnavailableException("Redis is not connected.");
-            }
-
-            spent = await _store.ReadAsync(customer.CustomerId, key.KeyId, today).ConfigureAwait(false);
-        }
-        catch (StorageUnavailableException ex)
-        {
-            BudgetLog.MonthToDateUnavailable(_logger, customer.CustomerId, ex);
             return _readiness.FailOpen
                 ? null
                 : new AdmissionRefusal(StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage; retry shortly.") { KeyId = key.KeyId };
@@ -69,6 +57,26 @@ internal sealed class BudgetStep : IAdmissionStep
 
         return Check(CustomerScope, customer.CustomerId, customerBudget, spent.CustomerMicros, request, month)
             ?? Check(KeyScope, key.KeyId, keyBudget, spent.KeyMicros, request, month);
+    }
+
+    /// <summary>The month-to-date cost; null when Redis cannot be asked.</summary>
+    private async Task<MonthToDateCost?> ReadSpentAsync(AdmissionRequest request, DateOnly today)
+    {
+        // A key checked from memory means Redis was down a moment ago: the month-to-date cost cannot be known either.
+        if (!_readiness.IsRedisConnected || request.Authentication?.FromMemory == true)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await _store.ReadAsync(request.Customer.CustomerId, request.Key.KeyId, today).ConfigureAwait(false);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            BudgetLog.MonthToDateUnavailable(_logger, request.Customer.CustomerId, ex);
+            return null;
+        }
     }
 
     private AdmissionRefusal? Check(string scope, string subject, long budgetMicros, long spentMicros, AdmissionRequest request, string month)

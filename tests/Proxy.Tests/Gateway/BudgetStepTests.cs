@@ -113,6 +113,18 @@ public sealed class BudgetStepTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_key_checked_from_memory_is_not_budget_checked_under_fail_open_and_refused_under_fail_closed()
+    {
+        await SpendAsync(December, customerMicros: 500_000, keyMicros: 0);
+        var fromMemory = Request(customerBudget: 200_000);
+        fromMemory.Authentication = fromMemory.Authentication! with { FromMemory = true };
+        Assert.Null(await Step().RunAsync(fromMemory));
+
+        _storage.FailOpen = false;
+        Assert.Equal("not_ready", (await Step().RunAsync(fromMemory))?.Error);
+    }
+
+    [Fact]
     public async Task With_redis_unreachable_fail_closed_answers_503_not_ready()
     {
         _storage.IsRedisConnected = false;
