@@ -14,7 +14,7 @@ internal sealed record CustomerView(string CustomerId, string? Name, string? Pla
 
 internal sealed record CustomerList(IReadOnlyList<CustomerView> Customers);
 
-internal sealed record KeyView(string KeyId, string CustomerId, string Prefix, string Status, long CreatedAtMs, long? ExpiresAtMs, long? RevokedAtMs);
+internal sealed record KeyView(string KeyId, string CustomerId, string Prefix, string Status, long CreatedAtMs, long? ExpiresAtMs, long? RevokedAtMs, long? MonthlyBudgetMicros = null);
 
 internal sealed record KeyList(IReadOnlyList<KeyView> Keys);
 

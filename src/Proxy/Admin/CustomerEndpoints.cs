@@ -17,6 +17,7 @@ internal static class CustomerEndpoints
         admin.MapGet("/customers/{customerId}", GetCustomerAsync);
         admin.MapPost("/customers/{customerId}/keys", IssueKeyAsync);
         admin.MapGet("/customers/{customerId}/keys", ListKeysAsync);
+        admin.MapPatch("/keys/{keyId}", KeyPatchEndpoint.PatchAsync);
         admin.MapDelete("/keys/{keyId}", RevokeKeyAsync);
         admin.MapPut("/customers/{customerId}/upstream-key", SetUpstreamKeyAsync);
         admin.MapDelete("/customers/{customerId}/upstream-key", ClearUpstreamKeyAsync);
@@ -212,6 +213,6 @@ internal static class CustomerEndpoints
 
     private static CustomerView View(Customer c) => new(c.CustomerId, c.Name, c.Plan, c.Disabled, c.CreatedAtMs, c.HasUpstreamKey);
 
-    private static KeyView View(ProxyKey k, long nowMs) =>
-        new(k.KeyId, k.CustomerId, k.Prefix, k.StatusAt(nowMs), k.CreatedAtMs, k.ExpiresAtMs, k.RevokedAtMs);
+    internal static KeyView View(ProxyKey k, long nowMs) =>
+        new(k.KeyId, k.CustomerId, k.Prefix, k.StatusAt(nowMs), k.CreatedAtMs, k.ExpiresAtMs, k.RevokedAtMs, k.MonthlyBudgetMicros);
 }

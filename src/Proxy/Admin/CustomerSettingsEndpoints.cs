@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Proxy.Billing;
 using Proxy.Customers;
 using Proxy.Sessions;
 
@@ -10,10 +11,10 @@ namespace Proxy.Admin;
 /// job (<see cref="CustomerSetting"/>); this only knows which settings there are.</summary>
 internal static class CustomerSettingsEndpoints
 {
-    // Every per-customer setting, in the order the API shows them. A feature with settings of its own (budgets) adds
-    // its table here and its effective values in View.
+    // Every per-customer setting, in the order the API shows them. A feature with settings of its own adds its table
+    // here and its effective values in View.
     private static readonly Dictionary<string, CustomerSetting> Known =
-        SessionSettings.All.Select(s => s.Setting).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        SessionSettings.All.Select(s => s.Setting).Concat(BudgetSettings.All).ToDictionary(s => s.Name, StringComparer.Ordinal);
 
     private static readonly string KnownNames = string.Join(", ", Known.Keys);
 
@@ -123,6 +124,16 @@ internal static class CustomerSettingsEndpoints
         {
             overridden[session.Setting.Name] = session.Setting.OverrideJson(overrides);
             effective[session.Setting.Name] = session.EffectiveJson(policy);
+        }
+
+        foreach (var budget in BudgetSettings.All)
+        {
+            overridden[budget.Name] = budget.OverrideJson(overrides);
+        }
+
+        foreach (var (name, value) in BudgetSettings.EffectiveJson(overrides))
+        {
+            effective[name] = value;
         }
 
         return new CustomerSettingsView(customerId, overridden, effective);

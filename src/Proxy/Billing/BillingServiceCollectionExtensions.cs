@@ -10,6 +10,8 @@ internal static class BillingServiceCollectionExtensions
         services.AddSingleton<UsageCurrencyStore>();
         services.AddSingleton<CustomerCurrencyRule>();
         services.AddSingleton<IndicatorPosting>();
+        services.AddSingleton<BudgetStore>();
+        services.AddSingleton<BudgetWarnings>();
         return services;
     }
 }

@@ -21,6 +21,7 @@ internal sealed class CustomerStore
 
     // Set on a key revoked with close_sessions=false: the heartbeat's recheck leaves its live sessions alone.
     private const string RevokedKeepsSessionsField = "revoked_keeps_sessions";
+    private const string MonthlyBudgetField = "monthly_budget_micros";
 
     // A key id never changes the secret hash it points to: the heartbeat's key rechecks reach a key's record in one
     // read instead of two. Bounded: cleared wholesale if it ever grows past what live sessions need.
@@ -223,6 +224,39 @@ internal sealed class CustomerStore
         return (await FindByHashAsync(hashHex!).ConfigureAwait(false))?.Key;
     }
 
+    /// <summary>Changes a key's expiry and monthly budget; a null change leaves that field as it is, a change to null
+    /// (or a budget of 0) removes it. Null when the key is unknown.</summary>
+    public async Task<ProxyKey?> UpdateKeyAsync(string keyId, KeyFieldChange expiresAtMs, KeyFieldChange monthlyBudgetMicros)
+    {
+        var db = Database;
+        var hashHex = await db.StringGetAsync(_keys.Key(keyId)).ConfigureAwait(false);
+        if (hashHex.IsNullOrEmpty)
+        {
+            return null;
+        }
+
+        var keyHash = _keys.KeyByHash(hashHex!);
+        var batch = db.CreateBatch();
+        var writes = new List<Task>(2);
+        Queue(batch, keyHash, "expires_at_ms", expiresAtMs, writes);
+        Queue(batch, keyHash, MonthlyBudgetField, monthlyBudgetMicros, writes);
+        batch.Execute();
+        await Task.WhenAll(writes).ConfigureAwait(false);
+        return (await FindByHashAsync(hashHex!).ConfigureAwait(false))?.Key;
+
+        static void Queue(IBatch batch, RedisKey keyHash, string field, KeyFieldChange change, List<Task> writes)
+        {
+            if (!change.Changed)
+            {
+                return;
+            }
+
+            writes.Add(change.Value is { } value && value != 0
+                ? batch.HashSetAsync(keyHash, field, value)
+                : batch.HashDeleteAsync(keyHash, field));
+        }
+    }
+
     /// <summary>The key whose secret hashes to <paramref name="hashHex"/>, with the stored hash for the final
     /// constant-time comparison.</summary>
     public async Task<(ProxyKey Key, string StoredHashHex)?> FindByHashAsync(string hashHex)
@@ -242,6 +276,7 @@ internal sealed class CustomerStore
             CreatedAtMs = ParseLong(fields.GetValueOrDefault("created_at_ms")) ?? 0,
             ExpiresAtMs = ParseLong(fields.GetValueOrDefault("expires_at_ms")),
             RevokedAtMs = ParseLong(fields.GetValueOrDefault("revoked_at_ms")),
+            MonthlyBudgetMicros = ParseLong(fields.GetValueOrDefault(MonthlyBudgetField)),
             RevokedKeepingSessions = fields.GetValueOrDefault(RevokedKeepsSessionsField) == "1",
         };
         return (key, fields.GetValueOrDefault("hash") ?? string.Empty);

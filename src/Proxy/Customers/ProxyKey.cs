@@ -16,6 +16,9 @@ internal sealed record ProxyKey
 
     public long? RevokedAtMs { get; init; }
 
+    /// <summary>The key's own monthly budget in micro-units of the customer's currency; null or 0: none.</summary>
+    public long? MonthlyBudgetMicros { get; init; }
+
     /// <summary>Revoked with <c>close_sessions=false</c>: sessions opened before the revocation run on.</summary>
     public bool RevokedKeepingSessions { get; init; }
 

@@ -2,9 +2,8 @@ namespace Proxy.Gateway;
 
 /// <summary>
 /// The agent endpoint's admission, in order: the WebSocket handshake, the instance's readiness, the client's
-/// credential, its customer, the upstream key, then the lease (the customer's and the instance's concurrency). The
-/// cheap, local checks come first; the lease last, so a refused client never holds a place. Billing's budget check
-/// goes before the lease.
+/// credential, its customer, the upstream key, the monthly budgets, then the lease (the customer's and the instance's
+/// concurrency). The cheap, local checks come first; the lease last, so a refused client never holds a place.
 /// </summary>
 internal sealed class AdmissionPipeline
 {
@@ -23,6 +22,7 @@ internal sealed class AdmissionPipeline
         services.GetRequiredService<CredentialStep>(),
         services.GetRequiredService<CustomerStep>(),
         services.GetRequiredService<UpstreamKeyStep>(),
+        services.GetRequiredService<BudgetStep>(),
         services.GetRequiredService<LeaseStep>(),
     ]);
 

@@ -39,6 +39,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<CredentialStep>();
         services.AddSingleton<CustomerStep>();
         services.AddSingleton<UpstreamKeyStep>();
+        services.AddSingleton<BudgetStep>();
         services.AddSingleton<LeaseStep>();
         services.AddSingleton(AdmissionPipeline.Create);
         services.AddSingleton<GatewayServices>();

@@ -10,12 +10,14 @@ internal static class AdmissionRejections
     public const string Storage = "storage";
     public const string Upstream = "upstream";
     public const string BadRequest = "bad_request";
+    public const string Budget = "budget";
 
     public static string ReasonFor(string error, bool stopping) => error switch
     {
         "missing_key" or "invalid_key" or "key_revoked" or "key_expired" or "customer_disabled" => Auth,
         "too_many_auth_failures" => RateLimited,
         "concurrency_limit" or "instance_full" => Concurrency,
+        "budget_exhausted" => Budget,
         "not_ready" => stopping ? Draining : Storage,
         "websocket_required" or "unsupported_websocket_version" or "invalid_websocket_key" => BadRequest,
         _ => Upstream,

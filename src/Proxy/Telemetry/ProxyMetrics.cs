@@ -28,6 +28,8 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _recordWrites;
     private readonly Counter<long> _costMicros;
     private readonly Counter<long> _indicators;
+    private readonly Counter<long> _budgetRefusals;
+    private readonly Counter<long> _budgetWarnings;
 
     public ProxyMetrics(IMeterFactory meterFactory, CustomerLabel customer)
     {
@@ -48,6 +50,8 @@ internal sealed class ProxyMetrics
         _protocolViolations = meter.CreateCounter<long>("dgproxy.protocol.violations", description: "Sessions ended because a peer broke the WebSocket protocol or a limit, by side and error.");
         _costMicros = meter.CreateCounter<long>("dgproxy.cost.micros", description: "Rated cost of finalized sessions in micro-units, by currency (a measurement replacing an estimate adds the difference when it is higher).");
         _indicators = meter.CreateCounter<long>("dgproxy.indicators", description: "Outcome indicators posted through the admin API, by result (created, repeated, conflict).");
+        _budgetRefusals = meter.CreateCounter<long>("dgproxy.budget.refusals", description: "Sessions refused because a monthly budget was reached, by scope (customer, key).");
+        _budgetWarnings = meter.CreateCounter<long>("dgproxy.budget.warnings", description: "Budgets seen at 80 % or more of their month, by scope (customer, key); once per customer or key per month per instance.");
         _recordWrites = meter.CreateCounter<long>("dgproxy.record.writes", description: "Session record writes, by record (open, final) and result (ok, spooled, replayed, already_final, replaced_estimate, failed).");
 
         // Present from the start at 0: an alert on its increase then sees the very first failure of a process.
@@ -106,6 +110,14 @@ internal sealed class ProxyMetrics
             _costMicros.Add(micros, new KeyValuePair<string, object?>("currency", currency));
         }
     }
+
+    /// <summary>A session refused for a budget; <paramref name="scope"/> is <c>customer</c> or <c>key</c>.</summary>
+    public void BudgetRefused(string scope) =>
+        _budgetRefusals.Add(1, new KeyValuePair<string, object?>("scope", scope));
+
+    /// <summary>A budget seen at 80 % of its month for the first time on this instance.</summary>
+    public void BudgetWarned(string scope) =>
+        _budgetWarnings.Add(1, new KeyValuePair<string, object?>("scope", scope));
 
     public void UpstreamConnected(TimeSpan elapsed, string result) =>
         _upstreamConnect.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("result", result));

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Proxy.FunctionalTests.Gateway;
+using Proxy.FunctionalTests.Infrastructure;
+
+namespace Proxy.FunctionalTests.Billing;
+
+/// <summary>Monthly budgets through the real proxy: a session under a plan spends the budget (the finalize script adds
+/// its cost to the month hash), the next upgrade is refused with 402 <c>budget_exhausted</c> and counted, and raising
+/// the budget lets the next session in. The same for a key's own budget.</summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed class BudgetTests
+{
+    private const long Fee = 200_000;
+
+    private readonly GatewayFixture _gateway;
+
+    public BudgetTests(GatewayFixture gateway)
+    {
+        _gateway = gateway;
+    }
+
+    [Fact]
+    public async Task A_customer_at_its_monthly_budget_is_refused_with_402_until_the_budget_is_raised()
+    {
+        var proxy = _gateway.Proxy;
+        const string Customer = "budget-customer";
+        var (_, secret) = await proxy.IssueKeyAsync(Customer);
+        await PutFlatFeePlanAsync(proxy, Customer);
+        await PatchSettingsAsync(proxy, Customer, new { monthly_budget_micros = Fee });
+
+        var record = await RunSessionAsync(proxy, secret, Customer);
+        Assert.Equal(Fee, record.GetProperty("cost_micros").GetInt64());
+
+        var before = await proxy.ScrapeAsync();
+        var refused = await UpgradeAsync(proxy, secret);
+        Assert.StartsWith("HTTP/1.1 402", refused, StringComparison.Ordinal);
+        Assert.Contains("\"error\":\"budget_exhausted\"", refused, StringComparison.Ordinal);
+        Assert.Contains($"{Fee} of {Fee} micros", refused, StringComparison.Ordinal);
+        var after = await proxy.ScrapeUntilAsync(s => s.Sum("dgproxy_budget_refusals_total", "scope=customer") > before.Sum("dgproxy_budget_refusals_total", "scope=customer"));
+        Assert.Equal(1, after.Sum("dgproxy_budget_refusals_total", "scope=customer") - before.Sum("dgproxy_budget_refusals_total", "scope=customer"));
+        Assert.Equal(1, after.Sum("dgproxy_admission_rejected_total", "reason=budget") - before.Sum("dgproxy_admission_rejected_total", "reason=budget"));
+        Assert.True(after.Sum("dgproxy_budget_warnings_total", "scope=customer") >= 1, "the 80 % warning was not counted");
+
+        // The settings show the budget; raising it lets the next session in.
+        var settings = await PatchSettingsAsync(proxy, Customer, new { monthly_budget_micros = 2 * Fee });
+        Assert.Equal(2 * Fee, settings.GetProperty("effective").GetProperty("monthly_budget_micros").GetInt64());
+        Assert.Equal("refuse", settings.GetProperty("effective").GetProperty("budget_action").GetString());
+        await RunSessionAsync(proxy, secret, Customer);
+    }
+
+    [Fact]
+    public async Task A_key_at_its_own_monthly_budget_is_refused_while_another_key_of_the_customer_is_admitted()
+    {
+        var proxy = _gateway.Proxy;
+        const string Customer = "budget-key";
+        var (keyId, secret) = await proxy.IssueKeyAsync(Customer);
+        var (_, otherSecret) = await proxy.IssueKeyAsync(Customer);
+        await PutFlatFeePlanAsync(proxy, Customer);
+        var patched = await PatchKeyAsync(proxy, keyId, new { monthly_budget_micros = Fee });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Equal(Fee, JsonDocument.Parse(patched.Body).RootElement.GetProperty("monthly_budget_micros").GetInt64());
+
+        await RunSessionAsync(proxy, secret, Customer);
+
+        var before = await proxy.ScrapeAsync();
+        var refused = await UpgradeAsync(proxy, secret);
+        Assert.StartsWith("HTTP/1.1 402", refused, StringComparison.Ordinal);
+        Assert.Contains("\"error\":\"budget_exhausted\"", refused, StringComparison.Ordinal);
+        Assert.Contains($"key {keyId}", refused, StringComparison.Ordinal);
+        var after = await proxy.ScrapeUntilAsync(s => s.Sum("dgproxy_budget_refusals_total", "scope=key") > before.Sum("dgproxy_budget_refusals_total", "scope=key"));
+        Assert.Equal(1, after.Sum("dgproxy_budget_refusals_total", "scope=key") - before.Sum("dgproxy_budget_refusals_total", "scope=key"));
+
+        // The budget is the key's, not the customer's.
+        await RunSessionAsync(proxy, otherSecret, Customer);
+
+        // Raised: the key gets in again.
+        Assert.Equal(HttpStatusCode.OK, (await PatchKeyAsync(proxy, keyId, new { monthly_budget_micros = 10 * Fee })).StatusCode);
+        await RunSessionAsync(proxy, secret, Customer);
+    }
+
+    [Fact]
+    public async Task A_negative_budget_or_an_unknown_action_is_refused_with_400_naming_it()
+    {
+        var proxy = _gateway.Proxy;
+        const string Customer = "budget-invalid";
+        var (keyId, _) = await proxy.IssueKeyAsync(Customer);
+
+        var negative = await SendSettingsAsync(proxy, Customer, new { monthly_budget_micros = -1 });
+        Assert.Equal(HttpStatusCode.BadRequest, negative.StatusCode);
+        Assert.Contains("monthly_budget_micros must be 0 (no budget) or more", negative.Body, StringComparison.Ordinal);
+
+        var unknown = await SendSettingsAsync(proxy, Customer, new { budget_action = "stop" });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("budget_action must be refuse or close", unknown.Body, StringComparison.Ordinal);
+
+        var negativeKey = await PatchKeyAsync(proxy, keyId, new { monthly_budget_micros = -5 });
+        Assert.Equal(HttpStatusCode.BadRequest, negativeKey.StatusCode);
+        Assert.Contains("monthly_budget_micros must be 0 (no budget) or more", negativeKey.Body, StringComparison.Ordinal);
+
+        var missingKey = await PatchKeyAsync(proxy, "key_does_not_exist", new { monthly_budget_micros = 5 });
+        Assert.Equal(HttpStatusCode.NotFound, missingKey.StatusCode);
+    }
+
+    private static Task<string> UpgradeAsync(ProxyServer proxy, string secret) =>
+        AdmissionTests.RawUpgradeAsync(
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token " + secret + "\r\n",
+            proxy.ProxyUrl);
+
+    private static async Task<JsonElement> RunSessionAsync(ProxyServer proxy, string secret, string customer)
+    {
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
+        await using (client)
+        {
+            await client.CloseAsync();
+        }
+
+        return await proxy.WaitForClosedRecordByRequestIdAsync(customer, requestId);
+    }
+
+    // A flat fee per session and nothing per minute: one session costs exactly the fee, whatever its length.
+    private static async Task PutFlatFeePlanAsync(ProxyServer proxy, string customer)
+    {
+        var planId = customer + "-plan";
+        using (var plan = await proxy.Admin.PutAsJsonAsync(new Uri($"/admin/v1/plans/{planId}", UriKind.Relative), new { currency = "USD", per_session_micros = Fee }))
+        {
+            Assert.True(plan.IsSuccessStatusCode, await plan.Content.ReadAsStringAsync());
+        }
+
+        using var assigned = await proxy.Admin.PutAsJsonAsync(new Uri($"/admin/v1/customers/{customer}", UriKind.Relative), new { plan = planId });
+        Assert.True(assigned.IsSuccessStatusCode, await assigned.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<JsonElement> PatchSettingsAsync(ProxyServer proxy, string customer, object body)
+    {
+        var (status, text) = await SendSettingsAsync(proxy, customer, body);
+        Assert.True(status == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static async Task<(HttpStatusCode StatusCode, string Body)> SendSettingsAsync(ProxyServer proxy, string customer, object body)
+    {
+        using var response = await proxy.Admin.PatchAsJsonAsync(new Uri($"/admin/v1/customers/{customer}/settings", UriKind.Relative), body);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<(HttpStatusCode StatusCode, string Body)> PatchKeyAsync(ProxyServer proxy, string keyId, object body)
+    {
+        using var response = await proxy.Admin.PatchAsJsonAsync(new Uri($"/admin/v1/keys/{keyId}", UriKind.Relative), body);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+}
