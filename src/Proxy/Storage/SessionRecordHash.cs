@@ -58,6 +58,7 @@ internal static class SessionRecordHash
         "cost_micros",
         "currency",
         "cost_parts",
+        "indicators",
     ];
 
     public static NameValueEntry[] ToEntries(SessionRecord record)

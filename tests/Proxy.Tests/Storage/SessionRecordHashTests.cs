@@ -46,6 +46,7 @@ public sealed class SessionRecordHashTests
             Surcharges = new Dictionary<string, long> { ["think:gpt-4o-mini"] = 50_000 },
             IndicatorFees = new Dictionary<string, long> { ["lead_qualified"] = 1_000_000 },
         },
+        Indicators = new Dictionary<string, IndicatorOutcome> { ["lead_qualified"] = new(1m, 1_000_000, 1_795_689_001_000) },
     };
 
     [Fact]
@@ -59,7 +60,8 @@ public sealed class SessionRecordHashTests
         Assert.Equal(Full.CostParts!.Surcharges, back.CostParts!.Surcharges);
         Assert.Equal(Full.CostParts.IndicatorFees, back.CostParts.IndicatorFees);
         Assert.Equal((Full.CostParts.PerSessionMicros, Full.CostParts.BaseMicros), (back.CostParts.PerSessionMicros, back.CostParts.BaseMicros));
-        Assert.Equal(Full with { Tags = back.Tags, ModelsSeen = back.ModelsSeen, CostParts = back.CostParts }, back);
+        Assert.Equal(Full.Indicators, back.Indicators);
+        Assert.Equal(Full with { Tags = back.Tags, ModelsSeen = back.ModelsSeen, CostParts = back.CostParts, Indicators = back.Indicators }, back);
     }
 
     [Fact]
@@ -73,7 +75,7 @@ public sealed class SessionRecordHashTests
     {
         var fields = Fields(Full);
 
-        Assert.Equal(43, fields.Count);
+        Assert.Equal(44, fields.Count);
         Assert.Equal(("3", "1000", "1252500", "USD"), (fields["plan_version"], fields["rated_ms"], fields["cost_micros"], fields["currency"]));
         Assert.Equal("""{"per_session_micros":200000,"base_micros":2500,"surcharges":{"think:gpt-4o-mini":50000},"indicator_fees":{"lead_qualified":1000000}}""", fields["cost_parts"]);
         Assert.Equal("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", fields["session_id"]);
