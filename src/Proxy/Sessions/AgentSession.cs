@@ -10,17 +10,10 @@ namespace Proxy.Sessions;
 /// </summary>
 internal sealed class AgentSession : ITunnelObserver, IDisposable
 {
-    // Enough for a KeepAlive or a Welcome to be recognised, and for the type of any message that goes on longer
-    // (ExtendedTextCaptureLimit); Settings get the configured limit.
-    private const int SmallMessageCaptureLimit = 512;
-
-    // A ConversationText is one utterance; longer content is counted up to this much of its message.
-    internal const int ConversationTextCaptureLimit = 64 * 1024;
-
     private static readonly TimeSpan UpstreamLostNoticeTimeout = TimeSpan.FromMilliseconds(500);
 
     private readonly TimeProvider _time;
-    private readonly int _settingsCaptureLimit;
+    private readonly AgentMessageFacts _messages;
     private readonly SessionEnding _ending;
 
     private long _upstreamOpenedTimestamp;
@@ -29,18 +22,12 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
     private bool _tunnelEnded;
     private SessionPolicy _policy;
     private ProxyCloseRequest? _proxyClose;
-    private long _userChars;
-    private long _assistantChars;
-
-    // Written by the client's copy loop, read when a record is made: few and small, so a lock.
-    private readonly Lock _modelUpdatesGate = new();
-    private readonly List<string> _modelUpdates = [];
 
     public AgentSession(SessionIdentity identity, TimeProvider time, int settingsCaptureLimit, SessionPolicy policy, FrameLimits? clientLimits = null)
     {
         Identity = identity;
         _time = time;
-        _settingsCaptureLimit = settingsCaptureLimit;
+        _messages = new AgentMessageFacts(settingsCaptureLimit);
         _policy = policy;
         ClientOpenedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         Activity = new SessionActivity(time.GetTimestamp());
@@ -63,11 +50,11 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
     /// <summary>Upstream → client ("out": the agent's answers).</summary>
     public DirectionMeter Outbound => Tunnel.Outbound;
 
-    public string? DeepgramRequestId { get; private set; }
+    public string? DeepgramRequestId => _messages.DeepgramRequestId;
 
-    public AgentSettingsSummary? Settings { get; private set; }
+    public AgentSettingsSummary? Settings => _messages.Settings;
 
-    public long KeepAlives { get; private set; }
+    public long KeepAlives => _messages.KeepAlives;
 
     /// <summary>The HTTP status the upstream refused the upgrade with, if it did.</summary>
     public int? UpstreamStatus => NullIfZero(_upstreamStatus);
@@ -245,26 +232,14 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
     public void OnEnded(TunnelSide side) => _ending.MarkEnded(side);
 
     /// <summary>Characters of the upstream's ConversationText with role user so far.</summary>
-    public long UserChars => Volatile.Read(ref _userChars);
+    public long UserChars => _messages.UserChars;
 
     /// <summary>Characters of the upstream's ConversationText with role assistant so far.</summary>
-    public long AssistantChars => Volatile.Read(ref _assistantChars);
+    public long AssistantChars => _messages.AssistantChars;
 
-    public int TextCaptureLimit(TunnelSide from) => from switch
-    {
-        TunnelSide.Client when Settings is null => _settingsCaptureLimit,
-        _ => SmallMessageCaptureLimit,
-    };
+    public int TextCaptureLimit(TunnelSide from) => _messages.TextCaptureLimit(from);
 
-    /// <summary>Only the messages the record reads are copied past their first look: a ConversationText from the
-    /// upstream (up to 64 KiB), a model update from the client (up to the Settings limit).</summary>
-    public int ExtendedTextCaptureLimit(TunnelSide from, ReadOnlySpan<byte> prefix) =>
-        (from, AgentMessageSniffer.Sniff(prefix, complete: false)) switch
-        {
-            (TunnelSide.Upstream, AgentMessageKind.ConversationText) => ConversationTextCaptureLimit,
-            (TunnelSide.Client, AgentMessageKind.UpdateSpeak or AgentMessageKind.UpdateThink) => _settingsCaptureLimit,
-            _ => 0,
-        };
+    public int ExtendedTextCaptureLimit(TunnelSide from, ReadOnlySpan<byte> prefix) => _messages.ExtendedTextCaptureLimit(from, prefix);
 
     public void OnTextMessage(TunnelSide from, ReadOnlySpan<byte> payload, long messageLength)
     {
@@ -280,68 +255,7 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
             Activity.Touch(ActivityKind.UpstreamData, now);
         }
 
-        if (from == TunnelSide.Client)
-        {
-            if (kind == AgentMessageKind.KeepAlive)
-            {
-                KeepAlives++;
-            }
-            else if (kind == AgentMessageKind.Settings && Settings is null)
-            {
-                // A Settings larger than the inspection limit is still forwarded whole; only its models go unread.
-                Settings = complete ? AgentSettingsInspector.Inspect(payload) : AgentSettingsSummary.Unreadable;
-            }
-            else if (kind is AgentMessageKind.UpdateSpeak or AgentMessageKind.UpdateThink && complete)
-            {
-                // Likewise a longer update is forwarded, its model not listed.
-                AddModelUpdates(AgentSettingsInspector.InspectModelUpdate(payload, kind == AgentMessageKind.UpdateSpeak ? ModelStages.Speak : ModelStages.Think));
-            }
-        }
-        else if (kind == AgentMessageKind.Welcome && DeepgramRequestId is null && complete)
-        {
-            DeepgramRequestId = WelcomeReader.ReadRequestId(payload);
-        }
-        else if (kind == AgentMessageKind.ConversationText)
-        {
-            CountConversationText(ConversationTextReader.Read(payload, complete));
-        }
-    }
-
-    private void CountConversationText(ConversationTextCount count)
-    {
-        // Only the upstream's copy loop writes these; readers on other threads see a value at most a message old.
-        switch (count.Role)
-        {
-            case ConversationRole.User:
-                Volatile.Write(ref _userChars, _userChars + count.Chars);
-                break;
-            case ConversationRole.Assistant:
-                Volatile.Write(ref _assistantChars, _assistantChars + count.Chars);
-                break;
-        }
-    }
-
-    private void AddModelUpdates(IReadOnlyList<string> models)
-    {
-        lock (_modelUpdatesGate)
-        {
-            foreach (var model in models)
-            {
-                // Bounded like the record's list, and a model switched back and forth is listed once.
-                if (_modelUpdates.Count < ModelStages.MaxModelsSeen && !_modelUpdates.Contains(model, StringComparer.Ordinal))
-                {
-                    _modelUpdates.Add(model);
-                }
-            }
-        }
-    }
-
-    private IReadOnlyList<string> ModelUpdates()
-    {
-        lock (_modelUpdatesGate)
-        {
-            return [.. _modelUpdates];
-        }
+        _messages.Read(from, kind, payload, complete);
     }
 
     /// <summary>A frame header went by: binary frames and pings are activity as they start.</summary>
@@ -432,7 +346,7 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
             AgentAudioBytes = Outbound.BinaryPayloadBytes,
             UserChars = UserChars,
             AssistantChars = AssistantChars,
-            ModelUpdates = ModelUpdates(),
+            ModelUpdates = _messages.ModelUpdates(),
         };
 
         return final ? facts with

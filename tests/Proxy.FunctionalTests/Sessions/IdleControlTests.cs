@@ -292,11 +292,13 @@ public sealed class IdleControlTests
         Assert.Equal(30_000, view.GetProperty("effective").GetProperty("idle_timeout_ms").GetInt64());
         Assert.Equal(600_000, view.GetProperty("effective").GetProperty("max_duration_ms").GetInt64());
         Assert.Equal(0, view.GetProperty("effective").GetProperty("max_concurrent_sessions").GetInt32());
-        string[] names = ["idle_timeout_ms", "idle_mode", "max_duration_ms", "idle_warning_lead_ms", "max_duration_warning_lead_ms", "max_concurrent_sessions"];
+        // Every per-customer setting, session control's and billing's, in the one table's order.
+        string[] names = ["idle_timeout_ms", "idle_mode", "max_duration_ms", "idle_warning_lead_ms", "max_duration_warning_lead_ms", "max_concurrent_sessions", "monthly_budget_micros", "budget_action"];
         Assert.Equal(names, view.GetProperty("overrides").EnumerateObject().Select(p => p.Name));
         Assert.Equal(names, view.GetProperty("effective").EnumerateObject().Select(p => p.Name));
         Assert.Equal(10_000, view.GetProperty("effective").GetProperty("idle_warning_lead_ms").GetInt64());
         Assert.Equal("messages", view.GetProperty("effective").GetProperty("idle_mode").GetString());
+        Assert.Equal((0, "refuse"), (view.GetProperty("effective").GetProperty("monthly_budget_micros").GetInt64(), view.GetProperty("effective").GetProperty("budget_action").GetString()));
     }
 
     private static Task<(AgentTestClient Client, string RequestId)> OpenAsync(ProxyServer proxy, string secret) =>

@@ -55,7 +55,7 @@ public sealed class AgentSessionDerivedUsageTests
 
         FromUpstream(session, UpstreamText(json));
 
-        Assert.Equal(AgentSession.ConversationTextCaptureLimit - header, session.AssistantChars);
+        Assert.Equal(AgentMessageFacts.ConversationTextCaptureLimit - header, session.AssistantChars);
         Assert.Equal(0, session.UserChars);
     }
 
