@@ -11,6 +11,8 @@ namespace Proxy.Admin;
 /// job (<see cref="CustomerSetting"/>); this only knows which settings there are.</summary>
 internal static class CustomerSettingsEndpoints
 {
+    private const string InvalidSettings = "invalid_settings";
+
     // Every per-customer setting, in the order the API shows them. A feature with settings of its own adds its table
     // here and its effective values in View.
     private static readonly Dictionary<string, CustomerSetting> Known =
@@ -54,37 +56,25 @@ internal static class CustomerSettingsEndpoints
             return AdminResults.NotFound($"No customer '{customerId}'.");
         }
 
-        JsonDocument document;
-        try
+        using var body = await JsonObjectBody.ReadAsync(request, InvalidSettings, KnownNames).ConfigureAwait(false);
+        if (body.Error is { } refused)
         {
-            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted).ConfigureAwait(false);
-        }
-        catch (JsonException ex)
-        {
-            return Invalid($"The body is not valid JSON: {ex.Message}");
+            return refused;
         }
 
-        using (document)
+        var (settings, errors) = Apply(merge ? customer.Settings : CustomerSettings.None, body.Root);
+        if (errors.Count > 0)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return Invalid($"The body must be a JSON object with any of: {KnownNames}.");
-            }
-
-            var (settings, errors) = Apply(merge ? customer.Settings : CustomerSettings.None, document.RootElement);
-            if (errors.Count > 0)
-            {
-                return Invalid(string.Join(" ", errors));
-            }
-
-            await store.ReplaceSettingsAsync(customerId, settings).ConfigureAwait(false);
-            await channel.PublishAsync(new ControlMessage { Kind = ControlMessage.SettingsChanged, CustomerId = customerId }).ConfigureAwait(false);
-            // Once per change, and only what the customer's own settings shortened: the configuration's was logged at start.
-            var shortened = resolver.ShortenedLeads(settings);
-            shortened.RemoveAll(resolver.ShortenedLeads(CustomerSettings.None).Contains);
-            SessionControlLog.LeadsShortened(loggers.CreateLogger(typeof(CustomerSettingsEndpoints)), customerId, shortened);
-            return AdminResults.Json(View(customerId, settings, resolver), AdminJsonContext.Default.CustomerSettingsView);
+            return JsonObjectBody.Invalid(InvalidSettings, errors);
         }
+
+        await store.ReplaceSettingsAsync(customerId, settings).ConfigureAwait(false);
+        await channel.PublishAsync(new ControlMessage { Kind = ControlMessage.SettingsChanged, CustomerId = customerId }).ConfigureAwait(false);
+        // Once per change, and only what the customer's own settings shortened: the configuration's was logged at start.
+        var shortened = resolver.ShortenedLeads(settings);
+        shortened.RemoveAll(resolver.ShortenedLeads(CustomerSettings.None).Contains);
+        SessionControlLog.LeadsShortened(loggers.CreateLogger(typeof(CustomerSettingsEndpoints)), customerId, shortened);
+        return AdminResults.Json(View(customerId, settings, resolver), AdminJsonContext.Default.CustomerSettingsView);
     }
 
     /// <summary>The body's changes on top of <paramref name="current"/>, or every problem with them at once.</summary>
@@ -138,6 +128,4 @@ internal static class CustomerSettingsEndpoints
 
         return new CustomerSettingsView(customerId, overridden, effective);
     }
-
-    private static IResult Invalid(string message) => AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_settings", message);
 }

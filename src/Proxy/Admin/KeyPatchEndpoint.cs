@@ -10,84 +10,73 @@ namespace Proxy.Admin;
 internal static class KeyPatchEndpoint
 {
     private const string ExpiresAt = "expires_at";
+    private const string InvalidBody = "invalid_body";
+
+    private static readonly string Fields = $"{ExpiresAt}, {BudgetSettings.MonthlyBudget.Name}";
 
     public static async Task<IResult> PatchAsync(string keyId, HttpRequest request, CustomerStore store, TimeProvider time)
     {
-        JsonDocument document;
-        try
+        using var body = await JsonObjectBody.ReadAsync(request, InvalidBody, Fields).ConfigureAwait(false);
+        if (body.Error is { } refused)
         {
-            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted).ConfigureAwait(false);
-        }
-        catch (JsonException ex)
-        {
-            return Invalid($"The body is not valid JSON: {ex.Message}");
+            return refused;
         }
 
-        using (document)
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var expires = KeyFieldChange.None;
+        var budget = KeyFieldChange.None;
+        var errors = new List<string>();
+        foreach (var property in body.Root.EnumerateObject())
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            if (property.Name == ExpiresAt)
             {
-                return Invalid($"The body must be a JSON object with any of: {ExpiresAt}, {BudgetSettings.MonthlyBudget.Name}.");
-            }
-
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var expires = KeyFieldChange.None;
-            var budget = KeyFieldChange.None;
-            var errors = new List<string>();
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                if (property.Name == ExpiresAt)
+                if (property.Value.ValueKind == JsonValueKind.Null)
                 {
-                    if (property.Value.ValueKind == JsonValueKind.Null)
-                    {
-                        expires = KeyFieldChange.To(null);
-                    }
-                    else if (!AdminTime.TryParse(property.Value, out var parsed))
-                    {
-                        errors.Add("expires_at must be Unix milliseconds or an ISO-8601 instant such as \"2026-12-31T23:59:59Z\", or null for none.");
-                    }
-                    else if (parsed <= now)
-                    {
-                        errors.Add("expires_at must be in the future.");
-                    }
-                    else
-                    {
-                        expires = KeyFieldChange.To(parsed);
-                    }
+                    expires = KeyFieldChange.To(null);
                 }
-                else if (property.Name == BudgetSettings.MonthlyBudget.Name)
+                else if (!AdminTime.TryParse(property.Value, out var parsed))
                 {
-                    // The same rule as the customer's budget: one description of what a budget may be.
-                    if (property.Value.ValueKind == JsonValueKind.Null)
-                    {
-                        budget = KeyFieldChange.To(null);
-                    }
-                    else if (BudgetSettings.MonthlyBudget.TryParse(property.Value, out var storedText, out var error))
-                    {
-                        budget = KeyFieldChange.To(long.Parse(storedText, NumberStyles.Integer, CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        errors.Add(error);
-                    }
+                    errors.Add("expires_at must be Unix milliseconds or an ISO-8601 instant such as \"2026-12-31T23:59:59Z\", or null for none.");
+                }
+                else if (parsed <= now)
+                {
+                    errors.Add("expires_at must be in the future.");
                 }
                 else
                 {
-                    errors.Add($"Unknown field '{property.Name}'; known: {ExpiresAt}, {BudgetSettings.MonthlyBudget.Name}.");
+                    expires = KeyFieldChange.To(parsed);
                 }
             }
-
-            if (errors.Count > 0)
+            else if (property.Name == BudgetSettings.MonthlyBudget.Name)
             {
-                return Invalid(string.Join(" ", errors));
+                // The same rule as the customer's budget: one description of what a budget may be.
+                if (property.Value.ValueKind == JsonValueKind.Null)
+                {
+                    budget = KeyFieldChange.To(null);
+                }
+                else if (BudgetSettings.MonthlyBudget.TryParse(property.Value, out var storedText, out var error))
+                {
+                    budget = KeyFieldChange.To(long.Parse(storedText, NumberStyles.Integer, CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    errors.Add(error);
+                }
             }
-
-            var key = await store.UpdateKeyAsync(keyId, expires, budget).ConfigureAwait(false);
-            return key is null
-                ? AdminResults.NotFound($"No key '{keyId}'.")
-                : AdminResults.Json(CustomerEndpoints.View(key, now), AdminJsonContext.Default.KeyView);
+            else
+            {
+                errors.Add($"Unknown field '{property.Name}'; known: {Fields}.");
+            }
         }
-    }
 
-    private static IResult Invalid(string message) => AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_body", message);
+        if (errors.Count > 0)
+        {
+            return JsonObjectBody.Invalid(InvalidBody, errors);
+        }
+
+        var key = await store.UpdateKeyAsync(keyId, expires, budget).ConfigureAwait(false);
+        return key is null
+            ? AdminResults.NotFound($"No key '{keyId}'.")
+            : AdminResults.Json(CustomerEndpoints.View(key, now), AdminJsonContext.Default.KeyView);
+    }
 }

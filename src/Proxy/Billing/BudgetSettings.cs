@@ -10,7 +10,7 @@ namespace Proxy.Billing;
 /// </summary>
 internal static class BudgetSettings
 {
-    public static readonly MicrosSetting MonthlyBudget = new("monthly_budget_micros", configKey: null, "no budget");
+    public static readonly WholeNumberSetting<long> MonthlyBudget = new("monthly_budget_micros", configKey: null, "no budget", unit: "micro-units");
 
     public static readonly ChoiceSetting<BudgetAction> Action =
         new("budget_action", configKey: null, BudgetActions.Names, BudgetActions.TryParse, BudgetActions.Name);

@@ -50,9 +50,7 @@ internal sealed class BudgetStep : IAdmissionStep
         var month = today.ToString("yyyy-MM", CultureInfo.InvariantCulture);
         if (await ReadSpentAsync(request, today).ConfigureAwait(false) is not { } spent)
         {
-            return _readiness.FailOpen
-                ? null
-                : new AdmissionRefusal(StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage; retry shortly.") { KeyId = key.KeyId };
+            return StorageUnreachable.Refusal(_readiness, key.KeyId);
         }
 
         return Check(CustomerScope, customer.CustomerId, customerBudget, spent.CustomerMicros, request, month)

@@ -70,9 +70,9 @@ internal sealed class LeaseStep : IAdmissionStep
         }
         else
         {
-            if (!_readiness.FailOpen)
+            if (StorageUnreachable.Refusal(_readiness, key.KeyId) is { } refusal)
             {
-                return new AdmissionRefusal(StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage; retry shortly.");
+                return refusal;
             }
 
             // fail_open: the customer's limit holds on this instance alone until Redis is back; the heartbeat then

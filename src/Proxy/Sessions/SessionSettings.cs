@@ -42,7 +42,7 @@ internal static class SessionSettings
         p => p.MaxDurationWarningLead);
 
     public static readonly SessionSetting<int> MaxConcurrentSessions = new(
-        new CountSetting("max_concurrent_sessions", Key(nameof(SessionControlOptions.MaxConcurrentSessionsPerCustomer)), "unlimited"),
+        new WholeNumberSetting<int>("max_concurrent_sessions", Key(nameof(SessionControlOptions.MaxConcurrentSessionsPerCustomer)), "unlimited"),
         o => o.MaxConcurrentSessionsPerCustomer,
         p => p.MaxConcurrentSessions);
 

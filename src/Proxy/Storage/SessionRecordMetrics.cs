@@ -17,6 +17,10 @@ internal static class SessionRecordMetrics
         {
             metrics.CostRated(currency, cost);
         }
+        else if (record.PlanId is { Length: > 0 })
+        {
+            metrics.SessionUnrated();
+        }
     }
 
     /// <summary>A measurement replaced the reaper's estimate of <paramref name="record"/>'s session.</summary>

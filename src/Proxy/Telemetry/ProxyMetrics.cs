@@ -15,6 +15,10 @@ internal sealed class ProxyMetrics
     private static readonly double[] SessionDurationBuckets = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 5400, 7200];
     private static readonly double[] ConnectDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+    // The label values of the billing counters (README, "Metrics"), each series created at 0 from the start.
+    private static readonly string[] BudgetScopes = ["customer", "key"];
+    private static readonly string[] IndicatorResults = ["created", "repeated", "conflict"];
+
     private readonly CustomerLabel _customer;
     private readonly Counter<long> _sessions;
     private readonly Histogram<double> _sessionDuration;
@@ -30,6 +34,7 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _indicators;
     private readonly Counter<long> _budgetRefusals;
     private readonly Counter<long> _budgetWarnings;
+    private readonly Counter<long> _unratedSessions;
 
     public ProxyMetrics(IMeterFactory meterFactory, CustomerLabel customer)
     {
@@ -52,11 +57,23 @@ internal sealed class ProxyMetrics
         _indicators = meter.CreateCounter<long>("dgproxy.indicators", description: "Outcome indicators posted through the admin API, by result (created, repeated, conflict).");
         _budgetRefusals = meter.CreateCounter<long>("dgproxy.budget.refusals", description: "Sessions refused because a monthly budget was reached, by scope (customer, key).");
         _budgetWarnings = meter.CreateCounter<long>("dgproxy.budget.warnings", description: "Budgets seen at 80 % or more of their month, by scope (customer, key); once per customer or key per month per instance.");
+        _unratedSessions = meter.CreateCounter<long>("dgproxy.sessions.unrated", description: "Sessions whose final record was written with a plan id but no cost (no version of the plan in force at the open, or a price beyond Int64): counted once, like dgproxy.sessions.");
         _recordWrites = meter.CreateCounter<long>("dgproxy.record.writes", description: "Session record writes, by record (open, final) and result (ok, spooled, replayed, already_final, replaced_estimate, failed).");
 
         // Present from the start at 0: an alert on its increase then sees the very first failure of a process.
         RecordWritten(RecordWriteKinds.Open, RecordWriteResults.Failed, 0);
         RecordWritten(RecordWriteKinds.Final, RecordWriteResults.Failed, 0);
+        _unratedSessions.Add(0);
+        foreach (var scope in BudgetScopes)
+        {
+            _budgetRefusals.Add(0, new KeyValuePair<string, object?>("scope", scope));
+            _budgetWarnings.Add(0, new KeyValuePair<string, object?>("scope", scope));
+        }
+
+        foreach (var result in IndicatorResults)
+        {
+            _indicators.Add(0, new KeyValuePair<string, object?>("result", result));
+        }
     }
 
     /// <summary>A final record reached Redis for the first time (direct, replayed, or the reaper's).
@@ -110,6 +127,10 @@ internal sealed class ProxyMetrics
             _costMicros.Add(micros, new KeyValuePair<string, object?>("currency", currency));
         }
     }
+
+    /// <summary>A final record with a plan id reached Redis unrated (once per session, with <see cref="SessionFinalized"/>):
+    /// its time is in the usage, its price is not.</summary>
+    public void SessionUnrated() => _unratedSessions.Add(1);
 
     /// <summary>A session refused for a budget; <paramref name="scope"/> is <c>customer</c> or <c>key</c>.</summary>
     public void BudgetRefused(string scope) =>

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Proxy.FunctionalTests.Infrastructure;
@@ -20,7 +21,9 @@ public sealed partial class DashboardTests
     {
         var path = Path.Combine(RepositoryPaths.Root, "deploy", "grafana", "dgproxy-dashboard.json");
         using var dashboard = JsonDocument.Parse(File.ReadAllText(path));
-        var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray().ToList();
+        // A row only groups the panels below it: it has no query.
+        var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray()
+            .Where(p => p.GetProperty("type").GetString() != "row").ToList();
         Assert.NotEmpty(panels);
         var queries = new List<(string Panel, string Expr)>();
         foreach (var panel in panels)
@@ -39,7 +42,8 @@ public sealed partial class DashboardTests
         // A proxy that has done a bit of everything, so that every instrument has reported at least once.
         await using var proxy = await _gateway.StartProxyAsync(settings: GatewayFixture.ShortSessionControl);
         await ExerciseAsync(proxy);
-        var scrape = await proxy.ScrapeUntilAsync(s => s.Has("dgproxy_forced_closes_total") && s.Has("dgproxy_protocol_violations_total"));
+        var scrape = await proxy.ScrapeUntilAsync(s =>
+            s.Has("dgproxy_forced_closes_total") && s.Has("dgproxy_protocol_violations_total") && s.Has("dgproxy_cost_micros_total"));
         File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "metrics-exercised.txt"), scrape.Text);
         var exported = scrape.MetricNames.ToHashSet(StringComparer.Ordinal);
 
@@ -54,10 +58,17 @@ public sealed partial class DashboardTests
         }
     }
 
-    /// <summary>A session, a failed key check, an idle close with its warning, and a protocol violation.</summary>
+    /// <summary>A session rated under a plan, a failed key check, an idle close with its warning, and a protocol
+    /// violation.</summary>
     private static async Task ExerciseAsync(ProxyServer proxy)
     {
+        using (var plan = await proxy.Admin.PutAsJsonAsync(new Uri("/admin/v1/plans/dashboard-plan", UriKind.Relative), new { currency = "USD", per_session_micros = 10_000 }))
+        {
+            Assert.True(plan.IsSuccessStatusCode, await plan.Content.ReadAsStringAsync());
+        }
+
         var (_, secret) = await proxy.IssueKeyAsync("dashboard");
+        await proxy.PutCustomerAsync("dashboard", new { plan = "dashboard-plan" });
         var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
         await using (client)
         {

@@ -1,5 +1,6 @@
 using Proxy.Billing;
 using Proxy.Storage;
+using Proxy.Tests.TestSupport;
 using StackExchange.Redis;
 
 namespace Proxy.Tests.Billing;
@@ -37,9 +38,9 @@ public sealed class PlanStoreTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_puts_make_distinct_consecutive_versions_stamped_in_order_by_redis()
     {
-        var before = await RedisNowMsAsync();
+        var before = await _redis!.Database.ServerNowMsAsync();
         var puts = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => Task.Run(() => Store.PutAsync(Terms("gold", i)))));
-        var after = await RedisNowMsAsync();
+        var after = await _redis!.Database.ServerNowMsAsync();
 
         var created = puts.Select(p => p.Created!).OrderBy(v => v.Version).ToList();
         Assert.Equal(Enumerable.Range(1, 20), created.Select(v => v.Version));
@@ -110,17 +111,11 @@ public sealed class PlanStoreTests : IAsyncLifetime
     {
         // As after a failover to a node whose clock is behind: the plan's last change is in Redis's future.
         await Store.PutAsync(Terms("gold"));
-        var future = await RedisNowMsAsync() + 3_600_000;
+        var future = await _redis!.Database.ServerNowMsAsync() + 3_600_000;
         await _redis!.Database.HashSetAsync(Keys.Plan("gold"), "last_at_ms", future);
 
         var next = (await Store.PutAsync(Terms("gold"))).Created!;
 
         Assert.Equal(future, next.CreatedAtMs);
-    }
-
-    private async Task<long> RedisNowMsAsync()
-    {
-        var time = (RedisResult[])(await _redis!.Database.ExecuteAsync("TIME"))!;
-        return ((long)time[0] * 1000) + ((long)time[1] / 1000);
     }
 }

@@ -49,7 +49,7 @@ public sealed class IndicatorStoreTests : IClassFixture<SessionRecordStoreTests.
         Assert.Equal(2, record.RecordVersion);
         var indicator = Assert.Single(record.Indicators!);
         Assert.Equal(("lead_qualified", 1m, 200_000L), (indicator.Key, indicator.Value.Value, indicator.Value.FeeMicros));
-        Assert.InRange(indicator.Value.AtMs, await RedisNowMsAsync() - 60_000, await RedisNowMsAsync());
+        Assert.InRange(indicator.Value.AtMs, await Db.ServerNowMsAsync() - 60_000, await Db.ServerNowMsAsync());
 
         var day = await RawAsync(_keys.Usage(Customer, Day));
         var expected = new Dictionary<string, string>(before)
@@ -202,48 +202,14 @@ public sealed class IndicatorStoreTests : IClassFixture<SessionRecordStoreTests.
 
     private async Task<SessionRecord> RecordAsync() => (await _records.GetManyAsync(Customer, [SessionId]))[0];
 
-    private static SessionRecord Rated(SessionRecord record) => record with
-    {
-        KeyId = "key_1",
-        PlanId = "voice",
-        PlanVersion = 3,
-        ListenModel = "nova-3",
-        ThinkModel = "gpt-5",
-        RatedMs = record.DurationMs,
-        CostMicros = 1_200_000,
-        Currency = "USD",
-        CostParts = new CostBreakdown
-        {
-            PerSessionMicros = 50_000,
-            BaseMicros = 150_000,
-            Surcharges = new Dictionary<string, long> { ["think:gpt-5"] = 1_000_000 },
-        },
-    };
+    private static SessionRecord Rated(SessionRecord record) => TestSessionRecords.Rated(record);
 
-    private static SessionRecord Open() =>
-        TestSessionRecords.Minimal(SessionId, Customer, clientOpenedAtMs: 1_795_689_000_000) with { UpstreamOpenedAtMs = 1_795_689_000_010 };
+    private static SessionRecord Open() => TestSessionRecords.UpstreamOpen(SessionId, Customer);
 
-    private static SessionRecord Final(long durationMs, bool estimated) => Open() with
-    {
-        UpstreamClosedAtMs = 1_795_689_000_010 + durationMs,
-        ClientClosedAtMs = 1_795_689_000_012 + durationMs,
-        DurationMs = durationMs,
-        BillableMs = BillingRules.BillableMs(durationMs),
-        CloseReason = estimated ? CloseReasons.Orphaned : CloseReasons.ClientClosed,
-        Status = SessionStatus.Closed,
-        Estimated = estimated,
-    };
+    private static SessionRecord Final(long durationMs, bool estimated) => TestSessionRecords.Closed(Open(), durationMs, estimated);
 
-    private async Task<Dictionary<string, string>> RawAsync(RedisKey key) =>
-        (await Db.HashGetAllAsync(key)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+    private Task<Dictionary<string, string>> RawAsync(RedisKey key) => Db.HashTextAsync(key);
 
     private async Task<List<(string Version, string Cost)>> StreamedAsync() =>
         [.. (await Db.StreamRangeAsync(_keys.Records)).Select(e => ((string)e["record_version"]!, (string)e["cost_micros"]!))];
-
-    private async Task<long> RedisNowMsAsync()
-    {
-        var time = (RedisResult[])(await Db.ExecuteAsync("TIME"))!;
-        return (long.Parse((string)time[0]!, System.Globalization.CultureInfo.InvariantCulture) * 1000)
-            + (long.Parse((string)time[1]!, System.Globalization.CultureInfo.InvariantCulture) / 1000);
-    }
 }

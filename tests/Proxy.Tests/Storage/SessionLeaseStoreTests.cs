@@ -1,4 +1,5 @@
 using Proxy.Storage;
+using Proxy.Tests.TestSupport;
 using StackExchange.Redis;
 
 namespace Proxy.Tests.Storage;
@@ -59,21 +60,21 @@ public sealed class SessionLeaseStoreTests : IAsyncLifetime
     public async Task Expiries_are_computed_on_redis_clock_from_the_ttl()
     {
         // Bounded by Redis's clock read just before and just after: no assumption about how long the calls take.
-        var before = await RedisNowMsAsync();
+        var before = await Database.ServerNowMsAsync();
         await Store.TryAcquireAsync("cust", "s1", Ttl, 0);
         var acquired = (long)(await Database.SortedSetScoreAsync(Keys.Leases("cust"), "s1"))!.Value;
-        Assert.InRange(acquired, before + 30_000, await RedisNowMsAsync() + 30_000);
+        Assert.InRange(acquired, before + 30_000, await Database.ServerNowMsAsync() + 30_000);
 
-        before = await RedisNowMsAsync();
+        before = await Database.ServerNowMsAsync();
         await Store.RenewAsync("cust", ["s1"], TimeSpan.FromSeconds(60));
         var renewed = (await Store.LiveAsync("cust")).Single();
-        Assert.InRange(renewed.ExpiresAtMs, before + 60_000, await RedisNowMsAsync() + 60_000);
+        Assert.InRange(renewed.ExpiresAtMs, before + 60_000, await Database.ServerNowMsAsync() + 60_000);
     }
 
     [Fact]
     public async Task Expired_and_live_leases_are_told_apart_by_redis_clock()
     {
-        var redisNowMs = await RedisNowMsAsync();
+        var redisNowMs = await Database.ServerNowMsAsync();
         await Database.SortedSetAddAsync(Keys.Leases("cust"), [new SortedSetEntry("gone", redisNowMs - 1_000), new SortedSetEntry("alive", redisNowMs + 60_000)]);
 
         Assert.Equal(["gone"], await Store.ExpiredAsync("cust"));
@@ -82,11 +83,5 @@ public sealed class SessionLeaseStoreTests : IAsyncLifetime
         // An expired lease does not count toward the limit.
         Assert.True((await Store.TryAcquireAsync("cust", "new", Ttl, 2)).Admitted);
         Assert.False((await Store.TryAcquireAsync("cust", "third", Ttl, 2)).Admitted);
-    }
-
-    private async Task<long> RedisNowMsAsync()
-    {
-        var time = (RedisResult[])(await Database.ExecuteAsync("TIME"))!;
-        return ((long)time[0] * 1000) + ((long)time[1] / 1000);
     }
 }

@@ -71,6 +71,22 @@ public sealed class SessionRecordMetricsTests
     }
 
     [Fact]
+    public void A_final_record_with_a_plan_but_no_cost_counts_as_unrated_and_a_rated_or_planless_one_does_not()
+    {
+        var factory = TestMetrics.NewMeterFactory();
+        var metrics = TestMetrics.Create(factory);
+        using var unrated = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.sessions.unrated");
+        var planned = Record("acme", CloseReasons.ClientClosed, 60_000, 60_000) with { PlanId = "voice" };
+
+        metrics.SessionFinalized(planned);
+        metrics.SessionFinalized(planned with { Currency = "USD", CostMicros = 0 });
+        metrics.SessionFinalized(Record("acme", CloseReasons.ClientClosed, 60_000, 60_000));
+        metrics.SessionFinalized(Record("acme", CloseReasons.ClientClosed, 60_000, 60_000) with { PlanId = "" });
+
+        Assert.Equal(1, unrated.GetMeasurementSnapshot().EvaluateAsCounter());
+    }
+
+    [Fact]
     public void Spool_operations_map_to_the_record_label()
     {
         Assert.Equal(RecordWriteKinds.Open, SessionRecordMetrics.KindOf(SpoolEntry.Open));

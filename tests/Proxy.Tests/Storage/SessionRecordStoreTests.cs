@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
 using Proxy.Metering;
 using Proxy.Storage;
@@ -79,11 +78,11 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
     public async Task An_open_record_without_a_lease_takes_one_from_redis_time_and_a_held_lease_is_kept()
     {
         // Bounded by Redis's clock read just before and just after: no assumption about how long the calls take.
-        var before = await RedisNowMsAsync();
+        var before = await Db.ServerNowMsAsync();
         Assert.True(await _store.WriteOpenAsync(Open()));
         var expiry = (long)(await Db.SortedSetScoreAsync(_keys.Leases(Customer), SessionId))!.Value;
         var ttl = (long)LeaseTtl.TotalMilliseconds;
-        Assert.InRange(expiry, before + ttl, await RedisNowMsAsync() + ttl);
+        Assert.InRange(expiry, before + ttl, await Db.ServerNowMsAsync() + ttl);
 
         // Admission's lease is the one that counts: a second open write (a replay) neither rewrites nor extends it.
         await Db.SortedSetAddAsync(_keys.Leases(Customer), SessionId, 42);
@@ -219,46 +218,18 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
         Assert.Equal(("1", "120000", "1200000"), (month["sessions"], month["duration_ms"], month["cost_micros"]));
     }
 
-    private static SessionRecord Rated(SessionRecord record) => record with
-    {
-        KeyId = "key_1",
-        PlanId = "voice",
-        PlanVersion = 3,
-        ListenModel = "nova-3",
-        ThinkModel = "gpt-5",
-        RatedMs = record.DurationMs,
-        CostMicros = 1_200_000,
-        Currency = "USD",
-        CostParts = new CostBreakdown
-        {
-            PerSessionMicros = 50_000,
-            BaseMicros = 150_000,
-            Surcharges = new Dictionary<string, long> { ["think:gpt-5"] = 1_000_000 },
-            IndicatorFees = new Dictionary<string, long> { ["lead_qualified"] = 0 },
-        },
-    };
+    private static SessionRecord Rated(SessionRecord record) =>
+        TestSessionRecords.Rated(record, indicatorFees: new Dictionary<string, long> { ["lead_qualified"] = 0 });
 
-    private async Task<Dictionary<string, string>> RawMonthUsageAsync() =>
-        (await Db.HashGetAllAsync(_keys.UsageMonth(Customer, new DateOnly(2026, 11, 26)))).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+    private Task<Dictionary<string, string>> RawMonthUsageAsync() => Db.HashTextAsync(_keys.UsageMonth(Customer, new DateOnly(2026, 11, 26)));
 
-    private async Task<Dictionary<string, string>> RawUsageAsync() =>
-        (await Db.HashGetAllAsync(_keys.Usage(Customer, new DateOnly(2026, 11, 26)))).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+    private Task<Dictionary<string, string>> RawUsageAsync() => Db.HashTextAsync(_keys.Usage(Customer, new DateOnly(2026, 11, 26)));
 
     private const string SessionId = "0193a1b2-c3d4-7e5f-8a9b-000000000001";
 
-    private static SessionRecord Open() =>
-        TestSessionRecords.Minimal(SessionId, Customer, clientOpenedAtMs: 1_795_689_000_000) with { UpstreamOpenedAtMs = 1_795_689_000_010 };
+    private static SessionRecord Open() => TestSessionRecords.UpstreamOpen(SessionId, Customer);
 
-    private static SessionRecord Final(long durationMs, bool estimated) => Open() with
-    {
-        UpstreamClosedAtMs = 1_795_689_000_010 + durationMs,
-        ClientClosedAtMs = 1_795_689_000_012 + durationMs,
-        DurationMs = durationMs,
-        BillableMs = BillingRules.BillableMs(durationMs),
-        CloseReason = estimated ? CloseReasons.Orphaned : CloseReasons.ClientClosed,
-        Status = SessionStatus.Closed,
-        Estimated = estimated,
-    };
+    private static SessionRecord Final(long durationMs, bool estimated) => TestSessionRecords.Closed(Open(), durationMs, estimated);
 
     private SessionRecordStore StoreFor(IConnectionMultiplexer connection)
     {
@@ -273,11 +244,6 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
         [.. (await Db.StreamRangeAsync(_keys.Records)).Select(e => (
             (string)e["record_version"]!, (string)e["estimated"]!, (string)e["duration_ms"]!))];
 
-    private async Task<long> RedisNowMsAsync()
-    {
-        var time = (RedisResult[])(await Db.ExecuteAsync("TIME"))!;
-        return (long.Parse((string)time[0]!, CultureInfo.InvariantCulture) * 1000) + (long.Parse((string)time[1]!, CultureInfo.InvariantCulture) / 1000);
-    }
 
     /// <summary>One redis-server for the class; each test has its own key prefix.</summary>
     public sealed class Redis : IAsyncLifetime

@@ -53,6 +53,24 @@ public sealed class ProxyMetricsTests
         Assert.All(failed, m => Assert.Equal(("failed", 0L), ((string)m.Tags["result"]!, m.Value)));
     }
 
+    [Fact]
+    public void The_billing_counters_exist_at_zero_from_the_start_for_every_label_value()
+    {
+        // An alert on their increase then sees the very first refusal, warning, indicator or unrated session.
+        var factory = TestMetrics.NewMeterFactory();
+        using var refusals = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.budget.refusals");
+        using var warnings = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.budget.warnings");
+        using var indicators = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.indicators");
+        using var unrated = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.sessions.unrated");
+
+        TestMetrics.Create(factory);
+
+        Assert.Equal([("customer", 0L), ("key", 0L)], refusals.GetMeasurementSnapshot().Select(m => ((string)m.Tags["scope"]!, m.Value)));
+        Assert.Equal([("customer", 0L), ("key", 0L)], warnings.GetMeasurementSnapshot().Select(m => ((string)m.Tags["scope"]!, m.Value)));
+        Assert.Equal([("created", 0L), ("repeated", 0L), ("conflict", 0L)], indicators.GetMeasurementSnapshot().Select(m => ((string)m.Tags["result"]!, m.Value)));
+        Assert.Equal(0L, Assert.Single(unrated.GetMeasurementSnapshot()).Value);
+    }
+
     [Theory]
     [InlineData("missing_key", false, "auth")]
     [InlineData("key_expired", false, "auth")]

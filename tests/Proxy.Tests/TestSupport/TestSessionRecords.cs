@@ -5,7 +5,8 @@ namespace Proxy.Tests.TestSupport;
 /// <summary>
 /// Session records for tests, built from one identity, so a test spells out (with <c>with</c>) only the fields it is
 /// about: <see cref="Minimal"/> for the fields every record has, <see cref="Described"/> for a session that reached
-/// Deepgram and sent its Settings.
+/// Deepgram and sent its Settings; <see cref="UpstreamOpen"/>, <see cref="Closed"/> and <see cref="Rated"/> for the
+/// records the finalize and indicator scripts are tested with.
 /// </summary>
 internal static class TestSessionRecords
 {
@@ -45,5 +46,49 @@ internal static class TestSessionRecords
         ThinkModel = "gpt-4o-mini",
         SpeakModel = "aura-2-thalia-en",
         Tags = ["support", "eu"],
+    };
+
+    /// <summary>An open record whose upstream answered 10 ms after the client's open (on the usage day of
+    /// <see cref="ClientOpenedAtMs"/>).</summary>
+    public static SessionRecord UpstreamOpen(string sessionId, string customerId) =>
+        Minimal(sessionId, customerId) with { UpstreamOpenedAtMs = ClientOpenedAtMs + 10 };
+
+    /// <summary><paramref name="open"/> closed after <paramref name="durationMs"/> of upstream time: measured (the
+    /// client closed) or the reaper's estimate (orphaned).</summary>
+    public static SessionRecord Closed(SessionRecord open, long durationMs, bool estimated)
+    {
+        var upstreamOpenedAtMs = open.UpstreamOpenedAtMs ?? throw new ArgumentException("The session never reached the upstream.", nameof(open));
+        return open with
+        {
+            UpstreamClosedAtMs = upstreamOpenedAtMs + durationMs,
+            ClientClosedAtMs = upstreamOpenedAtMs + 2 + durationMs,
+            DurationMs = durationMs,
+            BillableMs = BillingRules.BillableMs(durationMs),
+            CloseReason = estimated ? CloseReasons.Orphaned : CloseReasons.ClientClosed,
+            Status = SessionStatus.Closed,
+            Estimated = estimated,
+        };
+    }
+
+    /// <summary><paramref name="record"/> as the rater leaves it under plan <c>voice</c> version 3 (nova-3, GPT-5):
+    /// 1.20 USD = 0.05 per session + 0.15 base + 1.00 GPT-5 surcharge; <paramref name="indicatorFees"/> (none by
+    /// default) are listed among the parts as given, the total stays 1.20 USD.</summary>
+    public static SessionRecord Rated(SessionRecord record, IReadOnlyDictionary<string, long>? indicatorFees = null) => record with
+    {
+        KeyId = "key_1",
+        PlanId = "voice",
+        PlanVersion = 3,
+        ListenModel = "nova-3",
+        ThinkModel = "gpt-5",
+        RatedMs = record.DurationMs,
+        CostMicros = 1_200_000,
+        Currency = "USD",
+        CostParts = new CostBreakdown
+        {
+            PerSessionMicros = 50_000,
+            BaseMicros = 150_000,
+            Surcharges = new Dictionary<string, long> { ["think:gpt-5"] = 1_000_000 },
+            IndicatorFees = indicatorFees ?? new Dictionary<string, long>(StringComparer.Ordinal),
+        },
     };
 }
