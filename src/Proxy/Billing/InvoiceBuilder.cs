@@ -94,7 +94,9 @@ internal static class InvoiceBuilder
         }
 
         var lines = new List<InvoiceLine>();
-        foreach (var ((planId, version), sums) in plans)
+        // A field the finalize script took back out (an estimate replaced by its measurement) stays in the hash at 0:
+        // a plan version or indicator left with nothing at all is no line.
+        foreach (var ((planId, version), sums) in plans.Where(p => p.Value is not { Sessions: 0, RatedMs: 0, BaseMicros: 0, PerSessionMicros: 0 }))
         {
             lines.Add(new InvoiceLine
             {
@@ -121,7 +123,7 @@ internal static class InvoiceBuilder
             });
         }
 
-        foreach (var (name, sums) in indicators)
+        foreach (var (name, sums) in indicators.Where(i => i.Value is not { Count: 0, FeeMicros: 0 }))
         {
             lines.Add(new InvoiceLine
             {
@@ -157,23 +159,46 @@ internal static class InvoiceBuilder
 
     /// <summary>The adjustment lines for a finalized month: per line of that month (by kind and identity), what its
     /// usage hash says now minus what its snapshot billed, where quantity or amount differ.</summary>
-    public static IReadOnlyList<InvoiceLine> Adjustments(Invoice snapshot, Invoice now)
+    public static IReadOnlyList<InvoiceLine> Adjustments(Invoice snapshot, Invoice now) => Adjustments(new AdjustedMonth(snapshot, [], now));
+
+    /// <summary>The adjustment lines for a finalized month: per line of that month (by kind and identity), what its
+    /// usage hash says now minus what was billed for it – its snapshot's own lines and the adjustments of it that the
+    /// finalized months after it already carried – where quantity or amount differ.</summary>
+    public static IReadOnlyList<InvoiceLine> Adjustments(AdjustedMonth month)
     {
-        var billed = OwnLines(snapshot).ToDictionary(Identity);
-        var current = OwnLines(now).ToDictionary(Identity);
-        var adjustments = new List<InvoiceLine>();
-        foreach (var line in OwnLines(now).Concat(OwnLines(snapshot).Where(l => !current.ContainsKey(Identity(l)))))
+        var billedLines = OwnLines(month.Snapshot)
+            .Concat(month.LaterAdjustments.Select(l => l with { Kind = l.AdjustsKind ?? string.Empty, AdjustsMonth = null, AdjustsKind = null }))
+            .ToList();
+        var billed = new Dictionary<(string, string?, long?, string?, string?, string?), (long? Sessions, long Quantity, long Amount)>();
+        foreach (var line in billedLines)
         {
+            var sum = billed.GetValueOrDefault(Identity(line));
+            billed[Identity(line)] = (
+                line.Sessions is null && sum.Sessions is null ? null : Add(sum.Sessions ?? 0, line.Sessions ?? 0, "an adjustment"),
+                Add(sum.Quantity, line.Quantity, "an adjustment"),
+                Add(sum.Amount, line.AmountMicros, "an adjustment"));
+        }
+
+        var current = OwnLines(month.Now).ToDictionary(Identity);
+        var adjustments = new List<InvoiceLine>();
+        var seen = new HashSet<(string, string?, long?, string?, string?, string?)>();
+        foreach (var line in OwnLines(month.Now).Concat(billedLines.Where(l => !current.ContainsKey(Identity(l)))))
+        {
+            if (!seen.Add(Identity(line)))
+            {
+                continue;
+            }
+
             current.TryGetValue(Identity(line), out var after);
-            billed.TryGetValue(Identity(line), out var before);
-            var quantity = Sub(after?.Quantity ?? 0, before?.Quantity ?? 0);
-            var amount = Sub(after?.AmountMicros ?? 0, before?.AmountMicros ?? 0);
+            var before = billed.GetValueOrDefault(Identity(line));
+            var quantity = Sub(after?.Quantity ?? 0, before.Quantity);
+            var amount = Sub(after?.AmountMicros ?? 0, before.Amount);
             if (quantity != 0 || amount != 0)
             {
                 adjustments.Add(line with
                 {
-                    Kind = InvoiceLine.Adjustment, AdjustsMonth = snapshot.Month, AdjustsKind = line.Kind,
-                    Sessions = line.Sessions is null ? null : Sub(after?.Sessions ?? 0, before?.Sessions ?? 0),
+                    Kind = InvoiceLine.Adjustment, AdjustsMonth = month.Snapshot.Month, AdjustsKind = line.Kind,
+                    Sessions = line.Sessions is null ? null : Sub(after?.Sessions ?? 0, before.Sessions ?? 0),
                     Quantity = quantity, AmountMicros = amount,
                 });
             }
@@ -183,32 +208,44 @@ internal static class InvoiceBuilder
     }
 
     /// <summary><paramref name="invoice"/> with the adjustments of the finalized month <paramref name="snapshot"/>
-    /// (its usage being <paramref name="now"/>) after its own lines, in the total and in its currency. A month with
-    /// only adjustments takes the finalized month's currency; adjustments in another currency than the month's own
-    /// usage cannot be added to it (<see cref="InvalidDataException"/> naming both).</summary>
-    public static Invoice WithAdjustments(Invoice invoice, Invoice snapshot, Invoice now)
+    /// (its usage being <paramref name="now"/>) after its own lines, in the total and in its currency.</summary>
+    public static Invoice WithAdjustments(Invoice invoice, Invoice snapshot, Invoice now) =>
+        WithAdjustments(invoice, [new AdjustedMonth(snapshot, [], now)]);
+
+    /// <summary><paramref name="invoice"/> with the adjustments of each finalized month (oldest first) after its own
+    /// lines, in the total and in its currency. A month with only adjustments takes the finalized months' currency;
+    /// adjustments in another currency than the month's own usage (or than each other) cannot be added to it
+    /// (<see cref="InvalidDataException"/> naming both).</summary>
+    public static Invoice WithAdjustments(Invoice invoice, IEnumerable<AdjustedMonth> months)
     {
-        var adjustments = Adjustments(snapshot, now);
-        if (adjustments.Count == 0)
-        {
-            return invoice;
-        }
-
-        var currency = invoice.Currency ?? snapshot.Currency ?? now.Currency;
-        var adjustmentCurrency = snapshot.Currency ?? now.Currency;
-        if (adjustmentCurrency is not null && currency != adjustmentCurrency)
-        {
-            throw new InvalidDataException(
-                $"The usage of '{invoice.Customer}' in {invoice.Month} is in {currency} but the adjustments of {snapshot.Month} are in {adjustmentCurrency}: they cannot be added up.");
-        }
-
+        var lines = new List<InvoiceLine>(invoice.Lines);
+        var currency = invoice.Currency;
         var total = invoice.TotalMicros;
-        foreach (var line in adjustments)
+        foreach (var month in months)
         {
-            total = Add(total, line.AmountMicros, "the invoice total");
+            var adjustments = Adjustments(month);
+            if (adjustments.Count == 0)
+            {
+                continue;
+            }
+
+            var adjustmentCurrency = month.Snapshot.Currency ?? month.Now.Currency;
+            currency ??= adjustmentCurrency;
+            if (adjustmentCurrency is not null && currency != adjustmentCurrency)
+            {
+                throw new InvalidDataException(
+                    $"The usage of '{invoice.Customer}' in {invoice.Month} is in {currency} but the adjustments of {month.Snapshot.Month} are in {adjustmentCurrency}: they cannot be added up.");
+            }
+
+            foreach (var line in adjustments)
+            {
+                total = Add(total, line.AmountMicros, "the invoice total");
+            }
+
+            lines.AddRange(adjustments);
         }
 
-        return invoice with { Currency = currency, Lines = [.. invoice.Lines, .. adjustments], TotalMicros = total };
+        return lines.Count == invoice.Lines.Count ? invoice : invoice with { Currency = currency, Lines = lines, TotalMicros = total };
     }
 
     private static (string Kind, string? PlanId, long? PlanVersion, string? Component, string? Model, string? Name) Identity(InvoiceLine line) =>
@@ -286,3 +323,8 @@ internal static class InvoiceBuilder
         public long FeeMicros { get; set; }
     }
 }
+
+/// <summary>A finalized month as an open month's adjustments see it: its <paramref name="Snapshot"/>, the adjustment
+/// lines of it that the finalized months after it carried (<paramref name="LaterAdjustments"/>: billed too), and its
+/// invoice as its usage hash says <paramref name="Now"/>.</summary>
+internal sealed record AdjustedMonth(Invoice Snapshot, IReadOnlyList<InvoiceLine> LaterAdjustments, Invoice Now);

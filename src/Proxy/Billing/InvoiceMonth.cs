@@ -23,8 +23,11 @@ internal readonly record struct InvoiceMonth(DateOnly FirstDay)
         return true;
     }
 
-    /// <summary>The first instant after the month (Unix ms, UTC): the month may be finalized from then on.</summary>
-    public long EndUnixMs => new DateTimeOffset(FirstDay.AddMonths(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
+    /// <summary>The first instant after the month (Unix ms, UTC): the month may be finalized from then on. The last
+    /// month a date can name (9999-12) never ends.</summary>
+    public long EndUnixMs => FirstDay.Year == DateOnly.MaxValue.Year && FirstDay.Month == DateOnly.MaxValue.Month
+        ? long.MaxValue
+        : new DateTimeOffset(FirstDay.AddMonths(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
 
     public override string ToString() => FirstDay.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 }

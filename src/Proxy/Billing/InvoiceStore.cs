@@ -52,6 +52,24 @@ internal sealed class InvoiceStore
         return values[0].IsNull ? null : new InvoiceSnapshot((string)values[0]!, ParseMs(values[1]));
     }
 
+    /// <summary>The months' usage hashes, in the order asked, read together.</summary>
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, string>>> ReadMonthsAsync(string customerId, IReadOnlyList<InvoiceMonth> months)
+    {
+        var db = Database;
+        var reads = months.Select(m => db.HashGetAllAsync(_keys.UsageMonth(customerId, m.FirstDay))).ToArray();
+        var entries = await Task.WhenAll(reads).ConfigureAwait(false);
+        return [.. entries.Select(e => (IReadOnlyDictionary<string, string>)e.ToDictionary(x => (string)x.Name!, x => (string)x.Value!, StringComparer.Ordinal))];
+    }
+
+    /// <summary>The months' snapshots, in the order asked (null where a month is not finalized), read together.</summary>
+    public async Task<IReadOnlyList<InvoiceSnapshot?>> ReadFinalManyAsync(string customerId, IReadOnlyList<InvoiceMonth> months)
+    {
+        var db = Database;
+        var reads = months.Select(m => db.HashGetAsync(_keys.Invoice(customerId, m.FirstDay), ["json", "finalized_at_ms"])).ToArray();
+        var values = await Task.WhenAll(reads).ConfigureAwait(false);
+        return [.. values.Select(v => v[0].IsNull ? null : new InvoiceSnapshot((string)v[0]!, ParseMs(v[1])))];
+    }
+
     /// <summary>Stores <paramref name="json"/> as the month's snapshot unless one exists (then that one is answered).</summary>
     public async Task<InvoiceFinalizeResult> FinalizeAsync(string customerId, InvoiceMonth month, string json, long costMicros)
     {

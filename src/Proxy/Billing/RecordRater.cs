@@ -57,7 +57,7 @@ internal sealed partial class RecordRater : IFinalRecordRater
             {
                 PerSessionMicros = rating.PerSessionMicros,
                 BaseMicros = rating.BaseMicros,
-                Surcharges = rating.Surcharges.ToDictionary(s => $"{ComponentName(s.Component)}:{s.Model}", s => s.Micros, StringComparer.Ordinal),
+                Surcharges = SurchargesByModel(rating.Surcharges),
                 IndicatorFees = rating.IndicatorFees,
             },
         };
@@ -69,6 +69,20 @@ internal sealed partial class RecordRater : IFinalRecordRater
         record.ThinkModel,
         record.SpeakModel,
         []);
+
+    // A plan may list a model twice for a component (validation allows it, the rater charges both rates): the record
+    // keeps one surcharge per component and model, their sum. It cannot overflow: surcharges are parts of the cost.
+    private static Dictionary<string, long> SurchargesByModel(IReadOnlyList<ModelSurcharge> surcharges)
+    {
+        var byModel = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var surcharge in surcharges)
+        {
+            var name = $"{ComponentName(surcharge.Component)}:{surcharge.Model}";
+            byModel[name] = checked(byModel.GetValueOrDefault(name) + surcharge.Micros);
+        }
+
+        return byModel;
+    }
 
     internal static string ComponentName(ModelComponent component) => component switch
     {

@@ -144,6 +144,56 @@ public sealed class InvoiceTests
     }
 
     [Fact]
+    public async Task A_change_behind_finalized_months_lands_once_on_the_first_month_that_is_not_finalized()
+    {
+        // Three past months (relative to today, so each has ended): January, February and March stand for them.
+        const string customer = "invoice-chain";
+        var (january, february, march, april) = (MonthsAgo(6), MonthsAgo(5), MonthsAgo(4), MonthsAgo(3));
+        var db = _gateway.Redis.Database;
+        await db.KeyDeleteAsync([.. new[] { january, february, march, april }.SelectMany(m => new RedisKey[] { MonthKey(customer, m), InvoiceKey(customer, m) })]);
+        await db.HashSetAsync(MonthKey(customer, january),
+            [new("sessions", 1), new("rated_ms", 60_000), new("cost_micros", 150_000), new("currency", "EUR"),
+             new("plan:gold:1:sessions", 1), new("plan:gold:1:rated_ms", 60_000), new("plan:gold:1:base_micros", 150_000)]);
+        var januaryFinal = await FinalizeAsync(customer, january);
+
+        // A late indicator for a January session while February is open: February carries it, and keeps it when
+        // finalized.
+        await AddIndicatorAsync(customer, january, 100_000);
+        var februaryFinal = await FinalizeAsync(customer, february);
+        Assert.Equal(100_000, Number(februaryFinal, "total_micros"));
+        Assert.Equal([$"adjustment|{january}|indicator|lead_qualified|1|100000"], februaryFinal.GetProperty("lines").EnumerateArray().Select(DescribeAdjustment));
+
+        // January and February final: a second January indicator goes to March, alone – not to February again, not
+        // to January.
+        await AddIndicatorAsync(customer, january, 100_000);
+        var marchOpen = await JsonAsync($"/admin/v1/customers/{customer}/invoices/{march}");
+        Assert.Equal(("open", "EUR", 100_000L), (Text(marchOpen, "status"), Text(marchOpen, "currency"), Number(marchOpen, "total_micros")));
+        Assert.Equal([$"adjustment|{january}|indicator|lead_qualified|1|100000"], marchOpen.GetProperty("lines").EnumerateArray().Select(DescribeAdjustment));
+        Assert.Equal(januaryFinal.GetRawText(), (await JsonAsync($"/admin/v1/customers/{customer}/invoices/{january}")).GetRawText());
+        Assert.Equal(februaryFinal.GetRawText(), (await JsonAsync($"/admin/v1/customers/{customer}/invoices/{february}")).GetRawText());
+
+        // March finalized keeps it; April has nothing left to carry: billed once in all.
+        var marchFinal = await FinalizeAsync(customer, march);
+        Assert.Equal(marchOpen.GetProperty("lines").GetRawText(), marchFinal.GetProperty("lines").GetRawText());
+        var aprilOpen = await JsonAsync($"/admin/v1/customers/{customer}/invoices/{april}");
+        Assert.Empty(aprilOpen.GetProperty("lines").EnumerateArray());
+        Assert.Equal(350_000, Number(januaryFinal, "total_micros") + Number(februaryFinal, "total_micros") + Number(marchFinal, "total_micros"));
+        Assert.Equal("350000", (string?)await db.HashGetAsync(MonthKey(customer, january), "cost_micros"));
+    }
+
+    [Theory]
+    [InlineData("2999-01")]
+    [InlineData("9999-12")]
+    public async Task A_month_far_ahead_cannot_be_finalized(string month)
+    {
+        using var response = await Admin.PostAsync(new Uri($"/admin/v1/customers/invoice-open/invoices/{month}/finalize", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("month_open", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.False(await _gateway.Redis.Database.KeyExistsAsync(InvoiceKey("invoice-open", month)));
+    }
+
+    [Fact]
     public async Task A_customer_without_usage_gets_an_empty_invoice()
     {
         var invoice = await JsonAsync($"/admin/v1/customers/invoice-nobody/invoices/{PastMonth}");
@@ -271,6 +321,23 @@ public sealed class InvoiceTests
     }
 
     private static RedisKey MonthKey(string customer, string month) => $"dgp:{{{customer}}}:usage-month:{month}";
+
+    private static RedisKey InvoiceKey(string customer, string month) => $"dgp:{{{customer}}}:invoice:{month}";
+
+    private static string MonthsAgo(int months) => DateTime.UtcNow.AddMonths(-months).ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+    /// <summary>What the indicator script adds to a month hash for one posted, priced indicator.</summary>
+    private async Task AddIndicatorAsync(string customer, string month, long feeMicros)
+    {
+        var db = _gateway.Redis.Database;
+        await db.HashIncrementAsync(MonthKey(customer, month), "cost_micros", feeMicros);
+        await db.HashIncrementAsync(MonthKey(customer, month), "indicator:lead_qualified:count", 1);
+        await db.HashIncrementAsync(MonthKey(customer, month), "indicator:lead_qualified:fee_micros", feeMicros);
+    }
+
+    /// <summary>An adjustment line: kind, the month and kind it adjusts, its name, quantity and amount, joined by '|'.</summary>
+    private static string DescribeAdjustment(JsonElement line) =>
+        $"{Text(line, "kind")}|{Text(line, "adjusts_month")}|{Text(line, "adjusts_kind")}|{Text(line, "name")}|{Number(line, "quantity")}|{Number(line, "amount_micros")}";
 
     private async Task<JsonElement> FinalizeAsync(string customer, string month)
     {

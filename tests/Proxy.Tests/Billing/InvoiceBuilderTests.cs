@@ -45,6 +45,26 @@ public sealed class InvoiceBuilderTests
     }
 
     [Fact]
+    public void Usage_taken_back_out_to_nothing_is_no_line()
+    {
+        // An indicator posted on the reaper's estimate, then the measurement replacing it: the finalize script takes
+        // the estimate's increments back out, leaving the fields at 0. The property test of usage and invoices found
+        // the invoice then listed "indicator lead_qualified 0 0" for an indicator no record has.
+        var month = Month();
+        month["indicator:gone:count"] = "0";
+        month["indicator:gone:fee_micros"] = "0";
+        month["plan:old:1:sessions"] = "0";
+        month["plan:old:1:rated_ms"] = "0";
+        month["plan:old:1:base_micros"] = "0";
+        month["plan:old:1:per_session_micros"] = "0";
+
+        var invoice = InvoiceBuilder.Build("acme", November, month);
+
+        Assert.DoesNotContain(invoice.Lines, l => l.Name == "gone" || l.PlanId == "old");
+        Assert.Equal(7, invoice.Lines.Count);
+    }
+
+    [Fact]
     public void Lines_that_do_not_add_up_to_the_month_cost_are_refused_naming_both_numbers()
     {
         var month = Month();

@@ -37,4 +37,13 @@ public sealed class InvoiceMonthTests
         Assert.True(InvoiceMonth.TryParse("2026-12", out var december));
         Assert.Equal(new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), december.EndUnixMs);
     }
+
+    [Fact]
+    public void The_last_month_a_date_can_name_never_ends()
+    {
+        // 9999-12 has no next month to start: its end used to throw ArgumentOutOfRangeException, so finalizing it was a
+        // 500 instead of the 409 month_open every other month that has not ended gets.
+        Assert.True(InvoiceMonth.TryParse("9999-12", out var last));
+        Assert.Equal(long.MaxValue, last.EndUnixMs);
+    }
 }

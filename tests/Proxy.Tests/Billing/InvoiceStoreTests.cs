@@ -25,6 +25,40 @@ public sealed class InvoiceStoreTests : IClassFixture<InvoiceStoreTests.Redis>
 
     private IDatabase Db => _redis.Server.Database;
 
+    /// <summary>The month's hash as the finalize script leaves it for <paramref name="sessions"/> sessions of plan gold v1.</summary>
+    private Task SeedAsync(InvoiceMonth month, long sessions, long baseMicros) =>
+        Db.HashSetAsync(_keys.UsageMonth("acme", month.FirstDay), [new("sessions", sessions), new("rated_ms", sessions * 60_000), new("cost_micros", baseMicros),
+            new("currency", "EUR"), new("plan:gold:1:sessions", sessions), new("plan:gold:1:rated_ms", sessions * 60_000), new("plan:gold:1:base_micros", baseMicros)]);
+
+    [Fact]
+    public async Task A_change_to_a_month_two_finalized_months_back_is_billed_once_on_the_first_open_month()
+    {
+        // The property test's shrunk case: September and October finalized, then a September change. Before, November
+        // looked only at October and the change was never billed ("the invoices total 0 … but the records cost …").
+        var september = new InvoiceMonth(new DateOnly(2026, 9, 1));
+        var october = new InvoiceMonth(new DateOnly(2026, 10, 1));
+        var november = new InvoiceMonth(new DateOnly(2026, 11, 1));
+        var december = new InvoiceMonth(new DateOnly(2026, 12, 1));
+        await SeedAsync(september, sessions: 1, baseMicros: 100_000);
+        Assert.NotNull(await _service.FinalizeAsync("acme", september));
+
+        // A first change while October is open: October carries it, and its snapshot keeps it.
+        await SeedAsync(september, sessions: 2, baseMicros: 150_000);
+        var octoberFinal = await _service.FinalizeAsync("acme", october);
+        Assert.Equal(50_000, octoberFinal!.TotalMicros);
+
+        // A second change after October is final: November carries only it, and October is unchanged.
+        await SeedAsync(september, sessions: 3, baseMicros: 180_000);
+        var novemberOpen = await _service.GetAsync("acme", november);
+        var adjustment = Assert.Single(novemberOpen.Lines);
+        Assert.Equal((InvoiceLine.Adjustment, "2026-09", 1L, 30_000L, 30_000L), (adjustment.Kind, adjustment.AdjustsMonth, adjustment.Sessions!.Value, adjustment.AmountMicros, novemberOpen.TotalMicros));
+        Assert.Equal(Json(octoberFinal), Json(await _service.GetAsync("acme", october)));
+
+        // November finalized with it; nothing is left for December.
+        Assert.Equal(30_000, (await _service.FinalizeAsync("acme", november))!.TotalMicros);
+        Assert.Empty((await _service.GetAsync("acme", december)).Lines);
+    }
+
     [Fact]
     public async Task Finalizing_stores_a_snapshot_once_and_the_month_hash_no_longer_changes_the_invoice()
     {

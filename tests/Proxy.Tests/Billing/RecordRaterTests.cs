@@ -45,6 +45,21 @@ public sealed class RecordRaterTests
     }
 
     [Fact]
+    public async Task A_model_the_plan_lists_twice_is_one_surcharge_of_both_rates()
+    {
+        // Plan validation accepts a model listed twice for a component (the rater sums its rates); the property test
+        // of usage and invoices found that such a plan made every final record of a session using the model fail
+        // here ("An item with the same key has already been added. Key: think:gpt-5"), so it was neither stored nor
+        // spooled.
+        var twice = Voice with { ModelRates = [new ModelRate(ModelComponent.Think, "gpt-5", 500_000), new ModelRate(ModelComponent.Think, "gpt-5", 250_000)] };
+        var rated = await new RecordRater(new FakePlans(twice), NullLogger<RecordRater>.Instance).RateAsync(Session(durationMs: 120_000, think: "gpt-5"));
+
+        Assert.Equal(2 * (150_000 + 500_000 + 250_000), rated.CostMicros);
+        Assert.Equal(1_500_000, Assert.Single(rated.CostParts!.Surcharges, s => s.Key == "think:gpt-5").Value);
+        Assert.Equal(rated.CostMicros, rated.CostParts.PerSessionMicros + rated.CostParts.BaseMicros + rated.CostParts.Surcharges.Values.Sum());
+    }
+
+    [Fact]
     public async Task A_session_without_an_upstream_session_is_rated_zero_at_its_client_open()
     {
         var record = TestSessionRecords.Minimal(clientOpenedAtMs: OpenedAtMs) with { PlanId = "voice", Status = SessionStatus.Closed };
