@@ -24,10 +24,29 @@ internal static class CustomerEndpoints
         return admin;
     }
 
-    private static async Task<IResult> ListCustomersAsync(CustomerStore store)
+    /// <summary>Customers by id, a page at a time (<see cref="ListPaging"/>).</summary>
+    private static async Task<IResult> ListCustomersAsync(HttpRequest request, CustomerStore store)
     {
-        var customers = await store.ListAsync().ConfigureAwait(false);
-        return AdminResults.Json(new CustomerList([.. customers.Select(View)]), AdminJsonContext.Default.CustomerList);
+        var (limit, limitError) = ListPaging.ReadLimit(request.Query);
+        if (limitError is not null)
+        {
+            return limitError;
+        }
+
+        CustomerCursor? after = null;
+        if (request.Query.ContainsKey("cursor"))
+        {
+            if (!CustomerCursor.TryParse(request.Query["cursor"], out var parsed))
+            {
+                return ListPaging.CursorError();
+            }
+
+            after = parsed;
+        }
+
+        var (customers, continueAfter) = await store.ListPageAsync(after?.CustomerId, limit).ConfigureAwait(false);
+        var next = continueAfter is null ? null : new CustomerCursor(continueAfter).ToString();
+        return AdminResults.Json(new CustomerList([.. customers.Select(View)], next), AdminJsonContext.Default.CustomerList);
     }
 
     /// <summary>Creates or updates a customer; <c>disabled: true</c> also closes its live sessions on every instance
@@ -119,11 +138,29 @@ internal static class CustomerEndpoints
         return AdminResults.Json(view, AdminJsonContext.Default.IssuedKeyView, StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> ListKeysAsync(string customerId, CustomerStore store, TimeProvider time)
+    /// <summary>The customer's keys, oldest first, a page at a time (<see cref="ListPaging"/>).</summary>
+    private static async Task<IResult> ListKeysAsync(string customerId, HttpRequest request, CustomerStore store, TimeProvider time)
     {
         if (InvalidCustomerId(customerId) is { } invalid)
         {
             return invalid;
+        }
+
+        var (limit, limitError) = ListPaging.ReadLimit(request.Query);
+        if (limitError is not null)
+        {
+            return limitError;
+        }
+
+        KeyCursor? after = null;
+        if (request.Query.ContainsKey("cursor"))
+        {
+            if (!KeyCursor.TryParse(request.Query["cursor"], out var parsed))
+            {
+                return ListPaging.CursorError();
+            }
+
+            after = parsed;
         }
 
         if (await store.GetAsync(customerId).ConfigureAwait(false) is null)
@@ -132,8 +169,8 @@ internal static class CustomerEndpoints
         }
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var keys = await store.ListKeysAsync(customerId).ConfigureAwait(false);
-        return AdminResults.Json(new KeyList([.. keys.Select(k => View(k, now))]), AdminJsonContext.Default.KeyList);
+        var (keys, next) = KeyListPage.Cut(await store.ListKeysAsync(customerId).ConfigureAwait(false), after, limit);
+        return AdminResults.Json(new KeyList([.. keys.Select(k => View(k, now))], next?.ToString()), AdminJsonContext.Default.KeyList);
     }
 
     /// <summary>Revokes a key and closes its live sessions on every instance (key_revoked); <c>?close_sessions=false</c>

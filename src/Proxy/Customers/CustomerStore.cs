@@ -64,9 +64,12 @@ internal sealed class CustomerStore
         }
 
         var db = Database;
-        var addTask = db.SetAddAsync(_keys.Customers, customerId);
         var created = (int)await db.ScriptEvaluateAsync(UpsertScript, [_keys.Customer(customerId)], [.. args]).ConfigureAwait(false);
-        await addTask.ConfigureAwait(false);
+
+        // Listed only once its hash exists.
+        await Task.WhenAll(
+            db.SetAddAsync(_keys.Customers, customerId),
+            db.SortedSetAddAsync(_keys.CustomerIndex, customerId, 0)).ConfigureAwait(false);
         var customer = await GetAsync(customerId).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Customer {customerId} vanished right after it was written.");
         return (customer, created == 1);
@@ -117,6 +120,64 @@ internal sealed class CustomerStore
 
         customers.Sort((a, b) => string.CompareOrdinal(a.CustomerId, b.CustomerId));
         return customers;
+    }
+
+    /// <summary>One page of the customer list, by id (ordinal): the customers after <paramref name="afterCustomerId"/>
+    /// (from the first when null), at most <paramref name="limit"/>, and the id to continue after, null when no more
+    /// follow. Reads the index and the page's customers only, however many customers there are.</summary>
+    public async Task<(IReadOnlyList<Customer> Customers, string? ContinueAfter)> ListPageAsync(string? afterCustomerId, int limit)
+    {
+        var ids = await Database.SortedSetRangeByValueAsync(
+            _keys.CustomerIndex,
+            min: afterCustomerId ?? default(RedisValue),
+            max: default,
+            exclude: afterCustomerId is null ? Exclude.None : Exclude.Start,
+            order: Order.Ascending,
+            skip: 0,
+            take: limit + 1).ConfigureAwait(false);
+        var pageIds = ids.Take(limit).Select(id => (string)id!).ToArray();
+        var reads = pageIds.Select(GetAsync).ToArray();
+        var customers = new List<Customer>(reads.Length);
+        foreach (var read in reads)
+        {
+            // An id whose hash is gone is skipped, not shown empty.
+            if (await read.ConfigureAwait(false) is { } customer)
+            {
+                customers.Add(customer);
+            }
+        }
+
+        return (customers, ids.Length > limit ? pageIds[^1] : null);
+    }
+
+    /// <summary>Adds to the customer list every customer that exists but is not listed: those written before the
+    /// list existed (or by an instance of an earlier version, which only knew the set). Idempotent; returns how many
+    /// were added.</summary>
+    public async Task<long> BackfillIndexAsync()
+    {
+        const int Chunk = 1000;
+        var db = Database;
+        var ids = await db.SetMembersAsync(_keys.Customers).ConfigureAwait(false);
+        long added = 0;
+        foreach (var chunk in ids.Chunk(Chunk))
+        {
+            var exists = chunk.Select(id => db.KeyExistsAsync(_keys.Customer(id!))).ToArray();
+            var listed = new List<SortedSetEntry>(chunk.Length);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                if (await exists[i].ConfigureAwait(false))
+                {
+                    listed.Add(new SortedSetEntry(chunk[i], 0));
+                }
+            }
+
+            if (listed.Count > 0)
+            {
+                added += await db.SortedSetAddAsync(_keys.CustomerIndex, [.. listed]).ConfigureAwait(false);
+            }
+        }
+
+        return added;
     }
 
     public async Task<IReadOnlyList<string>> ListIdsAsync()
@@ -174,7 +235,7 @@ internal sealed class CustomerStore
             }
         }
 
-        keys.Sort((a, b) => a.CreatedAtMs.CompareTo(b.CreatedAtMs));
+        keys.Sort((a, b) => a.CreatedAtMs != b.CreatedAtMs ? a.CreatedAtMs.CompareTo(b.CreatedAtMs) : string.CompareOrdinal(a.KeyId, b.KeyId));
         return keys;
     }
 

@@ -20,6 +20,7 @@ internal sealed class RedisKeys
     {
         _prefix = prefix;
         Customers = prefix + "customers";
+        CustomerIndex = prefix + "customer-index";
         Records = prefix + "records";
         LegacySessionIndex = prefix + "session-index";
         ControlChannel = RedisChannel.Literal(prefix + "control");
@@ -38,6 +39,10 @@ internal sealed class RedisKeys
 
     /// <summary>Set of every customer id.</summary>
     public RedisKey Customers { get; }
+
+    /// <summary>Sorted set of the current customers' ids, all scored 0 so they sort by id: the customer list, paged
+    /// with <c>ZRANGE … BYLEX</c>.</summary>
+    public RedisKey CustomerIndex { get; }
 
     /// <summary>Stream of finalized records: the billing feed (at-least-once, dedupe by session_id).</summary>
     public RedisKey Records { get; }
