@@ -15,6 +15,9 @@ internal sealed record CustomerView(string CustomerId, string? Name, string? Pla
 /// <summary>A page of customers by id; <paramref name="NextCursor"/> asks for the page after it (null on the last).</summary>
 internal sealed record CustomerList(IReadOnlyList<CustomerView> Customers, string? NextCursor = null);
 
+/// <summary>What DELETE /admin/v1/customers/{customerId} did.</summary>
+internal sealed record CustomerDeleted(string CustomerId, int KeysRevoked);
+
 internal sealed record KeyView(string KeyId, string CustomerId, string Prefix, string Status, long CreatedAtMs, long? ExpiresAtMs, long? RevokedAtMs, long? MonthlyBudgetMicros = null);
 
 /// <summary>A page of a customer's keys, oldest first; <paramref name="NextCursor"/> asks for the page after it (null

@@ -15,6 +15,13 @@ internal static class CustomerEndpoints
         admin.MapGet("/customers", ListCustomersAsync);
         admin.MapPut("/customers/{customerId}", UpsertCustomerAsync);
         admin.MapGet("/customers/{customerId}", GetCustomerAsync);
+        admin.MapDelete("/customers/{customerId}", DeleteCustomerAsync)
+            .WithName("DeleteCustomer")
+            .WithSummary("Deletes a disabled customer (offboarding)")
+            .WithDescription("Revokes its keys on every instance, removes its settings, upstream key and key list and takes it off the customer list; its records, usage and invoices stay until their retention. 409 customer_enabled while it is enabled, 404 when unknown.")
+            .Produces<CustomerDeleted>()
+            .Produces<ErrorBody>(StatusCodes.Status404NotFound)
+            .Produces<ErrorBody>(StatusCodes.Status409Conflict);
         admin.MapPost("/customers/{customerId}/keys", IssueKeyAsync);
         admin.MapGet("/customers/{customerId}/keys", ListKeysAsync);
         admin.MapPatch("/keys/{keyId}", KeyPatchEndpoint.PatchAsync);
@@ -47,6 +54,24 @@ internal static class CustomerEndpoints
         var (customers, continueAfter) = await store.ListPageAsync(after?.CustomerId, limit).ConfigureAwait(false);
         var next = continueAfter is null ? null : new CustomerCursor(continueAfter).ToString();
         return AdminResults.Json(new CustomerList([.. customers.Select(View)], next), AdminJsonContext.Default.CustomerList);
+    }
+
+    /// <summary>Offboarding: see <see cref="CustomerOffboarding"/>. Answers 200 with how many keys it revoked.</summary>
+    private static async Task<IResult> DeleteCustomerAsync(string customerId, CustomerOffboarding offboarding)
+    {
+        if (InvalidCustomerId(customerId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var (outcome, keysRevoked) = await offboarding.DeleteAsync(customerId).ConfigureAwait(false);
+        return outcome switch
+        {
+            CustomerDeletionOutcome.Deleted => AdminResults.Json(new CustomerDeleted(customerId, keysRevoked), AdminJsonContext.Default.CustomerDeleted),
+            CustomerDeletionOutcome.Enabled => AdminResults.Error(StatusCodes.Status409Conflict, "customer_enabled",
+                $"Customer '{customerId}' is enabled: disable it first (PUT /admin/v1/customers/{customerId} with {{\"disabled\":true}}), which closes its live sessions."),
+            _ => AdminResults.NotFound($"No customer '{customerId}'."),
+        };
     }
 
     /// <summary>Creates or updates a customer; <c>disabled: true</c> also closes its live sessions on every instance

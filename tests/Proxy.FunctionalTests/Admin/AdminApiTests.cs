@@ -102,6 +102,7 @@ public sealed class AdminApiTests
     [InlineData("GET", "/admin/v1/customers?cursor=e2FjbWV9", null, "invalid_query")]
     [InlineData("GET", "/admin/v1/customers/admin-bad-body/keys?limit=ten", null, "invalid_query")]
     [InlineData("GET", "/admin/v1/customers/admin-bad-body/keys?cursor=MTIzNDU", null, "invalid_query")]
+    [InlineData("DELETE", "/admin/v1/customers/bad%7Bid%7D", null, "invalid_customer_id")]
     public async Task Bad_input_gets_400_with_a_clear_error(string method, string path, string? body, string error)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
