@@ -9,6 +9,7 @@ namespace Proxy.Admin;
 [JsonSerializable(typeof(UpstreamKeyBody))]
 [JsonSerializable(typeof(CustomerView))]
 [JsonSerializable(typeof(CustomerList))]
+[JsonSerializable(typeof(CustomerDeleted))]
 [JsonSerializable(typeof(KeyView))]
 [JsonSerializable(typeof(KeyList))]
 [JsonSerializable(typeof(IssuedKeyView))]

@@ -12,11 +12,17 @@ internal sealed record UpstreamKeyBody(string? ApiKey);
 
 internal sealed record CustomerView(string CustomerId, string? Name, string? Plan, bool Disabled, long CreatedAtMs, bool HasUpstreamKey);
 
-internal sealed record CustomerList(IReadOnlyList<CustomerView> Customers);
+/// <summary>A page of customers by id; <paramref name="NextCursor"/> asks for the page after it (null on the last).</summary>
+internal sealed record CustomerList(IReadOnlyList<CustomerView> Customers, string? NextCursor = null);
+
+/// <summary>What DELETE /admin/v1/customers/{customerId} did.</summary>
+internal sealed record CustomerDeleted(string CustomerId, int KeysRevoked);
 
 internal sealed record KeyView(string KeyId, string CustomerId, string Prefix, string Status, long CreatedAtMs, long? ExpiresAtMs, long? RevokedAtMs, long? MonthlyBudgetMicros = null);
 
-internal sealed record KeyList(IReadOnlyList<KeyView> Keys);
+/// <summary>A page of a customer's keys, oldest first; <paramref name="NextCursor"/> asks for the page after it (null
+/// on the last).</summary>
+internal sealed record KeyList(IReadOnlyList<KeyView> Keys, string? NextCursor = null);
 
 /// <summary>The only response that ever carries a proxy key's secret.</summary>
 internal sealed record IssuedKeyView(string KeyId, string Key, string CustomerId, string Prefix, long CreatedAtMs, long? ExpiresAtMs);

@@ -10,6 +10,7 @@ internal static class AdminServiceCollectionExtensions
         services.AddOptions<AdminOptions>().BindSection(AdminOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         services.AddSingleton<AdminTokenVerifier>();
+        services.AddSingleton<CustomerOffboarding>();
 
         // One document for the admin API (the agent endpoint is Deepgram's protocol, documented by Deepgram).
         services.AddOpenApi(AdminEndpoints.OpenApiDocument, options =>

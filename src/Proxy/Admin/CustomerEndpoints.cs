@@ -15,6 +15,13 @@ internal static class CustomerEndpoints
         admin.MapGet("/customers", ListCustomersAsync);
         admin.MapPut("/customers/{customerId}", UpsertCustomerAsync);
         admin.MapGet("/customers/{customerId}", GetCustomerAsync);
+        admin.MapDelete("/customers/{customerId}", DeleteCustomerAsync)
+            .WithName("DeleteCustomer")
+            .WithSummary("Deletes a disabled customer (offboarding)")
+            .WithDescription("Revokes its keys on every instance, removes its settings, upstream key and key list and takes it off the customer list; its records, usage and invoices stay until their retention. 409 customer_enabled while it is enabled, 404 when unknown.")
+            .Produces<CustomerDeleted>()
+            .Produces<ErrorBody>(StatusCodes.Status404NotFound)
+            .Produces<ErrorBody>(StatusCodes.Status409Conflict);
         admin.MapPost("/customers/{customerId}/keys", IssueKeyAsync);
         admin.MapGet("/customers/{customerId}/keys", ListKeysAsync);
         admin.MapPatch("/keys/{keyId}", KeyPatchEndpoint.PatchAsync);
@@ -24,10 +31,47 @@ internal static class CustomerEndpoints
         return admin;
     }
 
-    private static async Task<IResult> ListCustomersAsync(CustomerStore store)
+    /// <summary>Customers by id, a page at a time (<see cref="ListPaging"/>).</summary>
+    private static async Task<IResult> ListCustomersAsync(HttpRequest request, CustomerStore store)
     {
-        var customers = await store.ListAsync().ConfigureAwait(false);
-        return AdminResults.Json(new CustomerList([.. customers.Select(View)]), AdminJsonContext.Default.CustomerList);
+        var (limit, limitError) = ListPaging.ReadLimit(request.Query);
+        if (limitError is not null)
+        {
+            return limitError;
+        }
+
+        CustomerCursor? after = null;
+        if (request.Query.ContainsKey("cursor"))
+        {
+            if (!CustomerCursor.TryParse(request.Query["cursor"], out var parsed))
+            {
+                return ListPaging.CursorError();
+            }
+
+            after = parsed;
+        }
+
+        var (customers, continueAfter) = await store.ListPageAsync(after?.CustomerId, limit).ConfigureAwait(false);
+        var next = continueAfter is null ? null : new CustomerCursor(continueAfter).ToString();
+        return AdminResults.Json(new CustomerList([.. customers.Select(View)], next), AdminJsonContext.Default.CustomerList);
+    }
+
+    /// <summary>Offboarding: see <see cref="CustomerOffboarding"/>. Answers 200 with how many keys it revoked.</summary>
+    private static async Task<IResult> DeleteCustomerAsync(string customerId, CustomerOffboarding offboarding)
+    {
+        if (InvalidCustomerId(customerId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var (outcome, keysRevoked) = await offboarding.DeleteAsync(customerId).ConfigureAwait(false);
+        return outcome switch
+        {
+            CustomerDeletionOutcome.Deleted => AdminResults.Json(new CustomerDeleted(customerId, keysRevoked), AdminJsonContext.Default.CustomerDeleted),
+            CustomerDeletionOutcome.Enabled => AdminResults.Error(StatusCodes.Status409Conflict, "customer_enabled",
+                $"Customer '{customerId}' is enabled: disable it first (PUT /admin/v1/customers/{customerId} with {{\"disabled\":true}}), which closes its live sessions."),
+            _ => AdminResults.NotFound($"No customer '{customerId}'."),
+        };
     }
 
     /// <summary>Creates or updates a customer; <c>disabled: true</c> also closes its live sessions on every instance
@@ -119,11 +163,29 @@ internal static class CustomerEndpoints
         return AdminResults.Json(view, AdminJsonContext.Default.IssuedKeyView, StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> ListKeysAsync(string customerId, CustomerStore store, TimeProvider time)
+    /// <summary>The customer's keys, oldest first, a page at a time (<see cref="ListPaging"/>).</summary>
+    private static async Task<IResult> ListKeysAsync(string customerId, HttpRequest request, CustomerStore store, TimeProvider time)
     {
         if (InvalidCustomerId(customerId) is { } invalid)
         {
             return invalid;
+        }
+
+        var (limit, limitError) = ListPaging.ReadLimit(request.Query);
+        if (limitError is not null)
+        {
+            return limitError;
+        }
+
+        KeyCursor? after = null;
+        if (request.Query.ContainsKey("cursor"))
+        {
+            if (!KeyCursor.TryParse(request.Query["cursor"], out var parsed))
+            {
+                return ListPaging.CursorError();
+            }
+
+            after = parsed;
         }
 
         if (await store.GetAsync(customerId).ConfigureAwait(false) is null)
@@ -132,8 +194,8 @@ internal static class CustomerEndpoints
         }
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var keys = await store.ListKeysAsync(customerId).ConfigureAwait(false);
-        return AdminResults.Json(new KeyList([.. keys.Select(k => View(k, now))]), AdminJsonContext.Default.KeyList);
+        var (keys, next) = KeyListPage.Cut(await store.ListKeysAsync(customerId).ConfigureAwait(false), after, limit);
+        return AdminResults.Json(new KeyList([.. keys.Select(k => View(k, now))], next?.ToString()), AdminJsonContext.Default.KeyList);
     }
 
     /// <summary>Revokes a key and closes its live sessions on every instance (key_revoked); <c>?close_sessions=false</c>

@@ -8,9 +8,6 @@ namespace Proxy.Admin;
 /// <summary>Session records, as stored: the billing truth, open and closed.</summary>
 internal static class SessionEndpoints
 {
-    private const int DefaultLimit = 100;
-    private const int MaxLimit = 1000;
-
     public static RouteGroupBuilder MapSessionEndpoints(this RouteGroupBuilder admin)
     {
         admin.MapGet("/sessions", ListAsync);
@@ -73,10 +70,10 @@ internal static class SessionEndpoints
             return BadQuery("format must be json, jsonl or csv.");
         }
 
-        var limit = DefaultLimit;
-        if (query.ContainsKey("limit") && (!int.TryParse(query["limit"], out limit) || limit is < 1 or > MaxLimit))
+        var (limit, limitError) = ListPaging.ReadLimit(query);
+        if (limitError is not null)
         {
-            return BadQuery($"limit must be between 1 and {MaxLimit}.");
+            return limitError;
         }
 
         SessionCursor? after = null;
@@ -84,7 +81,7 @@ internal static class SessionEndpoints
         {
             if (!SessionCursor.TryParse(query["cursor"], out var parsed))
             {
-                return BadQuery("cursor is not one this API gave out (next_cursor of a previous page).");
+                return ListPaging.CursorError();
             }
 
             after = parsed;

@@ -40,6 +40,19 @@ internal sealed class CustomerStore
         return 1
         """;
 
+    // KEYS: customer hash, the customer's key set. Deletes both when the customer is disabled. Returns
+    // {"deleted", key ids…}, {"enabled"} or {"not_found"}: the check and the deletion are one step, so a PUT that
+    // enables the customer meanwhile is either before it (refused) or after it (a new customer).
+    private const string DeleteScript = """
+        local disabled = redis.call('HGET', KEYS[1], 'disabled')
+        if not disabled and redis.call('EXISTS', KEYS[1]) == 0 then return {'not_found'} end
+        if disabled ~= '1' then return {'enabled'} end
+        local keys = redis.call('SMEMBERS', KEYS[2])
+        redis.call('DEL', KEYS[1], KEYS[2])
+        table.insert(keys, 1, 'deleted')
+        return keys
+        """;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
     private readonly TimeProvider _time;
@@ -64,9 +77,13 @@ internal sealed class CustomerStore
         }
 
         var db = Database;
-        var addTask = db.SetAddAsync(_keys.Customers, customerId);
         var created = (int)await db.ScriptEvaluateAsync(UpsertScript, [_keys.Customer(customerId)], [.. args]).ConfigureAwait(false);
-        await addTask.ConfigureAwait(false);
+
+        // Listed only once its hash exists: a deletion takes the id off the list before it deletes the hash, so a
+        // customer re-created meanwhile is listed again by this write.
+        await Task.WhenAll(
+            db.SetAddAsync(_keys.Customers, customerId),
+            db.SortedSetAddAsync(_keys.CustomerIndex, customerId, 0)).ConfigureAwait(false);
         var customer = await GetAsync(customerId).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Customer {customerId} vanished right after it was written.");
         return (customer, created == 1);
@@ -119,6 +136,108 @@ internal sealed class CustomerStore
         return customers;
     }
 
+    /// <summary>One page of the customer list, by id (ordinal): the customers after <paramref name="afterCustomerId"/>
+    /// (from the first when null), at most <paramref name="limit"/>, and the id to continue after, null when no more
+    /// follow. Reads the index and the page's customers only, however many customers there are.</summary>
+    public async Task<(IReadOnlyList<Customer> Customers, string? ContinueAfter)> ListPageAsync(string? afterCustomerId, int limit)
+    {
+        var ids = await Database.SortedSetRangeByValueAsync(
+            _keys.CustomerIndex,
+            min: afterCustomerId ?? default(RedisValue),
+            max: default,
+            exclude: afterCustomerId is null ? Exclude.None : Exclude.Start,
+            order: Order.Ascending,
+            skip: 0,
+            take: limit + 1).ConfigureAwait(false);
+        var pageIds = ids.Take(limit).Select(id => (string)id!).ToArray();
+        var reads = pageIds.Select(GetAsync).ToArray();
+        var customers = new List<Customer>(reads.Length);
+        foreach (var read in reads)
+        {
+            // An id whose hash is gone (a deletion that raced the start-up backfill) is skipped, not shown empty.
+            if (await read.ConfigureAwait(false) is { } customer)
+            {
+                customers.Add(customer);
+            }
+        }
+
+        return (customers, ids.Length > limit ? pageIds[^1] : null);
+    }
+
+    /// <summary>Adds to the customer list every customer that exists but is not listed: those written before the
+    /// list existed (or by an instance of an earlier version, which only knew the set). Idempotent; returns how many
+    /// were added.</summary>
+    public async Task<long> BackfillIndexAsync()
+    {
+        const int Chunk = 1000;
+        var db = Database;
+        var ids = await db.SetMembersAsync(_keys.Customers).ConfigureAwait(false);
+        long added = 0;
+        foreach (var chunk in ids.Chunk(Chunk))
+        {
+            var exists = chunk.Select(id => db.KeyExistsAsync(_keys.Customer(id!))).ToArray();
+            var listed = new List<SortedSetEntry>(chunk.Length);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                // A deleted customer stays in the set (its records do) but not on the list.
+                if (await exists[i].ConfigureAwait(false))
+                {
+                    listed.Add(new SortedSetEntry(chunk[i], 0));
+                }
+            }
+
+            if (listed.Count > 0)
+            {
+                added += await db.SortedSetAddAsync(_keys.CustomerIndex, [.. listed]).ConfigureAwait(false);
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>Deletes a disabled customer: its hash (name, plan, settings, budgets, upstream key) and its key list
+    /// go, and it leaves the customer list; its records, usage and invoices stay, and so does its id in the set of
+    /// customers that hold data. Returns the ids of the keys it still listed (for the caller to revoke).</summary>
+    public async Task<(CustomerDeletionOutcome Outcome, IReadOnlyList<string> KeyIds)> DeleteAsync(string customerId)
+    {
+        var db = Database;
+
+        // Off the list first: a PUT that re-creates the customer after the script below lists it again.
+        await db.SortedSetRemoveAsync(_keys.CustomerIndex, customerId).ConfigureAwait(false);
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(DeleteScript, [_keys.Customer(customerId), _keys.CustomerKeys(customerId)]).ConfigureAwait(false))!;
+        var outcome = (string)result[0]! switch
+        {
+            "deleted" => CustomerDeletionOutcome.Deleted,
+            "enabled" => CustomerDeletionOutcome.Enabled,
+            _ => CustomerDeletionOutcome.NotFound,
+        };
+        if (outcome == CustomerDeletionOutcome.Enabled)
+        {
+            // Enabled again meanwhile: it stays, listed.
+            await db.SortedSetAddAsync(_keys.CustomerIndex, customerId, 0).ConfigureAwait(false);
+        }
+
+        return (outcome, outcome == CustomerDeletionOutcome.Deleted ? [.. result.Skip(1).Select(id => (string)id!)] : []);
+    }
+
+    /// <summary>Lets a key's records (its authentication hash and id) expire after <paramref name="after"/>: a deleted
+    /// customer's revoked keys answer "revoked" as long as its session records are kept, then go.</summary>
+    public async Task ExpireKeyAsync(string keyId, TimeSpan after)
+    {
+        var db = Database;
+        var hashHex = await db.StringGetAsync(_keys.Key(keyId)).ConfigureAwait(false);
+        if (hashHex.IsNullOrEmpty)
+        {
+            return;
+        }
+
+        await Task.WhenAll(
+            db.KeyExpireAsync(_keys.KeyByHash(hashHex!), after),
+            db.KeyExpireAsync(_keys.Key(keyId), after)).ConfigureAwait(false);
+    }
+
+    /// <summary>Every customer id that may hold records: the current customers and the deleted ones (whose records
+    /// stay until their retention), for the jobs that walk every customer's sessions.</summary>
     public async Task<IReadOnlyList<string>> ListIdsAsync()
     {
         var ids = await Database.SetMembersAsync(_keys.Customers).ConfigureAwait(false);
@@ -174,7 +293,7 @@ internal sealed class CustomerStore
             }
         }
 
-        keys.Sort((a, b) => a.CreatedAtMs.CompareTo(b.CreatedAtMs));
+        keys.Sort((a, b) => a.CreatedAtMs != b.CreatedAtMs ? a.CreatedAtMs.CompareTo(b.CreatedAtMs) : string.CompareOrdinal(a.KeyId, b.KeyId));
         return keys;
     }
 

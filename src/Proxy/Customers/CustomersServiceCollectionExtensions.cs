@@ -13,6 +13,7 @@ internal static class CustomersServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsCustomerLabelsValidator>();
         services.AddSingleton<UpstreamKeyProtector>();
         services.AddSingleton<CustomerStore>();
+        services.AddHostedService<CustomerIndexBackfill>();
         services.AddSingleton<ProxyKeyAuthenticator>();
         services.AddSingleton<IProxyKeyAuthenticator>(sp => sp.GetRequiredService<ProxyKeyAuthenticator>());
         return services;

@@ -79,6 +79,19 @@ internal sealed class ProxyKeyAuthenticator : IProxyKeyAuthenticator
             : new KeyAuthenticationResult(KeyAuthenticationOutcome.Accepted, key, customer, protectedUpstreamKey);
     }
 
+    /// <summary>Drops what this instance remembers of a key revoked elsewhere (told over the control channel), so a
+    /// Redis outage right after the revocation cannot admit it from memory.</summary>
+    public void Forget(string keyId)
+    {
+        foreach (var (hashHex, cached) in _accepted)
+        {
+            if (cached.Result.Key?.KeyId == keyId)
+            {
+                _accepted.TryRemove(hashHex, out _);
+            }
+        }
+    }
+
     private void Remember(string hashHex, KeyAuthenticationResult result)
     {
         if (result.Outcome == KeyAuthenticationOutcome.Accepted && _options.AuthCacheTtl > TimeSpan.Zero)

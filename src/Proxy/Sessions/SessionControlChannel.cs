@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Proxy.Customers;
 using Proxy.Storage;
 
 namespace Proxy.Sessions;
@@ -18,6 +19,7 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
     private readonly SessionRegistry _registry;
     private readonly SessionCloser _closer;
     private readonly LiveSettingsApplier _settings;
+    private readonly ProxyKeyAuthenticator _authenticator;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionControlChannel> _logger;
     private SessionControlStore.Subscription? _subscription;
@@ -30,6 +32,7 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
         SessionRegistry registry,
         SessionCloser closer,
         LiveSettingsApplier settings,
+        ProxyKeyAuthenticator authenticator,
         TimeProvider time,
         ILogger<SessionControlChannel> logger)
     {
@@ -39,6 +42,7 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
         _registry = registry;
         _closer = closer;
         _settings = settings;
+        _authenticator = authenticator;
         _logger = logger;
     }
 
@@ -153,6 +157,7 @@ internal sealed class SessionControlChannel : IHostedService, IDisposable
                     Close(_registry.OfCustomer(customerId), ProxyCloseRequests.AdminClosed);
                     break;
                 case { Kind: ControlMessage.CloseKey, KeyId: { } keyId }:
+                    _authenticator.Forget(keyId);
                     Close([.. _registry.Snapshot().Where(s => s.Identity.KeyId == keyId)], ProxyCloseRequests.KeyRevoked);
                     break;
                 case { Kind: ControlMessage.CustomerDisabled, CustomerId: { } customerId }:

@@ -20,6 +20,7 @@ internal sealed class RedisKeys
     {
         _prefix = prefix;
         Customers = prefix + "customers";
+        CustomerIndex = prefix + "customer-index";
         Records = prefix + "records";
         LegacySessionIndex = prefix + "session-index";
         ControlChannel = RedisChannel.Literal(prefix + "control");
@@ -36,8 +37,13 @@ internal sealed class RedisKeys
     /// <summary>Pub/sub channel every instance listens on: settings changes and close orders.</summary>
     public RedisChannel ControlChannel { get; }
 
-    /// <summary>Set of every customer id.</summary>
+    /// <summary>Set of every customer id that may hold data: the current customers and the deleted ones, whose
+    /// records, usage and invoices stay until their retention (the reaper and the retention sweep walk it).</summary>
     public RedisKey Customers { get; }
+
+    /// <summary>Sorted set of the current customers' ids, all scored 0 so they sort by id: the customer list, paged
+    /// with <c>ZRANGE … BYLEX</c>. A deleted customer leaves it (and stays in <see cref="Customers"/>).</summary>
+    public RedisKey CustomerIndex { get; }
 
     /// <summary>Stream of finalized records: the billing feed (at-least-once, dedupe by session_id).</summary>
     public RedisKey Records { get; }

@@ -18,6 +18,9 @@ public sealed class AdminApiTests
         _gateway = gateway;
     }
 
+    // Other tests' customers share the list: walk it all.
+    private const int ListPageSize = 1000;
+
     private HttpClient Admin => _gateway.Proxy.Admin;
 
     [Fact]
@@ -75,8 +78,8 @@ public sealed class AdminApiTests
 
         var fetched = await Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/customers/admin-crud", UriKind.Relative));
         Assert.Equal("Admin Crud", fetched.GetProperty("name").GetString());
-        var all = await Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/customers", UriKind.Relative));
-        Assert.Contains(all.GetProperty("customers").EnumerateArray(), c => c.GetProperty("customer_id").GetString() == "admin-crud");
+        var all = await _gateway.Proxy.PagesAsync("/admin/v1/customers", "customers", ListPageSize);
+        Assert.Contains(all.SelectMany(p => p), c => c.GetProperty("customer_id").GetString() == "admin-crud");
 
         using var missing = await Admin.GetAsync(new Uri("/admin/v1/customers/admin-nobody", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
@@ -94,6 +97,12 @@ public sealed class AdminApiTests
     [InlineData("GET", "/admin/v1/sessions?from=yesterday", null, "invalid_query")]
     [InlineData("GET", "/admin/v1/sessions?limit=0", null, "invalid_query")]
     [InlineData("GET", "/admin/v1/sessions/not-a-uuid", null, "invalid_query")]
+    [InlineData("GET", "/admin/v1/customers?limit=1001", null, "invalid_query")]
+    [InlineData("GET", "/admin/v1/customers?cursor=not-a-cursor%21", null, "invalid_query")]
+    [InlineData("GET", "/admin/v1/customers?cursor=e2FjbWV9", null, "invalid_query")]
+    [InlineData("GET", "/admin/v1/customers/admin-bad-body/keys?limit=ten", null, "invalid_query")]
+    [InlineData("GET", "/admin/v1/customers/admin-bad-body/keys?cursor=MTIzNDU", null, "invalid_query")]
+    [InlineData("DELETE", "/admin/v1/customers/bad%7Bid%7D", null, "invalid_customer_id")]
     public async Task Bad_input_gets_400_with_a_clear_error(string method, string path, string? body, string error)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);

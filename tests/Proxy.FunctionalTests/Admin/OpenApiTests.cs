@@ -30,6 +30,14 @@ public sealed class OpenApiTests
         }
 
         Assert.All(paths, p => Assert.StartsWith("/admin/v1/", p, StringComparison.Ordinal));
+
+        // Offboarding is described: a named operation with its answers.
+        var delete = document.GetProperty("paths").GetProperty("/admin/v1/customers/{customerId}").GetProperty("delete");
+        Assert.Equal("DeleteCustomer", delete.GetProperty("operationId").GetString());
+        var answers = delete.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToList();
+        Assert.Contains("200", answers);
+        Assert.Contains("404", answers);
+        Assert.Contains("409", answers);
     }
 
     [Fact]

@@ -70,6 +70,27 @@ internal static class ProxyAdmin
         }
     }
 
+    /// <summary>Walks a paged admin list (<paramref name="path"/> may carry a query already) from its first page,
+    /// <paramref name="limit"/> at a time, until <c>next_cursor</c> is null; returns each page's
+    /// <paramref name="items"/> array. Fails past <paramref name="maxPages"/> pages instead of looping.</summary>
+    public static async Task<List<JsonElement[]>> PagesAsync(this ProxyServer proxy, string path, string items, int limit, int maxPages = 100)
+    {
+        var pages = new List<JsonElement[]>();
+        string? cursor = null;
+        do
+        {
+            var url = $"{path}{(path.Contains('?', StringComparison.Ordinal) ? '&' : '?')}limit={limit}" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));
+            var page = await proxy.Admin.GetFromJsonAsync<JsonElement>(new Uri(url, UriKind.Relative)).ConfigureAwait(false);
+            var next = page.GetProperty("next_cursor");
+            pages.Add([.. page.GetProperty(items).EnumerateArray()]);
+            cursor = next.ValueKind == JsonValueKind.Null ? null : next.GetString();
+            Assert.True(pages.Count <= maxPages, $"{path} gave more than {maxPages} pages");
+        }
+        while (cursor is not null);
+
+        return pages;
+    }
+
     /// <summary>Scrapes <c>/metrics</c> on the admin port, as Prometheus does (no token).</summary>
     public static async Task<PrometheusSnapshot> ScrapeAsync(this ProxyServer proxy)
     {

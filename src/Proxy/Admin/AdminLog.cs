@@ -1,0 +1,13 @@
+namespace Proxy.Admin;
+
+/// <summary>What the admin API changed, one line each (an audit trail until the audit log has its own store): ids and
+/// counts only, never a secret.</summary>
+internal static partial class AdminLog
+{
+    [LoggerMessage(EventId = 5030, Level = LogLevel.Information,
+        Message = "Audit: customer {CustomerId} deleted ({KeysRevoked} keys revoked now, {Keys} keys in all); its settings, upstream key and key list are removed, its records, usage and invoices kept until their retention")]
+    public static partial void CustomerDeleted(ILogger logger, string customerId, int keysRevoked, int keys);
+
+    [LoggerMessage(EventId = 5031, Level = LogLevel.Information, Message = "Audit: deleting customer {CustomerId} refused: it is enabled (disable it first)")]
+    public static partial void CustomerDeletionRefused(ILogger logger, string customerId);
+}
