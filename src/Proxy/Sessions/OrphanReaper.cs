@@ -108,7 +108,7 @@ internal sealed partial class OrphanReaper : BackgroundService
     }
 
     /// <summary>The final record of a session nobody is left to measure: closed at its last sign of life, by nobody
-    /// (no Close was seen), the connection taken as dropped.</summary>
+    /// (no Close was seen), the connection taken as dropped, with the indicators posted during the call.</summary>
     internal static SessionRecord Estimate(SessionRecord open)
     {
         var lastSeen = open.LastSeenMs ?? open.UpstreamOpenedAtMs ?? open.ClientOpenedAtMs;
@@ -123,7 +123,7 @@ internal sealed partial class OrphanReaper : BackgroundService
                 CloseInitiator = CloseInitiators.None,
                 Estimated = true,
             },
-        });
+        }) with { Indicators = open.Indicators };
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>

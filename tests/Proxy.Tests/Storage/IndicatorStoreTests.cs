@@ -160,16 +160,26 @@ public sealed class IndicatorStoreTests : IClassFixture<SessionRecordStoreTests.
     }
 
     [Fact]
-    public async Task A_measured_final_replacing_an_estimate_takes_the_indicators_usage_back_out_exactly()
+    public async Task A_measured_final_without_the_indicators_posted_on_the_estimate_is_refused_and_told_them()
     {
         await FinalizeAsync(Rated(Final(60_000, estimated: true)));
         await _indicators.PostAsync(Customer, SessionId, "lead_qualified", 1m, _ => Task.FromResult(200_000L));
-        await FinalizeAsync(Rated(Final(120_000, estimated: false)));
-
-        // Exactly the measurement's usage: the estimate's increments, the indicator's included, are taken back out.
+        var estimate = await RecordAsync();
         var day = await RawAsync(_keys.Usage(Customer, Day));
-        Assert.Equal(("1", "1200000", "0", "0"), (day["sessions"], day["cost_micros"], day["indicator:lead_qualified:count"], day.GetValueOrDefault("indicator:lead_qualified:fee_micros", "0")));
-        Assert.Equal("1200000", (await RawAsync(_keys.UsageMonth(Customer, Day)))["cost_micros"]);
+
+        // Replacing the estimate would drop a billed indicator: nothing is written, the writer is given the stored
+        // indicators to rate the measurement with (FinalRecordCommitterTests: what it then writes).
+        var refused = await _records.FinalizeAsync(Rated(Final(120_000, estimated: false)));
+        Assert.Equal(FinalizeOutcome.IndicatorsMissing, refused.Outcome);
+        Assert.Equal(estimate.Indicators!["lead_qualified"], Assert.Single(refused.StoredIndicators!).Value);
+        Assert.Equal((2L, 60_000L), ((await RecordAsync()).RecordVersion!.Value, (await RecordAsync()).DurationMs!.Value));
+        Assert.Equal(day, await RawAsync(_keys.Usage(Customer, Day)));
+
+        // Rated with it, it replaces the estimate, and usage moves by the difference only.
+        var withIndicator = Rated(Final(120_000, estimated: false)) with { Indicators = estimate.Indicators };
+        Assert.Equal(FinalizeOutcome.ReplacedEstimate, (await _records.FinalizeAsync(withIndicator)).Outcome);
+        day = await RawAsync(_keys.Usage(Customer, Day));
+        Assert.Equal(("1", "1", "1200000"), (day["sessions"], day["indicator:lead_qualified:count"], day["cost_micros"]));
         Assert.Equal(3, (await RecordAsync()).RecordVersion);
     }
 

@@ -236,6 +236,9 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
             Surcharges = new Dictionary<string, long> { ["think:gpt-5"] = 1_000_000 },
             IndicatorFees = new Dictionary<string, long> { ["lead_qualified"] = 0 },
         },
+
+        // Every indicator on the record is counted (an unpriced one at no fee), as a post on a final record counts it.
+        Indicators = new Dictionary<string, IndicatorOutcome> { ["lead_qualified"] = new(1m, 0, 1_795_689_100_000) },
     };
 
     private async Task<Dictionary<string, string>> RawMonthUsageAsync() =>
