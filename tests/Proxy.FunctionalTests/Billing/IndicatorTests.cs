@@ -143,6 +143,80 @@ public sealed class IndicatorTests
     }
 
     [Fact]
+    public async Task A_measurement_replacing_the_reapers_estimate_keeps_the_indicators_posted_during_the_call_and_on_the_estimate()
+    {
+        const string Customer = "indicator-partitioned";
+
+        // NetworkPartitionTests' setup: the owner reaches Redis through a relay that is cut; the survivor reaps.
+        var reaperSettings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl) { ["Storage:ReaperInterval"] = "00:00:01" };
+        await using var survivor = await _gateway.StartProxyAsync(settings: reaperSettings);
+        await using var relay = TcpRelay.To(_gateway.Redis.Port);
+        var ownerSettings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl) { ["Redis:Configuration"] = $"127.0.0.1:{relay.Port}" };
+        await using var owner = await _gateway.StartProxyAsync(settings: ownerSettings);
+
+        // $0.60 a minute (10 micros a ms), a booking $0.10, a qualified lead $0.20.
+        await PutAsync(survivor, "/admin/v1/plans/indicator-partition-plan", new
+        {
+            currency = "USD",
+            per_minute_micros = 600_000,
+            indicators = new { booked = new { flat_micros = 100_000 }, lead_qualified = new { flat_micros = 200_000 } },
+        });
+        var (_, secret) = await owner.IssueKeyAsync(Customer);
+        await PutAsync(survivor, $"/admin/v1/customers/{Customer}", new { plan = "indicator-partition-plan" });
+        await owner.PatchSettingsAsync(Customer, new { idle_timeout_ms = 0 });
+
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(owner.AgentUrl(), secret);
+        var audio = client.StreamAudio(TimeSpan.FromMilliseconds(40));
+        var sessionId = (await survivor.WaitForOpenRecordAsync(Customer)).GetProperty("session_id").GetString()!;
+        var booked = await PostAsync(survivor, $"/admin/v1/sessions/{sessionId}/indicators", """{"name":"booked","value":1}""");
+        Assert.Equal(HttpStatusCode.Created, booked.Status);
+
+        // A heartbeat (1 s here) puts a last sign of life on the open record, then the partition and the estimate.
+        await Task.Delay(1500);
+        relay.Cut();
+        var estimate = (await survivor.WaitForClosedRecordsAsync(Customer, 1, TimeSpan.FromSeconds(30))).Single();
+        Assert.True(estimate.GetProperty("estimated").GetBoolean());
+        Assert.Equal(100_000L, estimate.GetProperty("cost_parts").GetProperty("indicator_fees").GetProperty("booked").GetInt64());
+        var lead = await PostAsync(survivor, $"/admin/v1/sessions/{sessionId}/indicators", """{"name":"lead_qualified","value":1}""");
+        Assert.Equal((HttpStatusCode.Created, 2L), (lead.Status, lead.Body.GetProperty("record_version").GetInt64()));
+
+        // The owner measures the whole call and finalizes it after the partition heals.
+        await audio.DisposeAsync();
+        relay.Restore();
+        await client.CloseAsync();
+        await client.DisposeAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        JsonElement record;
+        while ((record = await survivor.Admin.GetFromJsonAsync<JsonElement>(new Uri($"/admin/v1/sessions/{sessionId}", UriKind.Relative))).GetProperty("estimated").GetBoolean())
+        {
+            Assert.True(DateTime.UtcNow < deadline, record.GetRawText());
+            await Task.Delay(100);
+        }
+
+        Assert.Equal((3L, "client_closed", requestId), (record.GetProperty("record_version").GetInt64(), record.GetProperty("close_reason").GetString(), record.GetProperty("deepgram_request_id").GetString()));
+        Assert.True(record.GetProperty("rated_ms").GetInt64() > estimate.GetProperty("rated_ms").GetInt64(), $"measured {record.GetRawText()} estimated {estimate.GetRawText()}");
+
+        // Both indicators as posted (value and instant), and the measured rating plus both fees.
+        foreach (var (name, posted, fee) in new[] { ("booked", booked.Body, 100_000L), ("lead_qualified", lead.Body, 200_000L) })
+        {
+            var kept = record.GetProperty("indicators").GetProperty(name);
+            Assert.Equal((1m, fee, posted.GetProperty("at_ms").GetInt64()), (kept.GetProperty("value").GetDecimal(), kept.GetProperty("fee_micros").GetInt64(), kept.GetProperty("at_ms").GetInt64()));
+            Assert.Equal(fee, record.GetProperty("cost_parts").GetProperty("indicator_fees").GetProperty(name).GetInt64());
+        }
+
+        var cost = record.GetProperty("cost_micros").GetInt64();
+        Assert.Equal((10 * record.GetProperty("rated_ms").GetInt64()) + 300_000, cost);
+
+        // The books hold the measurement once: the estimate and its indicator post were taken back out.
+        var day = DateTimeOffset.FromUnixTimeMilliseconds(record.GetProperty("upstream_opened_at_ms").GetInt64()).UtcDateTime;
+        var month = (await _gateway.Redis.Database.HashGetAllAsync($"dgp:{{{Customer}}}:usage-month:{day:yyyy-MM}")).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+        Assert.Equal(
+            ("1", cost.ToString(System.Globalization.CultureInfo.InvariantCulture), "1", "100000", "1", "200000"),
+            (month["sessions"], month["cost_micros"], month["indicator:booked:count"], month["indicator:booked:fee_micros"], month["indicator:lead_qualified:count"], month["indicator:lead_qualified:fee_micros"]));
+        Assert.Equal([1L, 2L, 3L], (await StreamedVersionsAsync(sessionId, atLeast: 3)).Distinct().Order());
+    }
+
+    [Fact]
     public async Task Unknown_sessions_another_customers_session_and_bad_bodies_are_refused()
     {
         var proxy = _gateway.Proxy;
