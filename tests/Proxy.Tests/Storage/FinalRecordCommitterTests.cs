@@ -119,6 +119,23 @@ public sealed class FinalRecordCommitterTests : IClassFixture<SessionRecordStore
     }
 
     [Fact]
+    public async Task A_spooled_final_rated_before_the_outage_is_rated_again_with_the_indicators_posted_meanwhile()
+    {
+        await _records.WriteOpenAsync(Open());
+        var spooled = await _committerRater.RateAsync(Final(120_000, estimated: false));
+        Assert.Equal(300_000, spooled.CostMicros);
+
+        // Posted while the final record waited in the spool (the call was over, its record still open in Redis).
+        Assert.Equal(IndicatorPostStatus.Created, (await _indicators.PostAsync(Customer, SessionId, "lead_qualified", 1m, _ => Task.FromResult(200_000L))).Status);
+        var (written, final) = await _committer.CommitAsync(spooled);
+
+        Assert.Equal((FinalizeOutcome.Finalized, 500_000L), (written.Outcome, final.CostMicros!.Value));
+        var record = await RecordAsync();
+        Assert.Equal((500_000L, 1m, 1L), (record.CostMicros!.Value, record.Indicators!["lead_qualified"].Value, record.RecordVersion!.Value));
+        Assert.Equal(("500000", "1"), ((await RawAsync(_keys.Usage(Customer, Day)))["cost_micros"], (await RawAsync(_keys.Usage(Customer, Day)))["indicator:lead_qualified:count"]));
+    }
+
+    [Fact]
     public async Task A_replayed_final_without_the_indicators_of_a_final_record_changes_nothing()
     {
         await _records.WriteOpenAsync(Open());
