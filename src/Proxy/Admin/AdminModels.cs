@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Proxy.Admin;
 
 // Admin API bodies. JSON names are the snake_case of the property names (see AdminJsonContext).
@@ -47,5 +49,12 @@ internal sealed record LiveSessionList(IReadOnlyList<LiveSessionView> Sessions);
 
 internal sealed record CloseAccepted(string Target, int LiveSessions);
 
-/// <summary>An outcome indicator as recorded on the session (the earlier post's for a repeat).</summary>
-internal sealed record IndicatorView(string SessionId, string Name, decimal Value, long FeeMicros, long AtMs, long RecordVersion);
+/// <summary>An outcome indicator as recorded on the session (the earlier post's for a repeat); no
+/// <c>record_version</c> while the session is open (its record gets version 1 when final).</summary>
+internal sealed record IndicatorView(
+    string SessionId,
+    string Name,
+    decimal Value,
+    long FeeMicros,
+    long AtMs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? RecordVersion);

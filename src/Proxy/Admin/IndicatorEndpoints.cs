@@ -4,9 +4,9 @@ using Proxy.Storage;
 
 namespace Proxy.Admin;
 
-/// <summary>Outcome indicators on ended sessions (README, "Admin API"): 201 the first time, 200 for the same name
-/// and value again, 409 <c>indicator_conflict</c> for the same name with another value, 409 <c>session_open</c>
-/// while the call is still on, 404 for an unknown session or another customer's.</summary>
+/// <summary>Outcome indicators on sessions, during the call or after it (README, "Admin API"): 201 the first time,
+/// 200 for the same name and value again, 409 <c>indicator_conflict</c> for the same name with another value, 404
+/// for an unknown session or another customer's.</summary>
 internal static class IndicatorEndpoints
 {
     /// <summary>Longer than any client session id worth looking for; a longer one names no session.</summary>
@@ -69,12 +69,10 @@ internal static class IndicatorEndpoints
     private static IResult Answer(IndicatorPostResult result, string name, string notFound) => result switch
     {
         { Status: IndicatorPostStatus.NotFound } => AdminResults.NotFound(notFound),
-        { Status: IndicatorPostStatus.SessionOpen } => AdminResults.Error(StatusCodes.Status409Conflict, "session_open",
-            $"Session '{result.SessionId}' is still open: post its indicators after the call ends."),
         { Status: IndicatorPostStatus.Conflict, Indicator: { } earlier } => AdminResults.Error(StatusCodes.Status409Conflict, "indicator_conflict",
             $"Indicator '{name}' of session '{result.SessionId}' was posted with value {earlier.Value.ToString(CultureInfo.InvariantCulture)}; an indicator is set once."),
         { Indicator: { } indicator } => AdminResults.Json(
-            new IndicatorView(result.SessionId!, name, indicator.Value, indicator.FeeMicros, indicator.AtMs, result.RecordVersion ?? 1),
+            new IndicatorView(result.SessionId!, name, indicator.Value, indicator.FeeMicros, indicator.AtMs, result.RecordVersion),
             AdminJsonContext.Default.IndicatorView,
             result.Status == IndicatorPostStatus.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK),
         _ => throw new InvalidOperationException($"Indicator post result {result.Status} without an indicator."),

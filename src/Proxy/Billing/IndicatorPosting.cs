@@ -6,21 +6,24 @@ using Proxy.Telemetry;
 namespace Proxy.Billing;
 
 /// <summary>
-/// Posts outcome indicators (Paygent's <c>set_voice_indicator</c>) on final records: the fee is the
-/// <c>indicators.&lt;name&gt;.flat_micros</c> of the plan version that rated the record, charged once per
-/// (session, name) whatever the value; a name the plan does not price, or an unrated record, costs 0 and is still
-/// recorded. A session still open is refused: its indicators are posted after the call ends.
+/// Posts outcome indicators (Paygent's <c>set_voice_indicator</c>) on a session's record, during the call or after
+/// it: the fee is the <c>indicators.&lt;name&gt;.flat_micros</c> of the plan version that rated the record – for a
+/// session still open, the version in force at its open, the one <see cref="RecordRater"/> will rate it by (its final
+/// record takes the indicator and is priced with it) – charged once per (session, name) whatever the value; a name
+/// the plan does not price, or an unrated record, costs 0 and is still recorded.
 /// </summary>
 internal sealed class IndicatorPosting
 {
     private readonly IndicatorStore _store;
     private readonly PlanStore _plans;
+    private readonly IPlanVersions _versions;
     private readonly ProxyMetrics _metrics;
 
-    public IndicatorPosting(IndicatorStore store, PlanStore plans, ProxyMetrics metrics)
+    public IndicatorPosting(IndicatorStore store, PlanStore plans, IPlanVersions versions, ProxyMetrics metrics)
     {
         _store = store;
         _plans = plans;
+        _versions = versions;
         _metrics = metrics;
     }
 
@@ -61,9 +64,22 @@ internal sealed class IndicatorPosting
         return result;
     }
 
-    /// <summary>The fee of the plan version that rated the record (kept after the plan changes or is deleted).</summary>
+    /// <summary>The fee of the plan version that rated the record (kept after the plan changes or is deleted); for an
+    /// open record, of the version in force at its upstream open, as the rater will find it (a session without an
+    /// upstream session costs nothing, indicators included).</summary>
     private async Task<long> FeeAsync(SessionRecord record, string name)
     {
+        if (record.Status != SessionStatus.Closed)
+        {
+            if (record is not { PlanId: { Length: > 0 } openPlanId, UpstreamOpenedAtMs: { } openedAtMs })
+            {
+                return 0;
+            }
+
+            var inForce = await _versions.InForceAsync(openPlanId, openedAtMs).ConfigureAwait(false);
+            return inForce is not null && inForce.Indicators.TryGetValue(name, out var openPrice) ? openPrice.FlatMicros : 0;
+        }
+
         if (record is not { PlanId: { Length: > 0 } planId, PlanVersion: { } version, Currency: not null } || !CustomerIds.IsValid(planId))
         {
             return 0;

@@ -6,7 +6,9 @@ namespace Proxy.Billing;
 /// <summary>
 /// The one place a final record is priced, for live, reaped and replayed sessions alike: by the version of the
 /// session's plan in force when it opened (the upstream's open; the client's when it had none), through
-/// <see cref="SessionRater"/>. A session whose plan is unknown is stored unrated, and said so in the log.
+/// <see cref="SessionRater"/>, with the outcome indicators the record carries (posted during the call or on the
+/// reaper's estimate: their fees are part of the price). A session whose plan is unknown is stored unrated, and said
+/// so in the log.
 /// </summary>
 internal sealed partial class RecordRater : IFinalRecordRater
 {
@@ -53,6 +55,7 @@ internal sealed partial class RecordRater : IFinalRecordRater
             RatedMs = rating.RatedMs,
             CostMicros = rating.CostMicros,
             Currency = rating.Currency,
+            Indicators = WithFees(record.Indicators, rating.IndicatorFees),
             CostParts = new CostBreakdown
             {
                 PerSessionMicros = rating.PerSessionMicros,
@@ -68,7 +71,12 @@ internal sealed partial class RecordRater : IFinalRecordRater
         record.ListenModel,
         record.ThinkModel,
         record.SpeakModel,
-        []);
+        record.Indicators is { } indicators ? [.. indicators.Keys.Order(StringComparer.Ordinal)] : []);
+
+    /// <summary>Each indicator with the fee this rating gave it (0 for a name the plan does not price, or a session
+    /// without an upstream session); value and instant as posted.</summary>
+    private static Dictionary<string, IndicatorOutcome>? WithFees(IReadOnlyDictionary<string, IndicatorOutcome>? indicators, IReadOnlyDictionary<string, long> fees) =>
+        indicators?.ToDictionary(i => i.Key, i => i.Value with { FeeMicros = fees.GetValueOrDefault(i.Key) }, StringComparer.Ordinal);
 
     // A plan may list a model twice for a component (validation allows it, the rater charges both rates): the record
     // keeps one surcharge per component and model, their sum. It cannot overflow: surcharges are parts of the cost.

@@ -114,8 +114,9 @@ internal sealed record SessionRecord
     /// <summary>The parts <see cref="CostMicros"/> is made of (for usage by model and invoice lines).</summary>
     public CostBreakdown? CostParts { get; init; }
 
-    /// <summary>Outcome indicators posted for the session after it closed, by name; null when none. Their fees are
-    /// included in <see cref="CostMicros"/> and listed in <see cref="CostBreakdown.IndicatorFees"/>.</summary>
+    /// <summary>Outcome indicators posted for the session, during the call or after it, by name; null when none. On a
+    /// final record their fees are included in <see cref="CostMicros"/> and listed in
+    /// <see cref="CostBreakdown.IndicatorFees"/>; an open record holds those posted so far, unpriced until final.</summary>
     public IReadOnlyDictionary<string, IndicatorOutcome>? Indicators { get; init; }
 
     /// <summary>1 for the first final record, +1 for each later change (a measured final replacing an estimate);

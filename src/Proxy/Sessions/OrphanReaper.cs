@@ -22,7 +22,7 @@ internal sealed partial class OrphanReaper : BackgroundService
     private readonly CustomerStore _customers;
     private readonly SessionLeaseStore _leases;
     private readonly SessionRecordStore _records;
-    private readonly IFinalRecordRater _rater;
+    private readonly FinalRecordCommitter _finals;
     private readonly ProxyMetrics _metrics;
     private readonly ILogger<OrphanReaper> _logger;
 
@@ -33,7 +33,7 @@ internal sealed partial class OrphanReaper : BackgroundService
         CustomerStore customers,
         SessionLeaseStore leases,
         SessionRecordStore records,
-        IFinalRecordRater rater,
+        FinalRecordCommitter finals,
         ProxyMetrics metrics,
         ILogger<OrphanReaper> logger)
     {
@@ -43,7 +43,7 @@ internal sealed partial class OrphanReaper : BackgroundService
         _customers = customers;
         _leases = leases;
         _records = records;
-        _rater = rater;
+        _finals = finals;
         _metrics = metrics;
         _logger = logger;
     }
@@ -79,8 +79,8 @@ internal sealed partial class OrphanReaper : BackgroundService
                 if (open is { Status: SessionStatus.Open })
                 {
                     // Priced like any final record; a plan that cannot be read now fails the pass, retried at the next.
-                    var final = await _rater.RateAsync(Estimate(open)).ConfigureAwait(false);
-                    if ((await _records.FinalizeAsync(final).ConfigureAwait(false)).Outcome == FinalizeOutcome.Finalized)
+                    var (written, final) = await _finals.CommitAsync(Estimate(open)).ConfigureAwait(false);
+                    if (written.Outcome == FinalizeOutcome.Finalized)
                     {
                         reaped++;
                         _metrics.RecordWritten(SpoolEntry.Final, RecordWriteResults.Ok);
@@ -108,7 +108,7 @@ internal sealed partial class OrphanReaper : BackgroundService
     }
 
     /// <summary>The final record of a session nobody is left to measure: closed at its last sign of life, by nobody
-    /// (no Close was seen), the connection taken as dropped.</summary>
+    /// (no Close was seen), the connection taken as dropped, with the indicators posted during the call.</summary>
     internal static SessionRecord Estimate(SessionRecord open)
     {
         var lastSeen = open.LastSeenMs ?? open.UpstreamOpenedAtMs ?? open.ClientOpenedAtMs;
@@ -123,7 +123,7 @@ internal sealed partial class OrphanReaper : BackgroundService
                 CloseInitiator = CloseInitiators.None,
                 Estimated = true,
             },
-        });
+        }) with { Indicators = open.Indicators };
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>

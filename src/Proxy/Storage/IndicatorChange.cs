@@ -20,11 +20,7 @@ internal sealed record IndicatorChange(string IndicatorsJson, string CostMicros,
     /// <param name="indicator">The indicator with its fee and instant.</param>
     public static IndicatorChange For(SessionRecord record, string? usageIncrements, string name, IndicatorOutcome indicator)
     {
-        var indicators = new Dictionary<string, IndicatorOutcome>(record.Indicators ?? new Dictionary<string, IndicatorOutcome>(), StringComparer.Ordinal)
-        {
-            [name] = indicator,
-        };
-        var indicatorsJson = JsonSerializer.Serialize<IReadOnlyDictionary<string, IndicatorOutcome>>(indicators, MeteringJsonContext.Default.IReadOnlyDictionaryStringIndicatorOutcome);
+        var indicatorsJson = IndicatorsWith(record, name, indicator);
         var fee = indicator.FeeMicros;
 
         var increments = Increments(record, name, fee);
@@ -56,6 +52,16 @@ internal sealed record IndicatorChange(string IndicatorsJson, string CostMicros,
             JsonSerializer.Serialize(parts with { IndicatorFees = fees }, MeteringJsonContext.Default.CostBreakdown),
             usageIncrementsJson,
             incrementsJson);
+    }
+
+    /// <summary>The record's <c>indicators</c> field with <paramref name="name"/> added.</summary>
+    public static string IndicatorsWith(SessionRecord record, string name, IndicatorOutcome indicator)
+    {
+        var indicators = new Dictionary<string, IndicatorOutcome>(record.Indicators ?? new Dictionary<string, IndicatorOutcome>(), StringComparer.Ordinal)
+        {
+            [name] = indicator,
+        };
+        return JsonSerializer.Serialize<IReadOnlyDictionary<string, IndicatorOutcome>>(indicators, MeteringJsonContext.Default.IReadOnlyDictionaryStringIndicatorOutcome);
     }
 
     /// <summary>What the indicator adds to the day's and month's usage: positive values only (a field nothing was

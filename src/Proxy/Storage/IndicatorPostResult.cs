@@ -16,14 +16,12 @@ internal enum IndicatorPostStatus
 
     /// <summary>No such session for that customer (404).</summary>
     NotFound,
-
-    /// <summary>The session is still open; indicators are posted after the call ends (409 <c>session_open</c>).</summary>
-    SessionOpen,
 }
 
 /// <param name="Status">What happened.</param>
 /// <param name="SessionId">The session posted for (null when none was found).</param>
 /// <param name="Indicator">The indicator as stored (the earlier one for <see cref="IndicatorPostStatus.Repeated"/> and
 /// <see cref="IndicatorPostStatus.Conflict"/>).</param>
-/// <param name="RecordVersion">The record's version after the post.</param>
+/// <param name="RecordVersion">The record's version after the post; null while the session is open (its record has
+/// no version until it is final).</param>
 internal sealed record IndicatorPostResult(IndicatorPostStatus Status, string? SessionId = null, IndicatorOutcome? Indicator = null, long? RecordVersion = null);

@@ -6,10 +6,12 @@ using StackExchange.Redis;
 namespace Proxy.Storage;
 
 /// <summary>
-/// Outcome indicators on final records: read the record, compute its new indicators, cost, cost parts and usage
-/// increments, and apply them with <see cref="IndicatorScripts.Apply"/> if the record is still the version read
-/// (else read again). The new version is then appended to the records stream; until that append is confirmed the
-/// session stays in the customer's unstreamed set, which the reaper re-appends from.
+/// Outcome indicators on session records. On a final record: read the record, compute its new indicators, cost, cost
+/// parts and usage increments, and apply them with <see cref="IndicatorScripts.Apply"/> if the record is still the
+/// version read (else read again). The new version is then appended to the records stream; until that append is
+/// confirmed the session stays in the customer's unstreamed set, which the reaper re-appends from. On an open record
+/// (the call is still on) only the indicator is stored (<see cref="IndicatorScripts.AddToOpen"/>): the final record
+/// takes it and is rated with it (<see cref="FinalRecordCommitter"/>).
 /// </summary>
 internal sealed partial class IndicatorStore
 {
@@ -71,9 +73,10 @@ internal sealed partial class IndicatorStore
     }
 
     /// <summary>
-    /// Records indicator <paramref name="name"/> = <paramref name="value"/> on the customer's closed session, with the
-    /// fee <paramref name="feeOf"/> gives for the record (charged once per name, whatever the value), or reports
-    /// why not. Posting the same name and value again changes nothing.
+    /// Records indicator <paramref name="name"/> = <paramref name="value"/> on the customer's session, open or closed,
+    /// with the fee <paramref name="feeOf"/> gives for the record as read (charged once per name, whatever the value;
+    /// on an open record the final record's rating sets it for good), or reports why not. Posting the same name and
+    /// value again changes nothing.
     /// </summary>
     public async Task<IndicatorPostResult> PostAsync(string customerId, string sessionId, string name, decimal value, Func<SessionRecord, Task<long>> feeOf)
     {
@@ -87,12 +90,9 @@ internal sealed partial class IndicatorStore
                 return new IndicatorPostResult(IndicatorPostStatus.NotFound);
             }
 
-            if (record.Status != SessionStatus.Closed)
-            {
-                return new IndicatorPostResult(IndicatorPostStatus.SessionOpen, sessionId);
-            }
-
-            var readVersion = record.RecordVersion ?? 1;
+            // An open record has no version yet (it gets 1 when final).
+            var closed = record.Status == SessionStatus.Closed;
+            long? readVersion = closed ? record.RecordVersion ?? 1 : null;
             if (record.Indicators is { } posted && posted.TryGetValue(name, out var earlier))
             {
                 return new IndicatorPostResult(
@@ -102,12 +102,35 @@ internal sealed partial class IndicatorStore
             var fee = await feeOf(record).ConfigureAwait(false);
             var atMs = await RedisNowMsAsync(db).ConfigureAwait(false);
             var indicator = new IndicatorOutcome(value, fee, atMs);
-            var change = IndicatorChange.For(record, UsageIncrementsField(hash), name, indicator);
+            if (!closed)
+            {
+                var added = (long)await db.ScriptEvaluateAsync(
+                    IndicatorScripts.AddToOpen,
+                    [sessionKey],
+                    [customerId, Field(hash, "indicators") ?? string.Empty, IndicatorChange.IndicatorsWith(record, name, indicator)]).ConfigureAwait(false);
+                if (added == 1)
+                {
+                    return new IndicatorPostResult(IndicatorPostStatus.Created, sessionId, indicator);
+                }
+
+                if (added == 0)
+                {
+                    return new IndicatorPostResult(IndicatorPostStatus.NotFound);
+                }
+
+                if (attempt >= MaxAttempts)
+                {
+                    throw new InvalidOperationException($"Session {sessionId} changed under {MaxAttempts} indicator posts in a row; try again.");
+                }
+
+                continue;
+            }
+            var change = IndicatorChange.For(record, Field(hash, "usage_increments"), name, indicator);
             var day = SessionRecordStore.UsageDay(record);
             var applied = (long)(await db.ScriptEvaluateAsync(
                 IndicatorScripts.Apply,
                 [sessionKey, _keys.Usage(customerId, day), _keys.UsageMonth(customerId, day), _keys.UnstreamedRecords(customerId)],
-                [customerId, readVersion, sessionId, change.IndicatorsJson, change.CostMicros, change.CostPartsJson, change.UsageIncrementsJson, change.IncrementsJson])
+                [customerId, readVersion!.Value, sessionId, change.IndicatorsJson, change.CostMicros, change.CostPartsJson, change.UsageIncrementsJson, change.IncrementsJson])
                 .ConfigureAwait(false));
             if (applied > 0)
             {
@@ -122,11 +145,11 @@ internal sealed partial class IndicatorStore
         }
     }
 
-    private static string? UsageIncrementsField(HashEntry[] hash)
+    private static string? Field(HashEntry[] hash, string name)
     {
         foreach (var entry in hash)
         {
-            if (entry.Name == "usage_increments")
+            if (entry.Name == name)
             {
                 return entry.Value;
             }

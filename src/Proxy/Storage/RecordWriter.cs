@@ -20,18 +20,18 @@ internal sealed partial class RecordWriter
     public static readonly TimeSpan RedisWriteLimit = TimeSpan.FromSeconds(5);
 
     private readonly SessionRecordStore _store;
-    private readonly IFinalRecordRater _rater;
+    private readonly FinalRecordCommitter _finals;
     private readonly RecordSpool _spool;
     private readonly IConnectionMultiplexer _redis;
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<RecordWriter> _logger;
 
-    public RecordWriter(SessionRecordStore store, IFinalRecordRater rater, RecordSpool spool, IConnectionMultiplexer redis, ProxyMetrics metrics, TimeProvider time, ILogger<RecordWriter> logger)
+    public RecordWriter(SessionRecordStore store, FinalRecordCommitter finals, RecordSpool spool, IConnectionMultiplexer redis, ProxyMetrics metrics, TimeProvider time, ILogger<RecordWriter> logger)
     {
         _time = time;
         _store = store;
-        _rater = rater;
+        _finals = finals;
         _spool = spool;
         _redis = redis;
         _metrics = metrics;
@@ -55,26 +55,24 @@ internal sealed partial class RecordWriter
         }
 
         // Rated here, with Redis reachable: a record spooled because its plan could not be read is rated at replay.
-        entry = entry with { Record = entry.Record.CostMicros is null ? await _rater.RateAsync(entry.Record).ConfigureAwait(false) : entry.Record };
-
         // A session is counted once, by whichever final record reached Redis first. The one exception is the
         // reaper's estimate (this instance was cut off, or died and came back, or replayed late): the measurement
         // replaces it and usage moves by the difference.
-        var written = await _store.FinalizeAsync(entry.Record).ConfigureAwait(false);
+        var (written, final) = await _finals.CommitAsync(entry.Record).ConfigureAwait(false);
         switch (written.Outcome)
         {
             case FinalizeOutcome.Finalized:
                 _metrics.RecordWritten(SessionRecordMetrics.KindOf(entry.Op), result);
-                _metrics.SessionFinalized(entry.Record);
+                _metrics.SessionFinalized(final);
                 break;
             case FinalizeOutcome.ReplacedEstimate:
                 _metrics.RecordWritten(SessionRecordMetrics.KindOf(entry.Op), RecordWriteResults.ReplacedEstimate);
-                _metrics.Corrected(entry.Record, written);
-                ReplacedEstimate(_logger, entry.Record.SessionId, entry.Record.CustomerId, entry.Record.DurationMs);
+                _metrics.Corrected(final, written);
+                ReplacedEstimate(_logger, final.SessionId, final.CustomerId, final.DurationMs);
                 break;
             default:
                 _metrics.RecordWritten(SessionRecordMetrics.KindOf(entry.Op), RecordWriteResults.AlreadyFinal);
-                AlreadyFinal(_logger, entry.Record.SessionId, entry.Record.CustomerId, entry.Record.DurationMs);
+                AlreadyFinal(_logger, final.SessionId, final.CustomerId, final.DurationMs);
                 break;
         }
     }

@@ -27,13 +27,20 @@ internal static class SessionRecordScripts
     /// <summary>
     /// KEYS: session hash, usage hash (day), customer sessions zset, customer leases, customer unstreamed zset, usage
     /// hash (month). ARGV: session id, score, estimated (1/0), retention ms (the closed record's TTL), currency ('' when unrated),
-    /// usage increments (<see cref="UsageIncrements.ToScriptArgument"/>), then field/value pairs. Returns
-    /// {outcome, record_version, billable_ms replaced, cost_micros replaced}: outcome 1 when this call wrote the final record (the first
+    /// usage increments (<see cref="UsageIncrements.ToScriptArgument"/>), the names of the indicators the record was
+    /// rated with (a JSON array), then field/value pairs. Returns {outcome, record_version, billable_ms replaced,
+    /// cost_micros replaced[, indicators]}: outcome 1 when this call wrote the final record (the first
     /// one, or a measurement replacing an estimate: the estimate's increments taken back out of usage and the
     /// measurement's added, version + 1), 2 when it was final before and its stream entry is still owed, 0 when
-    /// there is nothing left to do. An estimate never replaces anything, and a measurement replaces only an
-    /// estimate. The increments are kept on the record (<c>usage_increments</c>) for that. The lease is released in
-    /// every case: the session is over.
+    /// there is nothing left to do, 3 when the record it would replace (the open record, or the estimate) holds an
+    /// indicator the record was not rated with: posted during the call, or on the estimate, or between the writer's
+    /// rating and this call. Then nothing is written (the lease is kept too, so a writer that dies now leaves the
+    /// session to the reaper) and the stored <c>indicators</c> JSON is the fifth element: the writer merges them,
+    /// rates again and retries (<see cref="FinalRecordCommitter"/>). Since this check and the write are one step,
+    /// an indicator is either on the record replaced, and so on its replacement, or posted on the final record
+    /// afterwards (<see cref="IndicatorScripts"/>): none is lost. An estimate never replaces anything, and a
+    /// measurement replaces only an estimate. The increments are kept on the record (<c>usage_increments</c>) for
+    /// that. The lease is released in every other case: the session is over.
     /// </summary>
     public const string Finalize = """
         local function add(json, sign)
@@ -44,10 +51,21 @@ internal static class SessionRecordScripts
             redis.call('HINCRBY', KEYS[6], inc[i], v)
           end
         end
+        local status = redis.call('HGET', KEYS[1], 'status')
+        if status ~= 'closed' or (ARGV[3] ~= '1' and redis.call('HGET', KEYS[1], 'estimated') == 'true') then
+          local stored = redis.call('HGET', KEYS[1], 'indicators')
+          if stored then
+            local rated = {}
+            for _, name in ipairs(cjson.decode(ARGV[7])) do rated[name] = true end
+            for name in pairs(cjson.decode(stored)) do
+              if not rated[name] then return {3, tonumber(redis.call('HGET', KEYS[1], 'record_version') or '0'), 0, 0, stored} end
+            end
+          end
+        end
         redis.call('ZREM', KEYS[4], ARGV[1])
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        if redis.call('HGET', KEYS[1], 'status') == 'closed' then
+        if status == 'closed' then
           local version = tonumber(redis.call('HGET', KEYS[1], 'record_version') or '1')
           if ARGV[3] == '1' or redis.call('HGET', KEYS[1], 'estimated') ~= 'true' then
             if redis.call('HGET', KEYS[1], 'streamed') == '1' then return {0, version, 0, 0} end
@@ -68,7 +86,7 @@ internal static class SessionRecordScripts
           end
           version = version + 1
           redis.call('DEL', KEYS[1])
-          redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+          redis.call('HSET', KEYS[1], unpack(ARGV, 8))
           redis.call('HSET', KEYS[1], 'record_version', version, 'streamed', '0', 'usage_increments', ARGV[6])
           redis.call('PEXPIRE', KEYS[1], ARGV[4])
           add(ARGV[6], 1)
@@ -76,7 +94,7 @@ internal static class SessionRecordScripts
           redis.call('ZADD', KEYS[5], now, ARGV[1])
           return {1, version, billable, cost}
         end
-        redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+        redis.call('HSET', KEYS[1], unpack(ARGV, 8))
         redis.call('HSET', KEYS[1], 'record_version', 1, 'streamed', '0', 'usage_increments', ARGV[6])
         redis.call('PEXPIRE', KEYS[1], ARGV[4])
         add(ARGV[6], 1)

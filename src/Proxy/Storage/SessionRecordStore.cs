@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Proxy.Metering;
 using StackExchange.Redis;
@@ -46,19 +47,22 @@ internal sealed class SessionRecordStore
     /// <summary>
     /// Closes the record (or replaces the reaper's estimate with this measurement), adds it to the customer's daily
     /// usage (or corrects it by the difference) and appends the version written to the records stream. Replaying it
-    /// is harmless: a final record is counted by the call that wrote it, and only that one.
+    /// is harmless: a final record is counted by the call that wrote it, and only that one. Writes nothing and
+    /// answers <see cref="FinalizeOutcome.IndicatorsMissing"/> when the record it would replace holds indicators
+    /// this one was not rated with (<see cref="FinalRecordCommitter"/> merges them and retries).
     /// </summary>
     public async Task<FinalizeResult> FinalizeAsync(SessionRecord record)
     {
         var entries = SessionRecordHash.ToEntries(record with { RecordVersion = null });
-        var args = new RedisValue[6 + (entries.Length * 2)];
+        var args = new RedisValue[7 + (entries.Length * 2)];
         args[0] = record.SessionId;
         args[1] = record.ClientOpenedAtMs;
         args[2] = record.Estimated ? 1 : 0;
         args[3] = (long)_options.Value.RecordRetention.TotalMilliseconds;
         args[4] = record.Currency ?? string.Empty;
         args[5] = UsageIncrements.ToScriptArgument(UsageIncrements.For(record));
-        CopyPairs(entries, args, 6);
+        args[6] = JsonSerializer.Serialize([.. record.Indicators?.Keys ?? []], StorageJsonContext.Default.ListString);
+        CopyPairs(entries, args, 7);
 
         var db = Database;
         var customerId = record.CustomerId;
@@ -75,6 +79,14 @@ internal sealed class SessionRecordStore
         if (written == 0)
         {
             return new FinalizeResult(FinalizeOutcome.AlreadyFinal, 0);
+        }
+
+        if (written == 3)
+        {
+            return new FinalizeResult(FinalizeOutcome.IndicatorsMissing, 0)
+            {
+                StoredIndicators = JsonSerializer.Deserialize((string)result[4]!, MeteringJsonContext.Default.IReadOnlyDictionaryStringIndicatorOutcome),
+            };
         }
 
         if (written == 1)

@@ -28,6 +28,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<IRecordStorageStatus, RecordStorageStatus>();
         services.AddSingleton<SpooledHeartbeats>();
         services.AddSingleton<RedisConnectionState>();
+        services.AddSingleton<FinalRecordCommitter>();
         services.AddSingleton<RecordWriter>();
         services.AddHostedService<RedisConnectionService>();
         services.AddHostedService<SpoolReplayService>();

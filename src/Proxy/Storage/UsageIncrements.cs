@@ -31,10 +31,16 @@ internal static class UsageIncrements
             Add(increments, prefix + "rated_ms", record.RatedMs);
             Add(increments, prefix + "base_micros", parts.BaseMicros);
             Add(increments, prefix + "per_session_micros", parts.PerSessionMicros);
-            foreach (var (name, fee) in parts.IndicatorFees)
+        }
+
+        // Every indicator counts, priced or not and on an unrated record too, as a post on a final record counts it
+        // (IndicatorChange): a record replaced later takes back out exactly what it added.
+        if (record.Indicators is { } indicators)
+        {
+            foreach (var name in indicators.Keys.Order(StringComparer.Ordinal))
             {
                 increments.Add(new($"indicator:{name}:count", 1));
-                Add(increments, $"indicator:{name}:fee_micros", fee);
+                Add(increments, $"indicator:{name}:fee_micros", record.CostParts?.IndicatorFees.GetValueOrDefault(name));
             }
         }
 

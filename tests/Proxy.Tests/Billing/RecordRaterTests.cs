@@ -86,6 +86,32 @@ public sealed class RecordRaterTests
         await Assert.ThrowsAsync<StorageUnavailableException>(() => Rater().RateAsync(Session(durationMs: 60_000)).AsTask());
     }
 
+    [Fact]
+    public async Task Indicators_on_the_record_are_priced_by_the_same_version_and_keep_their_value_and_instant()
+    {
+        _plans.Add(Voice with { PlanId = "leads", Indicators = new Dictionary<string, IndicatorPrice>(StringComparer.Ordinal) { ["lead_qualified"] = new(200_000) } });
+        var record = Session(durationMs: 60_000) with
+        {
+            PlanId = "leads",
+            Indicators = new Dictionary<string, IndicatorOutcome>(StringComparer.Ordinal)
+            {
+                ["lead_qualified"] = new(2m, 0, OpenedAtMs + 10),
+                ["csat"] = new(4.5m, 99, OpenedAtMs + 20),
+            },
+        };
+
+        var rated = await Rater().RateAsync(record);
+
+        Assert.Equal(150_000 + 200_000, rated.CostMicros);
+        Assert.Equal(200_000, Assert.Single(rated.CostParts!.IndicatorFees).Value);
+        Assert.Equal(new IndicatorOutcome(2m, 200_000, OpenedAtMs + 10), rated.Indicators!["lead_qualified"]);
+        Assert.Equal(new IndicatorOutcome(4.5m, 0, OpenedAtMs + 20), rated.Indicators["csat"]);
+
+        // Without an upstream session nothing is charged, indicators included.
+        var noUpstream = await Rater().RateAsync(record with { UpstreamOpenedAtMs = null, DurationMs = null });
+        Assert.Equal((0L, 0L), (noUpstream.CostMicros!.Value, noUpstream.Indicators!["lead_qualified"].FeeMicros));
+    }
+
     private RecordRater Rater() => new(_plans, NullLogger<RecordRater>.Instance);
 
     private static SessionRecord Session(long durationMs, string? think = null) =>
@@ -101,6 +127,10 @@ public sealed class RecordRaterTests
 
     private sealed class FakePlans(params PlanVersion[] versions) : IPlanVersions
     {
+        private readonly List<PlanVersion> _versions = [.. versions];
+
+        public void Add(PlanVersion version) => _versions.Add(version);
+
         public bool Unavailable { get; set; }
 
         public long? AskedAt { get; private set; }
@@ -113,7 +143,7 @@ public sealed class RecordRaterTests
                 throw new StorageUnavailableException("down");
             }
 
-            return Task.FromResult(versions.Where(v => v.PlanId == planId && v.CreatedAtMs <= atMs).MaxBy(v => v.Version));
+            return Task.FromResult(_versions.Where(v => v.PlanId == planId && v.CreatedAtMs <= atMs).MaxBy(v => v.Version));
         }
     }
 }

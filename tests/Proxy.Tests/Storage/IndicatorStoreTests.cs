@@ -110,15 +110,51 @@ public sealed class IndicatorStoreTests : IClassFixture<SessionRecordStoreTests.
     }
 
     [Fact]
-    public async Task An_open_session_is_refused_and_an_unknown_or_another_customers_is_not_found()
+    public async Task On_an_open_session_the_indicator_is_stored_on_the_open_record_only_and_an_unknown_or_another_customers_is_not_found()
     {
         await _records.WriteOpenAsync(Open());
-        Assert.Equal(IndicatorPostStatus.SessionOpen, (await _indicators.PostAsync(Customer, SessionId, "x", 1m, _ => Task.FromResult(1L))).Status);
-        Assert.Equal(IndicatorPostStatus.NotFound, (await _indicators.PostAsync(Customer, "0193a1b2-c3d4-7e5f-8a9b-0000000000ff", "x", 1m, _ => Task.FromResult(1L))).Status);
 
-        await FinalizeAsync(Final(4_000, estimated: false));
+        var created = await _indicators.PostAsync(Customer, SessionId, "lead_qualified", 1m, _ => Task.FromResult(200_000L));
+        Assert.Equal((IndicatorPostStatus.Created, (long?)null, 200_000L), (created.Status, created.RecordVersion, created.Indicator!.FeeMicros));
+        Assert.Equal(IndicatorPostStatus.Created, (await _indicators.PostAsync(Customer, SessionId, "csat", 4.5m, _ => Task.FromResult(0L))).Status);
+
+        // Idempotent as on a final record.
+        var repeated = await _indicators.PostAsync(Customer, SessionId, "lead_qualified", 1.0m, _ => Task.FromResult(999L));
+        Assert.Equal((IndicatorPostStatus.Repeated, 200_000L, created.Indicator.AtMs), (repeated.Status, repeated.Indicator!.FeeMicros, repeated.Indicator.AtMs));
+        Assert.Equal(IndicatorPostStatus.Conflict, (await _indicators.PostAsync(Customer, SessionId, "lead_qualified", 2m, _ => Task.FromResult(1L))).Status);
+
+        // The session is counted and its indicators priced when its final record is written: nothing before.
+        var record = await RecordAsync();
+        Assert.Equal((SessionStatus.Open, (long?)null, (long?)null), (record.Status, record.RecordVersion, record.CostMicros));
+        Assert.Equal([("csat", 4.5m), ("lead_qualified", 1m)], record.Indicators!.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => (i.Key, i.Value.Value)));
+        Assert.Empty(await RawAsync(_keys.Usage(Customer, Day)));
+        Assert.Empty(await StreamedAsync());
+
+        Assert.Equal(IndicatorPostStatus.NotFound, (await _indicators.PostAsync(Customer, "0193a1b2-c3d4-7e5f-8a9b-0000000000ff", "x", 1m, _ => Task.FromResult(1L))).Status);
         Assert.Equal(IndicatorPostStatus.NotFound, (await _indicators.PostAsync("globex", SessionId, "x", 1m, _ => Task.FromResult(1L))).Status);
-        Assert.Null((await RecordAsync()).Indicators);
+    }
+
+    [Fact]
+    public async Task A_session_finalized_between_the_read_and_the_write_gets_the_indicator_on_its_final_record()
+    {
+        await _records.WriteOpenAsync(Open());
+
+        // The fee lookup runs between the read (open) and the script: the final record lands there the first time.
+        var calls = 0;
+        var result = await _indicators.PostAsync(Customer, SessionId, "lead_qualified", 1m, async _ =>
+        {
+            if (++calls == 1)
+            {
+                await _records.FinalizeAsync(Rated(Final(120_000, estimated: false)));
+            }
+
+            return 200_000L;
+        });
+
+        Assert.Equal((IndicatorPostStatus.Created, 2L, 2), (result.Status, result.RecordVersion!.Value, calls));
+        var record = await RecordAsync();
+        Assert.Equal((1_400_000L, 1m), (record.CostMicros!.Value, record.Indicators!["lead_qualified"].Value));
+        Assert.Equal("1400000", (await RawAsync(_keys.Usage(Customer, Day)))["cost_micros"]);
     }
 
     [Fact]
@@ -160,16 +196,26 @@ public sealed class IndicatorStoreTests : IClassFixture<SessionRecordStoreTests.
     }
 
     [Fact]
-    public async Task A_measured_final_replacing_an_estimate_takes_the_indicators_usage_back_out_exactly()
+    public async Task A_measured_final_without_the_indicators_posted_on_the_estimate_is_refused_and_told_them()
     {
         await FinalizeAsync(Rated(Final(60_000, estimated: true)));
         await _indicators.PostAsync(Customer, SessionId, "lead_qualified", 1m, _ => Task.FromResult(200_000L));
-        await FinalizeAsync(Rated(Final(120_000, estimated: false)));
-
-        // Exactly the measurement's usage: the estimate's increments, the indicator's included, are taken back out.
+        var estimate = await RecordAsync();
         var day = await RawAsync(_keys.Usage(Customer, Day));
-        Assert.Equal(("1", "1200000", "0", "0"), (day["sessions"], day["cost_micros"], day["indicator:lead_qualified:count"], day.GetValueOrDefault("indicator:lead_qualified:fee_micros", "0")));
-        Assert.Equal("1200000", (await RawAsync(_keys.UsageMonth(Customer, Day)))["cost_micros"]);
+
+        // Replacing the estimate would drop a billed indicator: nothing is written, the writer is given the stored
+        // indicators to rate the measurement with (FinalRecordCommitterTests: what it then writes).
+        var refused = await _records.FinalizeAsync(Rated(Final(120_000, estimated: false)));
+        Assert.Equal(FinalizeOutcome.IndicatorsMissing, refused.Outcome);
+        Assert.Equal(estimate.Indicators!["lead_qualified"], Assert.Single(refused.StoredIndicators!).Value);
+        Assert.Equal((2L, 60_000L), ((await RecordAsync()).RecordVersion!.Value, (await RecordAsync()).DurationMs!.Value));
+        Assert.Equal(day, await RawAsync(_keys.Usage(Customer, Day)));
+
+        // Rated with it, it replaces the estimate, and usage moves by the difference only.
+        var withIndicator = Rated(Final(120_000, estimated: false)) with { Indicators = estimate.Indicators };
+        Assert.Equal(FinalizeOutcome.ReplacedEstimate, (await _records.FinalizeAsync(withIndicator)).Outcome);
+        day = await RawAsync(_keys.Usage(Customer, Day));
+        Assert.Equal(("1", "1", "1200000"), (day["sessions"], day["indicator:lead_qualified:count"], day["cost_micros"]));
         Assert.Equal(3, (await RecordAsync()).RecordVersion);
     }
 

@@ -218,8 +218,12 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
         Assert.Equal(("1", "120000", "1200000"), (month["sessions"], month["duration_ms"], month["cost_micros"]));
     }
 
+    // Every indicator on the record is counted (an unpriced one at no fee), as a post on a final record counts it.
     private static SessionRecord Rated(SessionRecord record) =>
-        TestSessionRecords.Rated(record, indicatorFees: new Dictionary<string, long> { ["lead_qualified"] = 0 });
+        TestSessionRecords.Rated(record, indicatorFees: new Dictionary<string, long> { ["lead_qualified"] = 0 }) with
+        {
+            Indicators = new Dictionary<string, IndicatorOutcome> { ["lead_qualified"] = new(1m, 0, 1_795_689_100_000) },
+        };
 
     private Task<Dictionary<string, string>> RawMonthUsageAsync() => Db.HashTextAsync(_keys.UsageMonth(Customer, new DateOnly(2026, 11, 26)));
 
