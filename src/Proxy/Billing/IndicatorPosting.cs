@@ -47,11 +47,25 @@ internal sealed class IndicatorPosting
 
     private async Task<IndicatorPostResult> PostAsync(string customerId, string sessionId, string name, decimal value)
     {
-        var result = await _store.PostAsync(customerId, sessionId, name, value, record => FeeAsync(record, name)).ConfigureAwait(false);
+        // The currency of the record as last read, the one the applied fee was computed for.
+        string? currency = null;
+        var result = await _store.PostAsync(customerId, sessionId, name, value, record =>
+        {
+            currency = record.Currency;
+            return FeeAsync(record, name);
+        }).ConfigureAwait(false);
         switch (result.Status)
         {
             case IndicatorPostStatus.Created:
                 _metrics.IndicatorPosted("created");
+
+                // A fee posted on a final record adds to its cost now; one posted during the call is counted with the
+                // final record's cost.
+                if (result is { RecordVersion: not null, Indicator.FeeMicros: > 0 } && currency is not null)
+                {
+                    _metrics.CostRated(currency, result.Indicator.FeeMicros);
+                }
+
                 break;
             case IndicatorPostStatus.Repeated:
                 _metrics.IndicatorPosted("repeated");
@@ -80,7 +94,7 @@ internal sealed class IndicatorPosting
             return inForce is not null && inForce.Indicators.TryGetValue(name, out var openPrice) ? openPrice.FlatMicros : 0;
         }
 
-        if (record is not { PlanId: { Length: > 0 } planId, PlanVersion: { } version, Currency: not null } || !CustomerIds.IsValid(planId))
+        if (record is not { PlanId: { Length: > 0 } planId, PlanVersion: { } version, Currency: not null, DurationMs: not null } || !CustomerIds.IsValid(planId))
         {
             return 0;
         }

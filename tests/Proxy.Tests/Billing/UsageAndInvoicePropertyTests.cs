@@ -189,10 +189,11 @@ public sealed class UsageAndInvoicePropertyTests : IClassFixture<SessionRecordSt
         var records = new SessionRecordStore(connection, keys, index, options);
         var plans = new PlanStore(connection, keys);
         using var spool = new RecordSpool(options, NullLogger<RecordSpool>.Instance, new MemorySpoolFileSystem());
-        var writer = new RecordWriter(
-            records, new RecordRater(new PlanCatalog(plans, NullLogger<PlanCatalog>.Instance), NullLogger<RecordRater>.Instance),
-            spool, connection, TestMetrics.Create(), TimeProvider.System, NullLogger<RecordWriter>.Instance);
-        var posting = new IndicatorPosting(new IndicatorStore(connection, keys, index, NullLogger<IndicatorStore>.Instance), plans, TestMetrics.Create());
+        var catalog = new PlanCatalog(plans, NullLogger<PlanCatalog>.Instance);
+        var finals = new FinalRecordCommitter(records, new RecordRater(catalog, NullLogger<RecordRater>.Instance), NullLogger<FinalRecordCommitter>.Instance);
+        var writer = new RecordWriter(records, finals, spool, connection, TestMetrics.Create(), TimeProvider.System, NullLogger<RecordWriter>.Instance);
+        var posting = new IndicatorPosting(
+            new IndicatorStore(connection, keys, index, NullLogger<IndicatorStore>.Instance), plans, catalog, TestMetrics.Create());
         var invoiceStore = new InvoiceStore(connection, keys);
         var invoices = new InvoiceService(invoiceStore, NullLogger<InvoiceService>.Instance);
         var usage = new UsageStore(connection, keys);
