@@ -28,6 +28,8 @@ internal sealed class SessionBudgetGuard : BackgroundService
     /// the instance, and its sessions stop counting (the spend is then under-stated, never over-stated).</summary>
     public static readonly TimeSpan EntryTtl = TimeSpan.FromSeconds(5);
 
+    private static readonly TimeSpan WarningBeforeCloseTimeout = TimeSpan.FromMilliseconds(500);
+
     private readonly SessionRegistry _registry;
     private readonly RedisConnectionState _connection;
     private readonly CustomerStore _customers;
@@ -40,6 +42,9 @@ internal sealed class SessionBudgetGuard : BackgroundService
 
     // Sessions that got their budget warning (pruned to the live ones each check).
     private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.Ordinal);
+
+    // Sessions this guard has started to close (counted once).
+    private readonly ConcurrentDictionary<string, byte> _closing = new(StringComparer.Ordinal);
     private bool _unavailableLogged;
 
     public SessionBudgetGuard(
@@ -67,13 +72,8 @@ internal sealed class SessionBudgetGuard : BackgroundService
     /// <summary>One check of every customer with live sessions here; the periodic loop calls it.</summary>
     public async Task CheckAsync()
     {
-        foreach (var id in _warned.Keys)
-        {
-            if (!_registry.TryGet(id, out _))
-            {
-                _warned.TryRemove(id, out _);
-            }
-        }
+        Prune(_warned);
+        Prune(_closing);
 
         if (!_connection.IsConnected)
         {
@@ -206,22 +206,53 @@ internal sealed class SessionBudgetGuard : BackgroundService
 
     private void Apply(BudgetVerdict verdict, string scope, string subject, long budget, SpentSoFar spent, List<AgentSession> sessions, string customerId, string month)
     {
+        var whose = scope == BudgetScopes.Customer ? "The customer's" : $"The key {subject}'s";
         foreach (var session in sessions)
         {
-            if (verdict == BudgetVerdict.Close && session.ProxyClose is null)
+            if (verdict == BudgetVerdict.Close && _closing.TryAdd(session.SessionId, 0))
             {
                 _metrics.BudgetClosed(scope);
                 BudgetGuardLog.Closing(_logger, session.SessionId, customerId, scope, subject, spent.NowMicros, budget, month);
-                var whose = scope == BudgetScopes.Customer ? "The customer's" : $"The key {subject}'s";
-                _ = _closer.CloseAsync(session, ProxyCloseRequests.BudgetExhausted(whose));
+                var close = ProxyCloseRequests.BudgetExhausted(whose);
+
+                // Every session gets its warning, even one whose budget went from below the lead to spent between two
+                // checks: then just before the Error.
+                _ = _warned.TryAdd(session.SessionId, 0)
+                    ? WarnThenCloseAsync(session, $"{whose} monthly budget is exhausted: the session is being closed.", close)
+                    : _closer.CloseAsync(session, close);
             }
             else if (verdict == BudgetVerdict.Warn && _warned.TryAdd(session.SessionId, 0))
             {
                 var lead = session.Policy.MaxDurationWarningLead;
                 BudgetGuardLog.Warned(_logger, session.SessionId, customerId, scope, subject, spent.NowMicros, budget, lead, month);
-                var whose = scope == BudgetScopes.Customer ? "The customer's" : $"The key {subject}'s";
                 _ = session.SendWarningAsync(AgentControlMessages.BudgetExhausted,
                     $"{whose} monthly budget will be exhausted within {ProxyCloseRequests.Describe(lead)}: the session will then be closed.");
+            }
+        }
+    }
+
+    private async Task WarnThenCloseAsync(AgentSession session, string warning, ProxyCloseRequest close)
+    {
+        try
+        {
+            // The Warning goes out at the client side's next message boundary; a client stuck inside a message does
+            // not hold the close up for longer than this.
+            await session.SendWarningAsync(AgentControlMessages.BudgetExhausted, warning).WaitAsync(WarningBeforeCloseTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        await _closer.CloseAsync(session, close).ConfigureAwait(false);
+    }
+
+    private void Prune(ConcurrentDictionary<string, byte> sessionIds)
+    {
+        foreach (var id in sessionIds.Keys)
+        {
+            if (!_registry.TryGet(id, out _))
+            {
+                sessionIds.TryRemove(id, out _);
             }
         }
     }

@@ -135,9 +135,13 @@ public sealed class SessionBudgetGuardTests : IAsyncLifetime, IDisposable
             Assert.Equal("budget_exhausted", session.ProxyClose?.CloseReason);
             Assert.Equal("SESSION_BUDGET_EXHAUSTED", session.ProxyClose?.ErrorCode);
             Assert.Equal(1000, session.ProxyClose?.ClientCloseCode);
-            var error = JsonDocument.Parse(Assert.Single(ClientMessages(session))).RootElement;
-            Assert.Equal("Error", error.GetProperty("type").GetString());
-            Assert.Equal("SESSION_BUDGET_EXHAUSTED", error.GetProperty("code").GetString());
+
+            // Not warned at an earlier check (the budget went from far to spent at once): the Warning comes first.
+            var messages = ClientMessages(session).Select(m => JsonDocument.Parse(m).RootElement).ToList();
+            Assert.Equal(["Warning", "Error"], messages.Select(m => m.GetProperty("type").GetString()));
+            Assert.All(messages, m => Assert.Equal("SESSION_BUDGET_EXHAUSTED", m.GetProperty("code").GetString()));
+            Assert.Equal("The customer's monthly budget is exhausted: the session is being closed.", messages[0].GetProperty("description").GetString());
+            Assert.Equal("The customer's monthly budget is exhausted: the session was closed.", messages[1].GetProperty("description").GetString());
             Assert.Equal(1000, Assert.Single(ClientCloses(session)).Code);
         }
     }
@@ -160,6 +164,10 @@ public sealed class SessionBudgetGuardTests : IAsyncLifetime, IDisposable
         Assert.Contains("key key_a", a.ProxyClose?.Description, StringComparison.Ordinal);
         Assert.Null(b.ProxyClose);
         Assert.Empty(ClientMessages(b));
+
+        // Counted and closed once, whatever later checks find.
+        Guard.Enforce("acme", [a, b], new BudgetLimits(0, keys), spent, NowMs());
+        Assert.Equal(["SESSION_BUDGET_EXHAUSTED", "SESSION_BUDGET_EXHAUSTED"], Codes(a));
     }
 
     [Fact]
