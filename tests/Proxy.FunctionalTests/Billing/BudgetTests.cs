@@ -122,8 +122,10 @@ public sealed class BudgetTests
         var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
         ReceivedSession seen;
         await using (client)
+        await using (client.StreamAudio(TimeSpan.FromMilliseconds(20)))
         {
-            // Crossed after 3 s; the guard checks every second. The bound only keeps a broken build from hanging.
+            // Audio keeps the upstream from ending a silent session. Crossed after 3 s; the guard checks every
+            // second. The bound only keeps a broken build from hanging.
             seen = await client.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(30));
         }
 
@@ -162,7 +164,11 @@ public sealed class BudgetTests
         await using (client)
         {
             // Twice as long as the budget lasts, several guard checks past the crossing.
-            seen = await client.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(6));
+            await using (client.StreamAudio(TimeSpan.FromMilliseconds(20)))
+            {
+                seen = await client.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(6));
+            }
+
             Assert.False(seen.Closed, "the session was closed");
             await client.CloseAsync();
         }
