@@ -143,7 +143,15 @@ internal sealed class SessionBudgetGuard : BackgroundService
         using var timer = new PeriodicTimer(Interval, _time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            await CheckAsync().ConfigureAwait(false);
+            try
+            {
+                await CheckAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A bug here must not stop the host: the next check tries again.
+                BudgetGuardLog.CheckFailed(_logger, "(all)", ex);
+            }
         }
     }
 

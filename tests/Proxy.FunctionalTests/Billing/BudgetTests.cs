@@ -151,6 +151,43 @@ public sealed class BudgetTests
     }
 
     [Fact]
+    public async Task The_close_action_counts_the_running_cost_of_live_sessions_on_every_instance()
+    {
+        var proxy = _gateway.Proxy;
+        var other = await _gateway.ShortTimeoutsProxyAsync();
+        const string Customer = "budget-close-cluster";
+        var (_, secret) = await proxy.IssueKeyAsync(Customer);
+
+        // 6,000 micros a second: one session alone reaches 60,000 after 10 s, two together after 5 s.
+        const long Budget = 60_000;
+        await PutPerMinutePlanAsync(proxy, Customer, perMinuteMicros: 360_000);
+        await PatchSettingsAsync(proxy, Customer, new { monthly_budget_micros = Budget, budget_action = "close", idle_timeout_ms = 0 });
+
+        var (here, hereRequestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
+        var (there, thereRequestId) = await AgentTestClient.StartSessionAsync(other.AgentUrl(), secret);
+        await using (here)
+        await using (there)
+        await using (here.StreamAudio(TimeSpan.FromMilliseconds(20)))
+        await using (there.StreamAudio(TimeSpan.FromMilliseconds(20)))
+        {
+            var seen = await Task.WhenAll(here.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(30)), there.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(30)));
+            Assert.All(seen, s => Assert.NotNull(s.First("Error", "SESSION_BUDGET_EXHAUSTED")));
+        }
+
+        var records = new[]
+        {
+            await proxy.WaitForClosedRecordByRequestIdAsync(Customer, hereRequestId),
+            await proxy.WaitForClosedRecordByRequestIdAsync(Customer, thereRequestId),
+        };
+        Assert.All(records, r => Assert.Equal("budget_exhausted", r.GetProperty("close_reason").GetString()));
+
+        // Together they reached the budget; neither could have alone.
+        var costs = records.Select(r => r.GetProperty("cost_micros").GetInt64()).ToList();
+        Assert.True(costs.Sum() >= Budget, string.Join(", ", costs));
+        Assert.All(costs, c => Assert.True(c < Budget, $"a session alone cost {c}: it was closed by its own cost, not the sum"));
+    }
+
+    [Fact]
     public async Task With_budget_action_refuse_a_live_session_runs_past_the_budget()
     {
         var proxy = _gateway.Proxy;
@@ -208,10 +245,10 @@ public sealed class BudgetTests
         Assert.True(assigned.IsSuccessStatusCode, await assigned.Content.ReadAsStringAsync());
     }
 
-    private static async Task PutPerMinutePlanAsync(ProxyServer proxy, string customer)
+    private static async Task PutPerMinutePlanAsync(ProxyServer proxy, string customer, long perMinuteMicros = PerMinute)
     {
         var planId = customer + "-plan";
-        using (var plan = await proxy.Admin.PutAsJsonAsync(new Uri($"/admin/v1/plans/{planId}", UriKind.Relative), new { currency = "USD", per_minute_micros = PerMinute, rounding = "exact_ms" }))
+        using (var plan = await proxy.Admin.PutAsJsonAsync(new Uri($"/admin/v1/plans/{planId}", UriKind.Relative), new { currency = "USD", per_minute_micros = perMinuteMicros, rounding = "exact_ms" }))
         {
             Assert.True(plan.IsSuccessStatusCode, await plan.Content.ReadAsStringAsync());
         }
