@@ -12,6 +12,7 @@ internal static class BillingServiceCollectionExtensions
         services.AddSingleton<IndicatorPosting>();
         services.AddSingleton<BudgetStore>();
         services.AddSingleton<BudgetWarnings>();
+        services.AddSingleton<BudgetRunningStore>();
         return services;
     }
 }

@@ -15,8 +15,8 @@ namespace Proxy.Gateway;
 /// </summary>
 internal sealed class BudgetStep : IAdmissionStep
 {
-    public const string CustomerScope = "customer";
-    public const string KeyScope = "key";
+    public const string CustomerScope = BudgetScopes.Customer;
+    public const string KeyScope = BudgetScopes.Key;
 
     private readonly BudgetStore _store;
     private readonly BudgetWarnings _warnings;

@@ -14,6 +14,9 @@ internal static class CloseReasons
     public const string KeyRevoked = "key_revoked";
     public const string CustomerDisabled = "customer_disabled";
 
+    /// <summary>The customer's (or the key's) monthly budget with <c>budget_action</c> <c>close</c> was reached.</summary>
+    public const string BudgetExhausted = "budget_exhausted";
+
     /// <summary>Finalized by the reaper: the session's instance died; times are estimated from its last heartbeat.</summary>
     public const string Orphaned = "orphaned";
 }

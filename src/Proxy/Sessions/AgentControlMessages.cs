@@ -11,6 +11,7 @@ internal static class AgentControlMessages
     public const string MaxDuration = "SESSION_MAX_DURATION";
     public const string ClosedByAdmin = "SESSION_CLOSED_BY_ADMIN";
     public const string ServerShutdown = "SERVER_SHUTDOWN";
+    public const string BudgetExhausted = "SESSION_BUDGET_EXHAUSTED";
 
     public static string Warning(string code, string description) => Message("Warning", code, description);
 

@@ -61,6 +61,10 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
 
     public bool UpstreamOpened => Volatile.Read(ref _upstreamOpenedAtMs) != 0;
 
+    /// <summary>When the upstream accepted the session (Unix ms; 0 before it): the instant that picks its plan version
+    /// and the month its cost counts to.</summary>
+    public long UpstreamOpenedAtMs => Volatile.Read(ref _upstreamOpenedAtMs);
+
     /// <summary>The rules this session runs under; replaced when an admin changes its customer's settings.</summary>
     public SessionPolicy Policy
     {

@@ -44,6 +44,14 @@ internal static class ProxyCloseRequests
         "The customer this session belongs to has been disabled.",
         1000);
 
+    /// <summary>The monthly budget of the customer (or of the session's key) is spent: 1000, so SDKs do not reconnect
+    /// into a 402.</summary>
+    public static ProxyCloseRequest BudgetExhausted(string whose) => new(
+        CloseReasons.BudgetExhausted,
+        AgentControlMessages.BudgetExhausted,
+        $"{whose} monthly budget is exhausted: the session was closed.",
+        1000);
+
     /// <summary>1012 (service restart): Deepgram's SDKs reconnect, and land on another instance.</summary>
     public static readonly ProxyCloseRequest Shutdown = new(
         CloseReasons.Shutdown,

@@ -52,6 +52,7 @@ internal static class SessionsServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<SessionControlChannel>());
         services.AddHostedService<SessionSupervisor>();
         services.AddHostedService<SessionHeartbeatService>();
+        services.AddHostedService<SessionBudgetGuard>();
         services.AddHostedService<SessionDrainService>();
         services.AddHostedService<OrphanReaper>();
         return services;

@@ -78,6 +78,11 @@ internal sealed class RedisKeys
     /// each session's open, written by the same finalize step (budgets and invoices read one hash, not 31).</summary>
     public RedisKey UsageMonth(string customerId, DateOnly anyDayOfMonth) => $"{_prefix}{{{customerId}}}:usage-month:{anyDayOfMonth:yyyy-MM}";
 
+    /// <summary>Hash session_id → <c>expires_ms:cost_micros:cost_within_lead_micros:key_id</c>: the running cost of the
+    /// customer's live sessions opened in that UTC month, as each instance last published it (Billing's
+    /// BudgetRunningStore). A session's entry stops counting when it expires or its record is closed.</summary>
+    public RedisKey BudgetRunning(string customerId, DateOnly anyDayOfMonth) => $"{_prefix}{{{customerId}}}:budget-running:{anyDayOfMonth:yyyy-MM}";
+
     /// <summary>Hash of a finalized month's invoice: <c>json</c> (the invoice snapshot as built when it was finalized)
     /// and <c>finalized_at_ms</c> (Redis time). Written once, never changed (see Billing's InvoiceStore).</summary>
     public RedisKey Invoice(string customerId, DateOnly anyDayOfMonth) => $"{_prefix}{{{customerId}}}:invoice:{anyDayOfMonth:yyyy-MM}";

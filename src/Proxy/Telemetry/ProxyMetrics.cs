@@ -35,6 +35,7 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _budgetRefusals;
     private readonly Counter<long> _budgetWarnings;
     private readonly Counter<long> _unratedSessions;
+    private readonly Counter<long> _budgetCloses;
 
     public ProxyMetrics(IMeterFactory meterFactory, CustomerLabel customer)
     {
@@ -58,6 +59,7 @@ internal sealed class ProxyMetrics
         _budgetRefusals = meter.CreateCounter<long>("dgproxy.budget.refusals", description: "Sessions refused because a monthly budget was reached, by scope (customer, key).");
         _budgetWarnings = meter.CreateCounter<long>("dgproxy.budget.warnings", description: "Budgets seen at 80 % or more of their month, by scope (customer, key); once per customer or key per month per instance.");
         _unratedSessions = meter.CreateCounter<long>("dgproxy.sessions.unrated", description: "Sessions whose final record was written with a plan id but no cost (no version of the plan in force at the open, or a price beyond Int64): counted once, like dgproxy.sessions.");
+        _budgetCloses = meter.CreateCounter<long>("dgproxy.budget.closes", description: "Live sessions closed because a monthly budget with budget_action close was reached, by scope (customer, key).");
         _recordWrites = meter.CreateCounter<long>("dgproxy.record.writes", description: "Session record writes, by record (open, final) and result (ok, spooled, replayed, already_final, replaced_estimate, failed).");
 
         // Present from the start at 0: an alert on its increase then sees the very first failure of a process.
@@ -68,6 +70,7 @@ internal sealed class ProxyMetrics
         {
             _budgetRefusals.Add(0, new KeyValuePair<string, object?>("scope", scope));
             _budgetWarnings.Add(0, new KeyValuePair<string, object?>("scope", scope));
+            _budgetCloses.Add(0, new KeyValuePair<string, object?>("scope", scope));
         }
 
         foreach (var result in IndicatorResults)
@@ -139,6 +142,10 @@ internal sealed class ProxyMetrics
     /// <summary>A budget seen at 80 % of its month for the first time on this instance.</summary>
     public void BudgetWarned(string scope) =>
         _budgetWarnings.Add(1, new KeyValuePair<string, object?>("scope", scope));
+
+    /// <summary>A live session closed for a budget with <c>budget_action</c> <c>close</c>.</summary>
+    public void BudgetClosed(string scope) =>
+        _budgetCloses.Add(1, new KeyValuePair<string, object?>("scope", scope));
 
     public void UpstreamConnected(TimeSpan elapsed, string result) =>
         _upstreamConnect.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("result", result));

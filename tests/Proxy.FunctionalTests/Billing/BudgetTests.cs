@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 using System.Text.Json;
 using Proxy.FunctionalTests.Gateway;
 using Proxy.FunctionalTests.Infrastructure;
@@ -8,11 +9,16 @@ namespace Proxy.FunctionalTests.Billing;
 
 /// <summary>Monthly budgets through the real proxy: a session under a plan spends the budget (the finalize script adds
 /// its cost to the month hash), the next upgrade is refused with 402 <c>budget_exhausted</c> and counted, and raising
-/// the budget lets the next session in. The same for a key's own budget.</summary>
+/// the budget lets the next session in. The same for a key's own budget. With <c>budget_action</c> <c>close</c> a live
+/// session is warned and closed when its running cost crosses the budget; with <c>refuse</c> it runs on.</summary>
 [Collection(GatewayTestGroup.Name)]
 public sealed class BudgetTests
 {
     private const long Fee = 200_000;
+
+    // 2,000,000 micros a minute, exact to the ms: a 100,000 budget is crossed 3 s into a session.
+    private const long PerMinute = 2_000_000;
+    private const long SmallBudget = 100_000;
 
     private readonly GatewayFixture _gateway;
 
@@ -103,6 +109,113 @@ public sealed class BudgetTests
         Assert.Equal(HttpStatusCode.NotFound, missingKey.StatusCode);
     }
 
+    [Fact]
+    public async Task With_budget_action_close_a_live_session_is_warned_then_closed_when_its_running_cost_crosses_the_budget()
+    {
+        var proxy = _gateway.Proxy;
+        const string Customer = "budget-close";
+        var (_, secret) = await proxy.IssueKeyAsync(Customer);
+        await PutPerMinutePlanAsync(proxy, Customer);
+        await PatchSettingsAsync(proxy, Customer, new { monthly_budget_micros = SmallBudget, budget_action = "close", idle_timeout_ms = 0 });
+        var before = await proxy.ScrapeAsync();
+
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
+        ReceivedSession seen;
+        await using (client)
+        await using (client.StreamAudio(TimeSpan.FromMilliseconds(20)))
+        {
+            // Audio keeps the upstream from ending a silent session. Crossed after 3 s; the guard checks every
+            // second. The bound only keeps a broken build from hanging.
+            seen = await client.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.True(seen.Closed, "the session was not closed");
+        var warning = seen.First("Warning", "SESSION_BUDGET_EXHAUSTED");
+        var error = seen.First("Error", "SESSION_BUDGET_EXHAUSTED");
+        Assert.NotNull(warning);
+        Assert.NotNull(error);
+        Assert.True(warning.At <= error.At, "the warning came after the error");
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, client.CloseStatus);
+
+        var record = await proxy.WaitForClosedRecordByRequestIdAsync(Customer, requestId);
+        Assert.Equal("budget_exhausted", record.GetProperty("close_reason").GetString());
+        Assert.Equal("proxy", record.GetProperty("close_initiator").GetString());
+        Assert.True(record.GetProperty("cost_micros").GetInt64() >= SmallBudget, record.GetRawText());
+
+        var refused = await UpgradeAsync(proxy, secret);
+        Assert.StartsWith("HTTP/1.1 402", refused, StringComparison.Ordinal);
+        Assert.Contains("\"error\":\"budget_exhausted\"", refused, StringComparison.Ordinal);
+
+        var after = await proxy.ScrapeUntilAsync(s => s.Sum("dgproxy_budget_closes_total", "scope=customer") > before.Sum("dgproxy_budget_closes_total", "scope=customer"));
+        Assert.Equal(1, after.Sum("dgproxy_budget_closes_total", "scope=customer") - before.Sum("dgproxy_budget_closes_total", "scope=customer"));
+    }
+
+    [Fact]
+    public async Task The_close_action_counts_the_running_cost_of_live_sessions_on_every_instance()
+    {
+        var proxy = _gateway.Proxy;
+        var other = await _gateway.ShortTimeoutsProxyAsync();
+        const string Customer = "budget-close-cluster";
+        var (_, secret) = await proxy.IssueKeyAsync(Customer);
+
+        // 6,000 micros a second: one session alone reaches 60,000 after 10 s, two together after 5 s.
+        const long Budget = 60_000;
+        await PutPerMinutePlanAsync(proxy, Customer, perMinuteMicros: 360_000);
+        await PatchSettingsAsync(proxy, Customer, new { monthly_budget_micros = Budget, budget_action = "close", idle_timeout_ms = 0 });
+
+        var (here, hereRequestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
+        var (there, thereRequestId) = await AgentTestClient.StartSessionAsync(other.AgentUrl(), secret);
+        await using (here)
+        await using (there)
+        await using (here.StreamAudio(TimeSpan.FromMilliseconds(20)))
+        await using (there.StreamAudio(TimeSpan.FromMilliseconds(20)))
+        {
+            var seen = await Task.WhenAll(here.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(30)), there.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(30)));
+            Assert.All(seen, s => Assert.NotNull(s.First("Error", "SESSION_BUDGET_EXHAUSTED")));
+        }
+
+        var records = new[]
+        {
+            await proxy.WaitForClosedRecordByRequestIdAsync(Customer, hereRequestId),
+            await proxy.WaitForClosedRecordByRequestIdAsync(Customer, thereRequestId),
+        };
+        Assert.All(records, r => Assert.Equal("budget_exhausted", r.GetProperty("close_reason").GetString()));
+
+        // Together they reached the budget; neither could have alone.
+        var costs = records.Select(r => r.GetProperty("cost_micros").GetInt64()).ToList();
+        Assert.True(costs.Sum() >= Budget, string.Join(", ", costs));
+        Assert.All(costs, c => Assert.True(c < Budget, $"a session alone cost {c}: it was closed by its own cost, not the sum"));
+    }
+
+    [Fact]
+    public async Task With_budget_action_refuse_a_live_session_runs_past_the_budget()
+    {
+        var proxy = _gateway.Proxy;
+        const string Customer = "budget-refuse-live";
+        var (_, secret) = await proxy.IssueKeyAsync(Customer);
+        await PutPerMinutePlanAsync(proxy, Customer);
+        await PatchSettingsAsync(proxy, Customer, new { monthly_budget_micros = SmallBudget, budget_action = "refuse", idle_timeout_ms = 0 });
+
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
+        ReceivedSession seen;
+        await using (client)
+        {
+            // Twice as long as the budget lasts, several guard checks past the crossing.
+            await using (client.StreamAudio(TimeSpan.FromMilliseconds(20)))
+            {
+                seen = await client.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(6));
+            }
+
+            Assert.False(seen.Closed, "the session was closed");
+            await client.CloseAsync();
+        }
+
+        Assert.Null(seen.First("Warning", "SESSION_BUDGET_EXHAUSTED"));
+        var record = await proxy.WaitForClosedRecordByRequestIdAsync(Customer, requestId);
+        Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
+        Assert.True(record.GetProperty("cost_micros").GetInt64() > SmallBudget, record.GetRawText());
+    }
+
     private static Task<string> UpgradeAsync(ProxyServer proxy, string secret) =>
         AdmissionTests.RawUpgradeAsync(
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token " + secret + "\r\n",
@@ -124,6 +237,18 @@ public sealed class BudgetTests
     {
         var planId = customer + "-plan";
         using (var plan = await proxy.Admin.PutAsJsonAsync(new Uri($"/admin/v1/plans/{planId}", UriKind.Relative), new { currency = "USD", per_session_micros = Fee }))
+        {
+            Assert.True(plan.IsSuccessStatusCode, await plan.Content.ReadAsStringAsync());
+        }
+
+        using var assigned = await proxy.Admin.PutAsJsonAsync(new Uri($"/admin/v1/customers/{customer}", UriKind.Relative), new { plan = planId });
+        Assert.True(assigned.IsSuccessStatusCode, await assigned.Content.ReadAsStringAsync());
+    }
+
+    private static async Task PutPerMinutePlanAsync(ProxyServer proxy, string customer, long perMinuteMicros = PerMinute)
+    {
+        var planId = customer + "-plan";
+        using (var plan = await proxy.Admin.PutAsJsonAsync(new Uri($"/admin/v1/plans/{planId}", UriKind.Relative), new { currency = "USD", per_minute_micros = perMinuteMicros, rounding = "exact_ms" }))
         {
             Assert.True(plan.IsSuccessStatusCode, await plan.Content.ReadAsStringAsync());
         }
