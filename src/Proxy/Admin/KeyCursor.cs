@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Proxy.Admin;
@@ -14,36 +11,17 @@ internal readonly partial record struct KeyCursor(long CreatedAtMs, string KeyId
     public bool Precedes(long createdAtMs, string keyId) =>
         createdAtMs > CreatedAtMs || (createdAtMs == CreatedAtMs && string.CompareOrdinal(keyId, KeyId) > 0);
 
-    public override string ToString() =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(CreatedAtMs.ToString(CultureInfo.InvariantCulture) + ":" + KeyId));
+    public override string ToString() => CursorText.Encode(CreatedAtMs, KeyId);
 
     public static bool TryParse(string? text, out KeyCursor cursor)
     {
         cursor = default;
-        if (string.IsNullOrEmpty(text) || text.Length > 128)
+        if (!CursorText.TryDecode(text, out var ms, out var keyId) || !KeyIdPattern().IsMatch(keyId))
         {
             return false;
         }
 
-        string decoded;
-        try
-        {
-            decoded = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(text));
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-
-        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0
-            || !long.TryParse(decoded.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-            || !KeyIdPattern().IsMatch(decoded.AsSpan(colon + 1)))
-        {
-            return false;
-        }
-
-        cursor = new KeyCursor(ms, decoded[(colon + 1)..]);
+        cursor = new KeyCursor(ms, keyId);
         return true;
     }
 

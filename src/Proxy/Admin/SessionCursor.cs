@@ -1,7 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
-
 namespace Proxy.Admin;
 
 /// <summary>Where a page of records ended: its last record's open instant and id (records are listed newest first,
@@ -12,36 +8,17 @@ internal readonly record struct SessionCursor(long OpenedAtMs, string SessionId)
     public bool IsBefore(long openedAtMs, string sessionId) =>
         openedAtMs < OpenedAtMs || (openedAtMs == OpenedAtMs && string.CompareOrdinal(sessionId, SessionId) < 0);
 
-    public override string ToString() =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(OpenedAtMs.ToString(CultureInfo.InvariantCulture) + ":" + SessionId));
+    public override string ToString() => CursorText.Encode(OpenedAtMs, SessionId);
 
     public static bool TryParse(string? text, out SessionCursor cursor)
     {
         cursor = default;
-        if (string.IsNullOrEmpty(text) || text.Length > 128)
+        if (!CursorText.TryDecode(text, out var ms, out var sessionId) || !Guid.TryParse(sessionId, out _))
         {
             return false;
         }
 
-        byte[] bytes;
-        try
-        {
-            bytes = Base64Url.DecodeFromChars(text);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-
-        var decoded = Encoding.UTF8.GetString(bytes);
-        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || !long.TryParse(decoded.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-            || !Guid.TryParse(decoded.AsSpan(colon + 1), out _))
-        {
-            return false;
-        }
-
-        cursor = new SessionCursor(ms, decoded[(colon + 1)..]);
+        cursor = new SessionCursor(ms, sessionId);
         return true;
     }
 }

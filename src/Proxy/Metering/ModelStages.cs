@@ -12,6 +12,26 @@ internal static class ModelStages
 
     public static string Entry(string stage, string model) => $"{stage}:{model}";
 
+    /// <summary>The models the session's Settings named, by stage: the ones it is rated and its usage aggregated by
+    /// (later <c>Update*</c> changes are listed in <c>models_seen</c>, not rated).</summary>
+    public static IEnumerable<(string Component, string Model)> OfSettings(SessionRecord record)
+    {
+        if (record.ListenModel is { Length: > 0 } listen)
+        {
+            yield return (Listen, listen);
+        }
+
+        if (record.ThinkModel is { Length: > 0 } think)
+        {
+            yield return (Think, think);
+        }
+
+        if (record.SpeakModel is { Length: > 0 } speak)
+        {
+            yield return (Speak, speak);
+        }
+    }
+
     /// <summary>The Settings' models, then the updates' in the order they came, each once (ordinal), at most
     /// <see cref="MaxModelsSeen"/>.</summary>
     public static IReadOnlyList<string> Seen(IReadOnlyList<string> fromSettings, IReadOnlyList<string> fromUpdates)

@@ -17,7 +17,7 @@ internal static class UsageIncrements
         var increments = new List<KeyValuePair<string, long>>(32);
         AddTotals(increments, string.Empty, record);
         AddTotals(increments, $"key:{record.KeyId}:", record);
-        foreach (var (component, model) in ModelsOf(record))
+        foreach (var (component, model) in ModelStages.OfSettings(record))
         {
             var prefix = $"model:{component}:{model}:";
             AddTotals(increments, prefix, record);
@@ -76,24 +76,6 @@ internal static class UsageIncrements
         if (value is > 0)
         {
             increments.Add(new(field, value.Value));
-        }
-    }
-
-    private static IEnumerable<(string Component, string Model)> ModelsOf(SessionRecord record)
-    {
-        if (record.ListenModel is { Length: > 0 } listen)
-        {
-            yield return ("listen", listen);
-        }
-
-        if (record.ThinkModel is { Length: > 0 } think)
-        {
-            yield return ("think", think);
-        }
-
-        if (record.SpeakModel is { Length: > 0 } speak)
-        {
-            yield return ("speak", speak);
         }
     }
 }

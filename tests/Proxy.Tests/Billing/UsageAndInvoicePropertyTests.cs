@@ -270,7 +270,7 @@ public sealed class UsageAndInvoicePropertyTests : IClassFixture<SessionRecordSt
             {
                 UsageGrouping.Day => stored.GroupBy(r => DayOf(r).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Select(g => (g.Key, Sums(g))),
                 UsageGrouping.Key => stored.GroupBy(r => r.KeyId).Select(g => (g.Key, Sums(g))),
-                _ => stored.SelectMany(r => ModelsOf(r).Select(m => (Model: m, Record: r)))
+                _ => stored.SelectMany(r => ModelStages.OfSettings(r).Select(m => (Model: m, Record: r)))
                     .GroupBy(x => $"{x.Model.Component}:{x.Model.Model}")
                     .Select(g => (g.Key, Sums(g.Select(x => x.Record)) with { Surcharge = g.Sum(x => SurchargeOf(x.Record, g.Key)) })),
             };
@@ -366,7 +366,7 @@ public sealed class UsageAndInvoicePropertyTests : IClassFixture<SessionRecordSt
             }
         }
 
-        foreach (var model in stored.SelectMany(r => ModelsOf(r).Select(m => (Model: m, Record: r))).GroupBy(x => x.Model)
+        foreach (var model in stored.SelectMany(r => ModelStages.OfSettings(r).Select(m => (Model: m, Record: r))).GroupBy(x => x.Model)
             .OrderBy(g => g.Key.Component, StringComparer.Ordinal).ThenBy(g => g.Key.Model, StringComparer.Ordinal))
         {
             var surcharge = model.Sum(x => SurchargeOf(x.Record, $"{model.Key.Component}:{model.Key.Model}"));
@@ -398,24 +398,6 @@ public sealed class UsageAndInvoicePropertyTests : IClassFixture<SessionRecordSt
 
     private static long SurchargeOf(SessionRecord record, string componentModel) =>
         record.CostParts?.Surcharges.GetValueOrDefault(componentModel) ?? 0;
-
-    private static IEnumerable<(string Component, string Model)> ModelsOf(SessionRecord record)
-    {
-        if (record.ListenModel is { Length: > 0 } listen)
-        {
-            yield return ("listen", listen);
-        }
-
-        if (record.ThinkModel is { Length: > 0 } think)
-        {
-            yield return ("think", think);
-        }
-
-        if (record.SpeakModel is { Length: > 0 } speak)
-        {
-            yield return ("speak", speak);
-        }
-    }
 
     private static DateOnly DayOf(SessionRecord record) =>
         DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(record.UpstreamOpenedAtMs ?? record.ClientOpenedAtMs).UtcDateTime);
