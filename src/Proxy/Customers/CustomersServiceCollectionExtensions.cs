@@ -16,6 +16,9 @@ internal static class CustomersServiceCollectionExtensions
         services.AddHostedService<CustomerIndexBackfill>();
         services.AddSingleton<ProxyKeyAuthenticator>();
         services.AddSingleton<IProxyKeyAuthenticator>(sp => sp.GetRequiredService<ProxyKeyAuthenticator>());
+        services.AddSingleton<AccessTokenSigningKey>();
+        services.AddSingleton<AccessTokenIssuer>();
+        services.AddSingleton<AccessTokenValidator>();
         return services;
     }
 }

@@ -5,4 +5,8 @@ internal interface IProxyKeyAuthenticator
 {
     /// <summary>Throws <see cref="Storage.StorageUnavailableException"/> when Redis cannot answer and memory may not.</summary>
     Task<KeyAuthenticationResult> AuthenticateAsync(string secret);
+
+    /// <summary>Checks the key an access token names (by id: the token carries no secret), exactly as a presented
+    /// key is checked, so revoking or expiring the key ends its tokens. Throws as above.</summary>
+    Task<KeyAuthenticationResult> AuthenticateKeyIdAsync(string keyId);
 }

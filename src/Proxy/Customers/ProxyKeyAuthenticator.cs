@@ -16,6 +16,8 @@ internal sealed class ProxyKeyAuthenticator : IProxyKeyAuthenticator
     private readonly RedisConnectionState _connection;
     private readonly TimeProvider _time;
     private readonly StorageOptions _options;
+    private const string KeyIdCachePrefix = "id:";
+
     private readonly ConcurrentDictionary<string, (KeyAuthenticationResult Result, long CachedAtMs)> _accepted = new(StringComparer.Ordinal);
 
     public ProxyKeyAuthenticator(CustomerStore store, RedisConnectionState connection, TimeProvider time, IOptions<StorageOptions> options)
@@ -48,6 +50,30 @@ internal sealed class ProxyKeyAuthenticator : IProxyKeyAuthenticator
         return FromMemory(hashHex, null);
     }
 
+    public async Task<KeyAuthenticationResult> AuthenticateKeyIdAsync(string keyId)
+    {
+        // Remembered beside the hashes (which are hex, so the prefix cannot collide with one), and forgotten with them.
+        var cacheKey = KeyIdCachePrefix + keyId;
+        if (_connection.IsConnected)
+        {
+            try
+            {
+                var key = await _store.GetKeyAsync(keyId).ConfigureAwait(false);
+                var result = key is null
+                    ? new KeyAuthenticationResult(KeyAuthenticationOutcome.UnknownKey)
+                    : await CheckAsync(key).ConfigureAwait(false);
+                Remember(cacheKey, result);
+                return result;
+            }
+            catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
+            {
+                return FromMemory(cacheKey, ex);
+            }
+        }
+
+        return FromMemory(cacheKey, null);
+    }
+
     private async Task<KeyAuthenticationResult> LookUpAsync(byte[] hash, string hashHex)
     {
         var found = await _store.FindByHashAsync(hashHex).ConfigureAwait(false);
@@ -59,7 +85,11 @@ internal sealed class ProxyKeyAuthenticator : IProxyKeyAuthenticator
             return new KeyAuthenticationResult(KeyAuthenticationOutcome.UnknownKey);
         }
 
-        var key = record.Key;
+        return await CheckAsync(record.Key).ConfigureAwait(false);
+    }
+
+    private async Task<KeyAuthenticationResult> CheckAsync(ProxyKey key)
+    {
         switch (key.StatusAt(NowMs()))
         {
             case ProxyKeyStatus.Revoked:
@@ -92,23 +122,23 @@ internal sealed class ProxyKeyAuthenticator : IProxyKeyAuthenticator
         }
     }
 
-    private void Remember(string hashHex, KeyAuthenticationResult result)
+    private void Remember(string cacheKey, KeyAuthenticationResult result)
     {
         if (result.Outcome == KeyAuthenticationOutcome.Accepted && _options.AuthCacheTtl > TimeSpan.Zero)
         {
-            _accepted[hashHex] = (result, NowMs());
+            _accepted[cacheKey] = (result, NowMs());
         }
         else
         {
-            _accepted.TryRemove(hashHex, out _);
+            _accepted.TryRemove(cacheKey, out _);
         }
     }
 
-    private KeyAuthenticationResult FromMemory(string hashHex, Exception? cause)
+    private KeyAuthenticationResult FromMemory(string cacheKey, Exception? cause)
     {
         var now = NowMs();
         if (_options.IsFailOpen
-            && _accepted.TryGetValue(hashHex, out var cached)
+            && _accepted.TryGetValue(cacheKey, out var cached)
             && now - cached.CachedAtMs <= (long)_options.AuthCacheTtl.TotalMilliseconds
             && cached.Result.Key!.StatusAt(now) == ProxyKeyStatus.Active)
         {

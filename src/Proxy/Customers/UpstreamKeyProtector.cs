@@ -17,11 +17,15 @@ internal sealed class UpstreamKeyProtector
     // refuses to start anywhere else without Secrets:MasterKey.
     private static readonly byte[] DevelopmentKey = SHA256.HashData("dgproxy development master key"u8);
 
+    /// <summary>The master key in use: the configured one, or the development key when none is (see above).</summary>
+    public static byte[] MasterKeyOrDevelopmentKey(string? base64) =>
+        TryDecodeMasterKey(base64, out var key) ? key : DevelopmentKey;
+
     private readonly byte[] _key;
 
     public UpstreamKeyProtector(IOptions<SecretsOptions> options)
     {
-        _key = TryDecodeMasterKey(options.Value.MasterKey, out var key) ? key : DevelopmentKey;
+        _key = MasterKeyOrDevelopmentKey(options.Value.MasterKey);
         UsesDevelopmentKey = ReferenceEquals(_key, DevelopmentKey);
     }
 

@@ -29,4 +29,10 @@ internal static partial class GatewayLog
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Debug, Message = "Session {SessionId}: tunnel ended, {FirstEnded} side first (client to upstream: {ClientToUpstream}, upstream to client: {UpstreamToClient})")]
     public static partial void TunnelEnded(ILogger logger, string sessionId, TunnelSide firstEnded, StreamCopyResult clientToUpstream, StreamCopyResult upstreamToClient);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Refused a token grant from {RemoteIp}: HTTP {StatusCode} {Error} (key {KeyId})")]
+    public static partial void GrantRefused(ILogger logger, System.Net.IPAddress? remoteIp, int statusCode, string error, string? keyId);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Granted an access token to customer {CustomerId} (key {KeyId}) for {TtlSeconds} s")]
+    public static partial void TokenGranted(ILogger logger, string customerId, string keyId, int ttlSeconds);
 }

@@ -46,6 +46,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ProtocolViolationResponder>();
         services.AddSingleton<SessionForwarder>();
         services.AddSingleton<AgentEndpoint>();
+        services.AddSingleton<GrantEndpoint>();
         return services;
     }
 
@@ -59,6 +60,8 @@ internal static class GatewayServiceCollectionExtensions
                 .WithMetadata(ListenerScope.Proxy);
         }
 
+        app.MapPost(GrantEndpoint.Path, context => context.RequestServices.GetRequiredService<GrantEndpoint>().HandleAsync(context))
+            .WithMetadata(ListenerScope.Proxy);
         return app;
     }
 }

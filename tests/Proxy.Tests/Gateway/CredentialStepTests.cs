@@ -113,5 +113,13 @@ public sealed class CredentialStepTests
             Presented = secret;
             return Failure is null ? Task.FromResult(Answer) : Task.FromException<KeyAuthenticationResult>(Failure);
         }
+
+        public Task<KeyAuthenticationResult> AuthenticateKeyIdAsync(string keyId)
+        {
+            PresentedKeyId = keyId;
+            return Failure is null ? Task.FromResult(Answer) : Task.FromException<KeyAuthenticationResult>(Failure);
+        }
+
+        public string? PresentedKeyId { get; set; }
     }
 }
