@@ -45,7 +45,8 @@ internal sealed class AgentUpstreamTransformer : HttpTransformer
         }
 
         proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Authorization, "Token " + feature.UpstreamApiKey);
-        if (feature.Credentials.OfferedTokenSubprotocol)
+        // Upstream the gateway always presents its Deepgram key, so a client's `bearer` offer becomes `token` there.
+        if (feature.Credentials.OfferedCredentialSubprotocol)
         {
             proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.SecWebSocketProtocol, ClientCredentialParser.TokenScheme + ", " + feature.UpstreamApiKey);
         }
@@ -69,9 +70,9 @@ internal sealed class AgentUpstreamTransformer : HttpTransformer
             var headers = httpContext.Response.Headers;
             headers.Remove(HeaderNames.SecWebSocketExtensions);
             headers.Remove(HeaderNames.SecWebSocketProtocol);
-            if (httpContext.Features.GetRequiredFeature<AgentSessionFeature>().Credentials.OfferedTokenSubprotocol)
+            if (httpContext.Features.GetRequiredFeature<AgentSessionFeature>().Credentials.AnsweredSubprotocol is { } answered)
             {
-                headers[HeaderNames.SecWebSocketProtocol] = ClientCredentialParser.TokenScheme;
+                headers[HeaderNames.SecWebSocketProtocol] = answered;
             }
 
             return true;

@@ -6,7 +6,9 @@ namespace Proxy.Gateway;
 
 /// <summary>
 /// Reads the proxy key from where Deepgram's clients put a Deepgram key: <c>Authorization: Token &lt;key&gt;</c>, or the
-/// subprotocol pair <c>token, &lt;key&gt;</c> (also written <c>token,&lt;key&gt;</c>, or split over several headers).
+/// subprotocol pair <c>token, &lt;key&gt;</c> (also written <c>token,&lt;key&gt;</c>, or split over several headers);
+/// or a short-lived access token where they put Deepgram's: <c>Authorization: Bearer &lt;token&gt;</c>, or the pair
+/// <c>bearer, &lt;token&gt;</c>.
 /// The client session id is, in order: <c>X-Client-Session-Id</c>, the <c>client_session_id</c> query parameter, or the
 /// id Deepgram's SDKs send themselves (header <c>x-deepgram-session-id</c>, or the subprotocol pair
 /// <c>x-deepgram-session-id, &lt;uuid&gt;</c> from browsers).
@@ -14,6 +16,7 @@ namespace Proxy.Gateway;
 internal static class ClientCredentialParser
 {
     public const string TokenScheme = "token";
+    public const string BearerScheme = "bearer";
     private const string SessionIdProtocol = DeepgramSessionIdHeader;
     private const int MaxClientSessionIdLength = 128;
 
@@ -29,7 +32,9 @@ internal static class ClientCredentialParser
     {
         var protocols = SplitProtocols(subprotocols);
         var offeredToken = false;
+        var offeredBearer = false;
         string? protocolSecret = null;
+        string? protocolBearer = null;
         string? protocolSessionId = null;
         for (var i = 0; i < protocols.Count; i++)
         {
@@ -39,6 +44,14 @@ internal static class ClientCredentialParser
                 if (i + 1 < protocols.Count)
                 {
                     protocolSecret ??= protocols[++i];
+                }
+            }
+            else if (string.Equals(protocols[i], BearerScheme, StringComparison.OrdinalIgnoreCase))
+            {
+                offeredBearer = true;
+                if (i + 1 < protocols.Count)
+                {
+                    protocolBearer ??= protocols[++i];
                 }
             }
             else if (string.Equals(protocols[i], SessionIdProtocol, StringComparison.OrdinalIgnoreCase) && i + 1 < protocols.Count)
@@ -56,35 +69,47 @@ internal static class ClientCredentialParser
         {
             if (authorization.Count != 1)
             {
-                return ClientCredentialParseResult.Fail("Send a single Authorization header: `Token <proxy key>`.");
+                return ClientCredentialParseResult.Fail("Send a single Authorization header: `Token <proxy key>` or `Bearer <access token>`.");
             }
 
             var value = authorization.ToString().Trim();
             var space = value.IndexOf(' ', StringComparison.Ordinal);
             var scheme = space < 0 ? value : value[..space];
             var secret = space < 0 ? string.Empty : value[(space + 1)..].Trim();
-            if (!string.Equals(scheme, TokenScheme, StringComparison.OrdinalIgnoreCase))
+            var bearer = string.Equals(scheme, BearerScheme, StringComparison.OrdinalIgnoreCase);
+            if (!bearer && !string.Equals(scheme, TokenScheme, StringComparison.OrdinalIgnoreCase))
             {
-                return ClientCredentialParseResult.Fail("Unsupported Authorization scheme: use `Token <proxy key>`.");
+                return ClientCredentialParseResult.Fail("Unsupported Authorization scheme: use `Token <proxy key>` or `Bearer <access token>`.");
             }
 
             if (secret.Length == 0)
             {
-                return ClientCredentialParseResult.Fail("The Authorization header has no key: use `Token <proxy key>`.");
+                return ClientCredentialParseResult.Fail(bearer
+                    ? "The Authorization header has no token: use `Bearer <access token>`."
+                    : "The Authorization header has no key: use `Token <proxy key>`.");
             }
 
             return ClientCredentialParseResult.Success(
-                new ClientCredentials(secret, CredentialSource.AuthorizationHeader, offeredToken, clientSessionId));
+                new ClientCredentials(secret, bearer ? CredentialSource.BearerHeader : CredentialSource.AuthorizationHeader, offeredToken, clientSessionId)
+                {
+                    OfferedBearerSubprotocol = offeredBearer,
+                });
         }
 
         if (protocolSecret is { Length: > 0 })
         {
             return ClientCredentialParseResult.Success(
-                new ClientCredentials(protocolSecret, CredentialSource.Subprotocol, offeredToken, clientSessionId));
+                new ClientCredentials(protocolSecret, CredentialSource.Subprotocol, offeredToken, clientSessionId) { OfferedBearerSubprotocol = offeredBearer });
+        }
+
+        if (protocolBearer is { Length: > 0 })
+        {
+            return ClientCredentialParseResult.Success(
+                new ClientCredentials(protocolBearer, CredentialSource.BearerSubprotocol, offeredToken, clientSessionId) { OfferedBearerSubprotocol = true });
         }
 
         return ClientCredentialParseResult.Fail(
-            "No proxy key: send `Authorization: Token <proxy key>` or the subprotocols `token, <proxy key>`.");
+            "No proxy key: send `Authorization: Token <proxy key>` or the subprotocols `token, <proxy key>` (or an access token from /v1/auth/grant as `Authorization: Bearer <token>` or the subprotocols `bearer, <token>`).");
     }
 
     private static List<string> SplitProtocols(StringValues values)

@@ -1,8 +1,6 @@
-using Proxy.Tunnel;
-
 namespace Proxy.Gateway;
 
-/// <summary>Where the client put its key: the two places Deepgram accepts one.</summary>
+/// <summary>What the client presented and where: the places Deepgram accepts a key or a short-lived token.</summary>
 internal enum CredentialSource
 {
     /// <summary><c>Authorization: Token &lt;key&gt;</c> (servers, Deepgram's Node SDK).</summary>
@@ -10,4 +8,10 @@ internal enum CredentialSource
 
     /// <summary><c>Sec-WebSocket-Protocol: token, &lt;key&gt;</c> (browsers, which cannot set headers).</summary>
     Subprotocol,
+
+    /// <summary><c>Authorization: Bearer &lt;access token&gt;</c> (an SDK made with <c>accessToken</c>).</summary>
+    BearerHeader,
+
+    /// <summary><c>Sec-WebSocket-Protocol: bearer, &lt;access token&gt;</c> (browsers).</summary>
+    BearerSubprotocol,
 }

@@ -6,20 +6,23 @@ namespace Proxy.Gateway;
 
 /// <summary>
 /// The client's key: read from the Authorization header or the WebSocket subprotocol, checked in constant time
-/// against the stored hashes. Every failed check counts against the client's address
+/// against the stored hashes. An access token (Bearer) is checked for its signature and expiry, then the key that
+/// minted it is checked as if presented, so a revoked or expired key takes its tokens with it. Every failed check counts against the client's address
 /// (<see cref="AuthFailureLimiter"/>); an address over the limit is refused before its key is looked at.
 /// </summary>
 internal sealed class CredentialStep : IAdmissionStep
 {
     private readonly AuthFailureLimiter _failures;
     private readonly IProxyKeyAuthenticator _authenticator;
+    private readonly AccessTokenValidator _tokens;
     private readonly ProxyMetrics _metrics;
     private readonly ILogger<CredentialStep> _logger;
 
-    public CredentialStep(AuthFailureLimiter failures, IProxyKeyAuthenticator authenticator, ProxyMetrics metrics, ILogger<CredentialStep> logger)
+    public CredentialStep(AuthFailureLimiter failures, IProxyKeyAuthenticator authenticator, AccessTokenValidator tokens, ProxyMetrics metrics, ILogger<CredentialStep> logger)
     {
         _failures = failures;
         _authenticator = authenticator;
+        _tokens = tokens;
         _metrics = metrics;
         _logger = logger;
     }
@@ -47,15 +50,39 @@ internal sealed class CredentialStep : IAdmissionStep
             return Failed(remote, "missing_key", parsed.Error!, keyId: null);
         }
 
+        string? tokenCustomerId = null;
         KeyAuthenticationResult auth;
         try
         {
-            auth = await _authenticator.AuthenticateAsync(credentials.Secret).ConfigureAwait(false);
+            if (credentials.IsAccessToken)
+            {
+                var token = await _tokens.ValidateAsync(credentials.Secret).ConfigureAwait(false);
+                switch (token.Outcome)
+                {
+                    case AccessTokenOutcome.Expired:
+                        return Failed(remote, "token_expired", "The access token has expired; get a new one from /v1/auth/grant.", token.KeyId);
+                    case not AccessTokenOutcome.Valid:
+                        return Failed(remote, "invalid_token", "The access token is not valid.", keyId: null);
+                }
+
+                tokenCustomerId = token.CustomerId;
+                auth = await _authenticator.AuthenticateKeyIdAsync(token.KeyId!).ConfigureAwait(false);
+            }
+            else
+            {
+                auth = await _authenticator.AuthenticateAsync(credentials.Secret).ConfigureAwait(false);
+            }
         }
         catch (StorageUnavailableException ex)
         {
             GatewayLog.KeyLookupFailed(_logger, ex);
             return new AdmissionRefusal(StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage to check the key; retry shortly.");
+        }
+
+        // A genuine token names its key's customer; anything else means the key was not the one that minted it.
+        if (tokenCustomerId is not null && auth.Key is { } minted && !string.Equals(minted.CustomerId, tokenCustomerId, StringComparison.Ordinal))
+        {
+            return Failed(remote, "invalid_token", "The access token is not valid.", minted.KeyId);
         }
 
         admission.Credentials = credentials;

@@ -1,3 +1,4 @@
+using Proxy.Metering;
 using Proxy.Runtime;
 using Proxy.Sessions;
 using Proxy.Storage;
@@ -58,7 +59,10 @@ internal sealed class LeaseStep : IAdmissionStep
             key.KeyId,
             request.Customer.Plan,
             _instance.Id,
-            request.Credentials?.ClientSessionId);
+            request.Credentials?.ClientSessionId)
+        {
+            Credential = request.Credentials?.IsAccessToken == true ? CredentialKinds.Token : CredentialKinds.Key,
+        };
         var redisDown = request.Authentication?.FromMemory == true;
         var (admitted, held, leased) = redisDown
             ? (false, 0L, false)

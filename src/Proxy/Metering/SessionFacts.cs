@@ -14,6 +14,8 @@ internal sealed record SessionFacts
 
     public required string KeyId { get; init; }
 
+    public string? Credential { get; init; }
+
     public string? PlanId { get; init; }
 
     public required string InstanceId { get; init; }
@@ -76,6 +78,7 @@ internal sealed record SessionFacts
         ClientSessionId = record.ClientSessionId,
         CustomerId = record.CustomerId,
         KeyId = record.KeyId,
+        Credential = record.Credential,
         PlanId = record.PlanId,
         InstanceId = record.InstanceId,
         DeepgramRequestId = record.DeepgramRequestId,

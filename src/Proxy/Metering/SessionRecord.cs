@@ -15,6 +15,9 @@ internal sealed record SessionRecord
 
     public required string KeyId { get; init; }
 
+    /// <summary><see cref="CredentialKinds"/>; absent on records written before it was recorded.</summary>
+    public string? Credential { get; init; }
+
     public string? PlanId { get; init; }
 
     public required string InstanceId { get; init; }

@@ -16,6 +16,7 @@ internal static class SessionRecordBuilder
             ClientSessionId = facts.ClientSessionId,
             CustomerId = facts.CustomerId,
             KeyId = facts.KeyId,
+            Credential = facts.Credential,
             PlanId = facts.PlanId,
             InstanceId = facts.InstanceId,
             DeepgramRequestId = facts.DeepgramRequestId,

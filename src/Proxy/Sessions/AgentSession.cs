@@ -336,6 +336,7 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
             ClientSessionId = Identity.ClientSessionId,
             CustomerId = Identity.CustomerId,
             KeyId = Identity.KeyId,
+            Credential = Identity.Credential,
             PlanId = Identity.PlanId,
             InstanceId = Identity.InstanceId,
             DeepgramRequestId = DeepgramRequestId,

@@ -1,3 +1,5 @@
+using Proxy.Metering;
+
 namespace Proxy.Sessions;
 
 /// <summary>Who a session belongs to and where it runs; fixed at admission.</summary>
@@ -7,4 +9,8 @@ internal sealed record SessionIdentity(
     string KeyId,
     string? PlanId,
     string InstanceId,
-    string? ClientSessionId);
+    string? ClientSessionId)
+{
+    /// <summary><see cref="CredentialKinds"/>: a proxy key unless the gateway admitted an access token.</summary>
+    public string Credential { get; init; } = CredentialKinds.Key;
+}

@@ -19,6 +19,7 @@ internal static class SessionRecordHash
         "client_session_id",
         "customer_id",
         "key_id",
+        "credential",
         "plan_id",
         "instance_id",
         "deepgram_request_id",
@@ -68,6 +69,7 @@ internal static class SessionRecordHash
         Add(entries, "client_session_id", record.ClientSessionId);
         Add(entries, "customer_id", record.CustomerId);
         Add(entries, "key_id", record.KeyId);
+        Add(entries, "credential", record.Credential);
         Add(entries, "plan_id", record.PlanId);
         Add(entries, "instance_id", record.InstanceId);
         Add(entries, "deepgram_request_id", record.DeepgramRequestId);
@@ -142,6 +144,7 @@ internal static class SessionRecordHash
             ClientSessionId = Text(fields, "client_session_id"),
             CustomerId = Text(fields, "customer_id") ?? string.Empty,
             KeyId = Text(fields, "key_id") ?? string.Empty,
+            Credential = Text(fields, "credential"),
             PlanId = Text(fields, "plan_id"),
             InstanceId = Text(fields, "instance_id") ?? string.Empty,
             DeepgramRequestId = Text(fields, "deepgram_request_id"),

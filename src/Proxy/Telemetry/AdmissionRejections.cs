@@ -14,7 +14,8 @@ internal static class AdmissionRejections
 
     public static string ReasonFor(string error, bool stopping) => error switch
     {
-        "missing_key" or "invalid_key" or "key_revoked" or "key_expired" or "customer_disabled" => Auth,
+        "missing_key" or "invalid_key" or "key_revoked" or "key_expired" or "customer_disabled"
+            or "invalid_token" or "token_expired" => Auth,
         "too_many_auth_failures" => RateLimited,
         "concurrency_limit" or "instance_full" => Concurrency,
         "budget_exhausted" => Budget,

@@ -7,6 +7,7 @@ namespace Proxy.Tests.Gateway;
 public sealed class ClientCredentialParserTests
 {
     private const string Key = "dgpk_abcDEF123-_xyz";
+    private const string Jwt = "eyJhbGciOiJIUzI1NiJ9.eyJrZXlfaWQiOiJrMSJ9.c2lnbmF0dXJl";
     private const string Uuid = "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
 
     [Theory]
@@ -23,7 +24,48 @@ public sealed class ClientCredentialParserTests
     }
 
     [Theory]
-    [InlineData("Bearer " + Key)]
+    [InlineData("Bearer " + Jwt)]
+    [InlineData("bearer " + Jwt)]
+    [InlineData("  BEARER   " + Jwt + " ")]
+    public void Authorization_bearer_header_gives_an_access_token(string header)
+    {
+        var credentials = Succeeds(authorization: header);
+
+        Assert.Equal(new ClientCredentials(Jwt, CredentialSource.BearerHeader, false, null), credentials);
+        Assert.True(credentials.IsAccessToken);
+        Assert.Null(credentials.AnsweredSubprotocol);
+    }
+
+    [Fact]
+    public void Bearer_subprotocol_gives_an_access_token_answered_bearer()
+    {
+        var credentials = Succeeds(subprotocols: "bearer, " + Jwt);
+
+        Assert.Equal(new ClientCredentials(Jwt, CredentialSource.BearerSubprotocol, false, null) { OfferedBearerSubprotocol = true }, credentials);
+        Assert.True(credentials.IsAccessToken);
+        Assert.Equal("bearer", credentials.AnsweredSubprotocol);
+        Assert.True(credentials.OfferedCredentialSubprotocol);
+    }
+
+    [Fact]
+    public void Token_subprotocol_is_still_a_key_answered_token()
+    {
+        var credentials = Succeeds(subprotocols: "token, " + Key);
+
+        Assert.False(credentials.IsAccessToken);
+        Assert.Equal("token", credentials.AnsweredSubprotocol);
+    }
+
+    [Fact]
+    public void Bearer_header_without_a_token_is_refused()
+    {
+        var result = ClientCredentialParser.Parse("Bearer ", default, default, default);
+
+        Assert.Null(result.Credentials);
+        Assert.Contains("Bearer <access token>", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("Basic dXNlcjpwYXNz")]
     [InlineData("Tokens " + Key)]
     [InlineData(Key)]
@@ -57,7 +99,8 @@ public sealed class ClientCredentialParserTests
     public void Authorization_header_wins_over_a_subprotocol_key_and_refusal_is_not_bypassed_by_it()
     {
         Assert.Equal(Key, Succeeds(authorization: "Token " + Key, subprotocols: "token, other").Secret);
-        Fails(authorization: "Bearer x", subprotocols: "token, " + Key);
+        Fails(authorization: "Basic x", subprotocols: "token, " + Key);
+        Fails(authorization: "Bearer", subprotocols: "token, " + Key);
     }
 
     [Theory]

@@ -14,11 +14,14 @@ public sealed class CredentialStepTests
     private readonly FakeAuthenticator _authenticator = new();
     private readonly AuthFailureLimiter _failures;
     private readonly CredentialStep _step;
+    private readonly AccessTokenIssuer _issuer;
 
     public CredentialStepTests()
     {
         _failures = new AuthFailureLimiter(Options.Create(new LimitsOptions { AuthFailuresPerMinute = 2 }), _time, NullLogger<AuthFailureLimiter>.Instance);
-        _step = new CredentialStep(_failures, _authenticator, TestMetrics.Create(), NullLogger<CredentialStep>.Instance);
+        var signingKey = new AccessTokenSigningKey(Options.Create(new SecretsOptions { MasterKey = Convert.ToBase64String(new byte[32]) }));
+        _issuer = new AccessTokenIssuer(signingKey, _time);
+        _step = new CredentialStep(_failures, _authenticator, new AccessTokenValidator(signingKey, _time), TestMetrics.Create(), NullLogger<CredentialStep>.Instance);
     }
 
     [Fact]
@@ -97,6 +100,78 @@ public sealed class CredentialStepTests
 
         Assert.False(_failures.IsBlocked(AdmissionRequests.Client, out _));
     }
+
+    [Fact]
+    public async Task A_valid_access_token_passes_as_the_key_that_minted_it()
+    {
+        var customer = AdmissionRequests.Customer();
+        _authenticator.Answer = new KeyAuthenticationResult(KeyAuthenticationOutcome.Accepted, AdmissionRequests.Key("acme"), customer);
+        var request = WithBearer(_issuer.Issue(AdmissionRequests.Key("acme"), 30));
+
+        Assert.Null(await _step.RunAsync(request));
+        Assert.Equal("key_1", _authenticator.PresentedKeyId);
+        Assert.Null(_authenticator.Presented);
+        Assert.True(request.Credentials?.IsAccessToken);
+        Assert.Same(customer, request.Customer);
+    }
+
+    [Fact]
+    public async Task An_expired_access_token_gets_401_token_expired_without_asking_for_the_key()
+    {
+        var request = WithBearer(_issuer.Issue(AdmissionRequests.Key("acme"), 1));
+        _time.Advance(TimeSpan.FromSeconds(1) + AccessTokenValidator.ClockSkew);
+
+        var refusal = await _step.RunAsync(request);
+
+        Assert.Equal((401, "token_expired", "key_1"), (refusal?.StatusCode, refusal?.Error, refusal?.KeyId));
+        Assert.Null(_authenticator.PresentedKeyId);
+    }
+
+    [Fact]
+    public async Task A_forged_access_token_gets_401_invalid_token_and_counts_as_a_failed_check()
+    {
+        var token = _issuer.Issue(AdmissionRequests.Key("acme"), 30);
+        var forged = token[..^2] + (token[^2] == 'A' ? "BB" : "AA");
+
+        var refusal = await _step.RunAsync(WithBearer(forged));
+        await _step.RunAsync(WithBearer(forged));
+
+        Assert.Equal((401, "invalid_token"), (refusal?.StatusCode, refusal?.Error));
+        Assert.Null(_authenticator.PresentedKeyId);
+        Assert.True(_failures.IsBlocked(AdmissionRequests.Client, out _));
+    }
+
+    [Fact]
+    public async Task A_token_of_a_revoked_key_gets_401_key_revoked()
+    {
+        _authenticator.Answer = new KeyAuthenticationResult(KeyAuthenticationOutcome.RevokedKey, AdmissionRequests.Key("acme"));
+
+        var refusal = await _step.RunAsync(WithBearer(_issuer.Issue(AdmissionRequests.Key("acme"), 30)));
+
+        Assert.Equal((401, "key_revoked"), (refusal?.StatusCode, refusal?.Error));
+    }
+
+    [Fact]
+    public async Task A_token_whose_customer_is_not_its_keys_gets_401_invalid_token()
+    {
+        _authenticator.Answer = new KeyAuthenticationResult(KeyAuthenticationOutcome.Accepted, AdmissionRequests.Key("other"), AdmissionRequests.Customer("other"));
+
+        var refusal = await _step.RunAsync(WithBearer(_issuer.Issue(AdmissionRequests.Key("acme"), 30)));
+
+        Assert.Equal((401, "invalid_token"), (refusal?.StatusCode, refusal?.Error));
+    }
+
+    [Fact]
+    public async Task A_token_of_a_disabled_customer_passes_on_to_the_customer_step()
+    {
+        _authenticator.Answer = new KeyAuthenticationResult(KeyAuthenticationOutcome.CustomerDisabled, AdmissionRequests.Key("acme"), AdmissionRequests.Customer(disabled: true));
+        var request = WithBearer(_issuer.Issue(AdmissionRequests.Key("acme"), 30));
+
+        Assert.Null(await _step.RunAsync(request));
+        Assert.Equal(KeyAuthenticationOutcome.CustomerDisabled, request.Authentication?.Outcome);
+    }
+
+    private static AdmissionRequest WithBearer(string token) => AdmissionRequests.Upgrade(r => r.Headers.Authorization = "Bearer " + token);
 
     private static AdmissionRequest WithKey(string key) => AdmissionRequests.Upgrade(r => r.Headers.Authorization = "Token " + key);
 

@@ -46,6 +46,7 @@ public sealed class AgentSessionTests
                 ClientSessionId = "client-corr-42",
                 CustomerId = "acme",
                 KeyId = Identity.KeyId,
+                Credential = "key",
                 PlanId = "plan_basic",
                 InstanceId = "proxy-a",
                 DeepgramRequestId = "fc553ec9-5874-49ca-a47c-b670d525a4b1",

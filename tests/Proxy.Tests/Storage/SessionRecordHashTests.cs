@@ -11,6 +11,7 @@ public sealed class SessionRecordHashTests
     private static readonly SessionRecord Full = TestSessionRecords.Described(clientOpenedAtMs: 1_795_689_000_000, upstreamOpenedAtMs: 1_795_689_000_007) with
     {
         AgentConfigId = "cfg-1",
+        Credential = "token",
         UpstreamClosedAtMs = 1_795_689_000_207,
         ClientClosedAtMs = 1_795_689_000_210,
         DurationMs = 200,
@@ -75,7 +76,8 @@ public sealed class SessionRecordHashTests
     {
         var fields = Fields(Full);
 
-        Assert.Equal(44, fields.Count);
+        Assert.Equal(45, fields.Count);
+        Assert.Equal("token", fields["credential"]);
         Assert.Equal(("3", "1000", "1252500", "USD"), (fields["plan_version"], fields["rated_ms"], fields["cost_micros"], fields["currency"]));
         Assert.Equal("""{"per_session_micros":200000,"base_micros":2500,"surcharges":{"think:gpt-4o-mini":50000},"indicator_fees":{"lead_qualified":1000000}}""", fields["cost_parts"]);
         Assert.Equal("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", fields["session_id"]);
