@@ -31,7 +31,7 @@ public sealed class AdmissionTests
 
         await AssertRefusedAsync(HttpStatusCode.Unauthorized, "missing_key", null);
         await AssertRefusedAsync(HttpStatusCode.Unauthorized, "invalid_key", "Token dgpk_not-a-real-key");
-        await AssertRefusedAsync(HttpStatusCode.Unauthorized, "missing_key", "Bearer something");
+        await AssertRefusedAsync(HttpStatusCode.Unauthorized, "invalid_token", "Bearer something");
         await AssertRefusedAsync(HttpStatusCode.Unauthorized, "key_revoked", "Token " + revoked);
         await AssertRefusedAsync(HttpStatusCode.Unauthorized, "key_expired", "Token " + expiring);
 

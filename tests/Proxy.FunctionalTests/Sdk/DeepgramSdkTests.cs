@@ -77,6 +77,28 @@ public sealed class DeepgramSdkTests
     }
 
     [Fact]
+    public async Task The_official_sdk_grants_a_token_with_the_proxy_key_and_opens_the_agent_with_it_unchanged()
+    {
+        var proxy = _gateway.Proxy;
+        var (keyId, secret) = await proxy.IssueKeyAsync("sdk-token");
+        var (exitCode, result, output) = await NodeScript.RunAsync("sdk-token-session.mjs", new Dictionary<string, string?>
+        {
+            ["PROXY_HTTP_URL"] = "http://" + proxy.ProxyUrl.Authority,
+            ["PROXY_BASE_URL"] = "ws://" + proxy.ProxyUrl.Authority,
+            ["PROXY_KEY"] = secret,
+            ["TTL_SECONDS"] = "120",
+        }, TimeSpan.FromSeconds(60));
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(120, result.GetProperty("expires_in").GetInt32());
+        Assert.Equal(3, result.GetProperty("token_segments").GetInt32());
+        Assert.True(result.GetProperty("settings_applied").GetBoolean());
+        Assert.Equal(1000, result.GetProperty("close_code").GetInt32());
+        var record = await proxy.WaitForClosedRecordByRequestIdAsync("sdk-token", result.GetProperty("request_id").GetString()!);
+        Assert.Equal((keyId, "token", "client_closed"), (record.GetProperty("key_id").GetString(), record.GetProperty("credential").GetString(), record.GetProperty("close_reason").GetString()));
+    }
+
+    [Fact]
     public async Task The_sdk_does_not_reconnect_after_an_idle_close()
     {
         var proxy = await _gateway.ShortTimeoutsProxyAsync();
