@@ -10,11 +10,12 @@ cd "$root"
 
 ensure_package redis-server redis-server
 ensure_package faketime faketime   # libfaketime: the clock-skew test runs a proxy whose wall clock is 30 s behind
+ensure_package chromium chromium   # the browser test: Debian's headless Chromium, driven by playwright-core from npm
 ensure_promtool
 ensure_nginx
 command -v node >/dev/null 2>&1 || fail "node (>= 20) is required for the SDK end-to-end tests"
 
-log "npm ci (tests/sdk-e2e: @deepgram/sdk)"
+log "npm ci (tests/sdk-e2e: @deepgram/sdk, playwright-core)"
 (cd tests/sdk-e2e && npm ci --no-audit --no-fund --loglevel=error)
 
 log "alert rules, their unit tests and the Prometheus config (promtool)"
