@@ -13,6 +13,8 @@ internal static class BillingServiceCollectionExtensions
         services.AddSingleton<BudgetStore>();
         services.AddSingleton<BudgetWarnings>();
         services.AddSingleton<BudgetRunningStore>();
+        services.AddSingleton<ReconciliationStore>();
+        services.AddSingleton<ReconciliationService>();
         return services;
     }
 }
