@@ -25,21 +25,40 @@ internal static class ReconcileEndpoints
         // Kestrel's request body limit bounds this copy; a larger list is uploaded in shorter periods.
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted).ConfigureAwait(false);
-        if (body.Length == 0)
+        IReadOnlyList<DeepgramRequest>? requests;
+        if (body.Length > 0)
+        {
+            if (!DeepgramRequestsParser.TryParse(body.GetBuffer().AsMemory(0, (int)body.Length), out requests, out var problem))
+            {
+                return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_requests_list", problem);
+            }
+        }
+        else if (!reconciliation.CanFetch)
         {
             return AdminResults.Error(StatusCodes.Status400BadRequest, "body_required",
                 "Upload Deepgram's requests list for the period as the body (one page {\"page\",\"limit\",\"requests\":[…]} or an array of pages, "
-                + "as GET https://api.deepgram.com/v1/projects/<project>/requests?endpoint=agent answers it). Fetching it from Deepgram by the gateway itself is not available yet.");
+                + "as GET https://api.deepgram.com/v1/projects/<project>/requests?endpoint=agent answers it), or set Deepgram:ProjectId and Deepgram:ManagementKey so the gateway fetches it.");
         }
-
-        if (!DeepgramRequestsParser.TryParse(body.GetBuffer().AsMemory(0, (int)body.Length), out var requests, out var problem))
+        else
         {
-            return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_requests_list", problem);
+            requests = null;
         }
 
         if (query.CustomerId is { } customer && !await reconciliation.IsKnownCustomerAsync(customer).ConfigureAwait(false))
         {
             return AdminResults.NotFound($"No customer '{customer}'.");
+        }
+
+        if (requests is null)
+        {
+            try
+            {
+                requests = await reconciliation.FetchAsync(query.Period, query.Accessor, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (DeepgramRequestsException ex)
+            {
+                return AdminResults.Error(StatusCodes.Status502BadGateway, "deepgram_unavailable", ex.Message);
+            }
         }
 
         var report = await reconciliation.RunAsync(query.Period, query.CustomerId, requests, request.HttpContext.RequestAborted).ConfigureAwait(false);

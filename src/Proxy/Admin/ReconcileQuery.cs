@@ -7,8 +7,10 @@ namespace Proxy.Admin;
 
 /// <summary>The query of <c>POST /admin/v1/reconcile</c>: <c>from</c> and <c>to</c> (both required; <c>YYYY-MM-DD</c> UTC
 /// days, inclusive – <c>to</c> covers its whole day – or instants as elsewhere in the admin API, <c>to</c> exclusive),
-/// at most <see cref="ReconciliationPeriod.MaxLength"/> apart, and an optional <c>customer</c>.</summary>
-internal sealed record ReconcileQuery(ReconciliationPeriod Period, string? CustomerId)
+/// at most <see cref="ReconciliationPeriod.MaxLength"/> apart, an optional <c>customer</c>, and an optional
+/// <c>accessor</c> (a Deepgram key id: the fetched list is limited to that key's requests, for a customer with its own
+/// Deepgram key).</summary>
+internal sealed record ReconcileQuery(ReconciliationPeriod Period, string? CustomerId, string? Accessor = null)
 {
     public static bool TryParse(IQueryCollection query, [NotNullWhen(true)] out ReconcileQuery? parsed, [NotNullWhen(false)] out ErrorBody? error)
     {
@@ -39,8 +41,15 @@ internal sealed record ReconcileQuery(ReconciliationPeriod Period, string? Custo
             return false;
         }
 
+        var accessor = query["accessor"].ToString();
+        if (accessor.Length > 128 || accessor.Any(char.IsControl))
+        {
+            error = new ErrorBody("invalid_accessor", "accessor is a Deepgram API key id (at most 128 characters).");
+            return false;
+        }
+
         error = null;
-        parsed = new ReconcileQuery(new ReconciliationPeriod(fromMs, toMs), customer.Length > 0 ? customer : null);
+        parsed = new ReconcileQuery(new ReconciliationPeriod(fromMs, toMs), customer.Length > 0 ? customer : null, accessor.Length > 0 ? accessor : null);
         return true;
     }
 

@@ -18,13 +18,15 @@ internal sealed class ReconciliationService
     private readonly SessionRecordStore _records;
     private readonly CustomerStore _customers;
     private readonly ReconciliationStore _store;
+    private readonly DeepgramRequestsClient _deepgram;
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<ReconciliationService> _logger;
 
     public ReconciliationService(
-        SessionRecordStore records, CustomerStore customers, ReconciliationStore store, ProxyMetrics metrics, TimeProvider time, ILogger<ReconciliationService> logger)
+        SessionRecordStore records, CustomerStore customers, ReconciliationStore store, DeepgramRequestsClient deepgram, ProxyMetrics metrics, TimeProvider time, ILogger<ReconciliationService> logger)
     {
+        _deepgram = deepgram;
         _records = records;
         _customers = customers;
         _store = store;
@@ -36,6 +38,25 @@ internal sealed class ReconciliationService
     /// <summary>Whether the customer id names a customer that may hold records (a current or a deleted one).</summary>
     public async Task<bool> IsKnownCustomerAsync(string customerId) =>
         (await _customers.ListIdsAsync().ConfigureAwait(false)).Contains(customerId, StringComparer.Ordinal);
+
+    /// <summary>Whether Deepgram's requests list can be fetched (<c>Deepgram:ProjectId</c> and <c>ManagementKey</c> set).</summary>
+    public bool CanFetch => _deepgram.IsConfigured;
+
+    /// <summary>Deepgram's agent requests of the period from its management API; a failure counts as a failed run.</summary>
+    /// <exception cref="DeepgramRequestsException">Deepgram refused or failed (the message says what it answered).</exception>
+    public async Task<IReadOnlyList<DeepgramRequest>> FetchAsync(ReconciliationPeriod period, string? accessor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _deepgram.ListAsync(period, accessor, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeepgramRequestsException ex)
+        {
+            _metrics.ReconciliationFailed();
+            ReconciliationLog.Failed(_logger, period.FromText, period.ToText, "fetching Deepgram's requests list", ex);
+            throw;
+        }
+    }
 
     public async Task<ReconciliationReport> RunAsync(
         ReconciliationPeriod period, string? customerId, IReadOnlyList<DeepgramRequest> requests, CancellationToken cancellationToken)

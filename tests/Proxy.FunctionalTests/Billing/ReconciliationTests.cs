@@ -92,6 +92,70 @@ public sealed class ReconciliationTests
     }
 
     [Fact]
+    public async Task Without_a_body_the_requests_list_is_fetched_from_deepgrams_management_api_when_configured()
+    {
+        const string customer = "reconcile-fetch";
+        await using var proxy = await ProxyServer.StartAsync(_gateway.Redis.Configuration, _gateway.Emulator.WebSocketUrl, new Dictionary<string, string>
+        {
+            ["Deepgram:ApiUrl"] = _gateway.Emulator.BaseUrl.ToString(),
+            ["Deepgram:ProjectId"] = "emulator-project",
+            ["Deepgram:ManagementKey"] = EmulatorServer.DefaultApiKey,
+        });
+        var (_, secret) = await proxy.IssueKeyAsync(customer);
+        var sessionIds = new List<string>();
+        var requestIds = new List<string>();
+        long firstOpenMs = 0;
+        for (var i = 0; i < 2; i++)
+        {
+            var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
+            await using (client)
+            {
+                await client.CloseAsync();
+            }
+
+            var record = await proxy.WaitForClosedRecordByRequestIdAsync(customer, requestId);
+            await _gateway.Emulator.WaitForClosedConnectionAsync(requestId);
+            firstOpenMs = firstOpenMs == 0 ? record.GetProperty("upstream_opened_at_ms").GetInt64() : firstOpenMs;
+            sessionIds.Add(record.GetProperty("session_id").GetString()!);
+            requestIds.Add(requestId);
+        }
+
+        var period = $"from={Uri.EscapeDataString(Instant(firstOpenMs - 1_000))}&to={Uri.EscapeDataString(Instant(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 60_000))}";
+        using var content = new StringContent(string.Empty);
+        using var response = await proxy.Admin.PostAsync(new Uri($"/admin/v1/reconcile?{period}&customer={customer}", UriKind.Relative), content);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var report = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(2, report.GetProperty("matched").GetInt64());
+        Assert.Empty(Strings(report, "missing_at_deepgram"));
+
+        // The emulator serves every test's connections: others' requests are "missing" for this customer, ours are not.
+        Assert.DoesNotContain(Strings(report, "missing_in_records"), requestIds.Contains);
+        Assert.Equal(2, report.GetProperty("duration_drift_ms").GetProperty("compared").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_management_key_deepgram_refuses_gets_502_saying_so()
+    {
+        await using var proxy = await ProxyServer.StartAsync(_gateway.Redis.Configuration, _gateway.Emulator.WebSocketUrl, new Dictionary<string, string>
+        {
+            ["Deepgram:ApiUrl"] = _gateway.Emulator.BaseUrl.ToString(),
+            ["Deepgram:ProjectId"] = "emulator-project",
+            ["Deepgram:ManagementKey"] = "not-a-deepgram-key",
+        });
+
+        using var content = new StringContent(string.Empty);
+        using var response = await proxy.Admin.PostAsync(new Uri("/admin/v1/reconcile?from=2026-12-01&to=2026-12-01", UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("deepgram_unavailable", body.GetProperty("error").GetString());
+        Assert.Contains("refused Deepgram:ManagementKey (401)", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("not-a-deepgram-key", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_run_over_all_customers_is_kept_as_the_global_last_report()
     {
         // A period long before any test's sessions: nothing of ours, one request of Deepgram's.
