@@ -19,4 +19,5 @@ app.UseUpgradedStreamCapture();
 app.UseWebSockets();
 app.MapAgentEndpoints();
 app.MapConnectionEndpoints();
+app.MapManagementRequests();
 app.Run();

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Proxy.Runtime;
+
 namespace Proxy.Billing;
 
 internal static class BillingServiceCollectionExtensions
@@ -13,6 +16,12 @@ internal static class BillingServiceCollectionExtensions
         services.AddSingleton<BudgetStore>();
         services.AddSingleton<BudgetWarnings>();
         services.AddSingleton<BudgetRunningStore>();
+        services.AddSingleton<ReconciliationStore>();
+        services.AddSingleton<ReconciliationService>();
+        services.AddOptions<DeepgramOptions>().BindSection(DeepgramOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeepgramOptions>, DeepgramOptionsValidator>();
+        services.AddHttpClient(DeepgramRequestsClient.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton<DeepgramRequestsClient>();
         return services;
     }
 }

@@ -26,6 +26,7 @@ internal sealed class RedisKeys
         ControlChannel = RedisChannel.Literal(prefix + "control");
         ReaperLock = prefix + "reaper-lock";
         RetentionLock = prefix + "retention-lock";
+        LastReconciliation = prefix + "reconcile:last";
     }
 
     /// <summary>Held by the one instance whose reaper runs (with an expiry, so a dead holder hands it on).</summary>
@@ -33,6 +34,12 @@ internal sealed class RedisKeys
 
     /// <summary>Held by the one instance whose retention sweep trims indexes and the records stream.</summary>
     public RedisKey RetentionLock { get; }
+
+    /// <summary>String: the JSON report of the last reconciliation over all customers (Billing's ReconciliationStore).</summary>
+    public RedisKey LastReconciliation { get; }
+
+    /// <summary>String: the JSON report of the customer's last reconciliation of its own.</summary>
+    public RedisKey CustomerLastReconciliation(string customerId) => $"{_prefix}{{{customerId}}}:reconcile:last";
 
     /// <summary>Pub/sub channel every instance listens on: settings changes and close orders.</summary>
     public RedisChannel ControlChannel { get; }

@@ -18,6 +18,16 @@ internal sealed class ProxyMetrics
     // The label values of the billing counters (README, "Metrics"), each series created at 0 from the start.
     private static readonly string[] BudgetScopes = ["customer", "key"];
     private static readonly string[] IndicatorResults = ["created", "repeated", "conflict"];
+    private static readonly string[] ReconciliationResults = [ReconciliationResultOk, ReconciliationResultMismatch, ReconciliationResultFailed];
+
+    /// <summary>A reconciliation that matched every request and every record.</summary>
+    public const string ReconciliationResultOk = "ok";
+
+    /// <summary>A reconciliation that found a request or a record missing on the other side.</summary>
+    public const string ReconciliationResultMismatch = "mismatch";
+
+    /// <summary>A reconciliation that could not finish (storage failed).</summary>
+    public const string ReconciliationResultFailed = "failed";
 
     private readonly CustomerLabel _customer;
     private readonly Counter<long> _sessions;
@@ -36,6 +46,8 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _budgetWarnings;
     private readonly Counter<long> _unratedSessions;
     private readonly Counter<long> _budgetCloses;
+    private readonly Counter<long> _reconciliationRuns;
+    private ReconciliationFigures? _lastReconciliation;
 
     public ProxyMetrics(IMeterFactory meterFactory, CustomerLabel customer)
     {
@@ -61,6 +73,11 @@ internal sealed class ProxyMetrics
         _unratedSessions = meter.CreateCounter<long>("dgproxy.sessions.unrated", description: "Sessions whose final record was written with a plan id but no cost (no version of the plan in force at the open, or a price beyond Int64): counted once, like dgproxy.sessions.");
         _budgetCloses = meter.CreateCounter<long>("dgproxy.budget.closes", description: "Live sessions closed because a monthly budget with budget_action close was reached, by scope (customer, key).");
         _recordWrites = meter.CreateCounter<long>("dgproxy.record.writes", description: "Session record writes, by record (open, final) and result (ok, spooled, replayed, already_final, replaced_estimate, failed).");
+        _reconciliationRuns = meter.CreateCounter<long>("dgproxy.reconciliation.runs", description: "Reconciliations with Deepgram's requests list run on this instance, by result (ok, mismatch, failed).");
+        meter.CreateObservableGauge("dgproxy.reconciliation.missing", ObserveMissing,
+            description: "The last reconciliation on this instance: Deepgram requests without a record (side=records) and records Deepgram does not list (side=deepgram); absent before the first run.");
+        meter.CreateObservableGauge("dgproxy.reconciliation.drift.ms", ObserveDrift,
+            description: "The last reconciliation on this instance: total and largest absolute difference between a record's duration_ms and Deepgram's duration (stat=total, max); absent before the first run.");
 
         // Present from the start at 0: an alert on its increase then sees the very first failure of a process.
         RecordWritten(RecordWriteKinds.Open, RecordWriteResults.Failed, 0);
@@ -76,6 +93,11 @@ internal sealed class ProxyMetrics
         foreach (var result in IndicatorResults)
         {
             _indicators.Add(0, new KeyValuePair<string, object?>("result", result));
+        }
+
+        foreach (var result in ReconciliationResults)
+        {
+            _reconciliationRuns.Add(0, new KeyValuePair<string, object?>("result", result));
         }
     }
 
@@ -170,4 +192,46 @@ internal sealed class ProxyMetrics
     /// <summary>An outcome indicator was posted: <paramref name="result"/> is created, repeated or conflict.</summary>
     public void IndicatorPosted(string result) =>
         _indicators.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>A reconciliation finished: counted by its result, and its figures become the gauges' values.</summary>
+    public void ReconciliationCompleted(long missingInRecords, long missingAtDeepgram, long driftTotalMs, long driftMaxMs)
+    {
+        var result = missingInRecords == 0 && missingAtDeepgram == 0 ? ReconciliationResultOk : ReconciliationResultMismatch;
+        _reconciliationRuns.Add(1, new KeyValuePair<string, object?>("result", result));
+        Volatile.Write(ref _lastReconciliation, new ReconciliationFigures(missingInRecords, missingAtDeepgram, driftTotalMs, driftMaxMs));
+    }
+
+    /// <summary>A reconciliation could not finish; the gauges keep the last finished one.</summary>
+    public void ReconciliationFailed() =>
+        _reconciliationRuns.Add(1, new KeyValuePair<string, object?>("result", ReconciliationResultFailed));
+
+    private IEnumerable<Measurement<long>> ObserveMissing()
+    {
+        if (Volatile.Read(ref _lastReconciliation) is not { } last)
+        {
+            return [];
+        }
+
+        return
+        [
+            new Measurement<long>(last.MissingInRecords, new KeyValuePair<string, object?>("side", "records")),
+            new Measurement<long>(last.MissingAtDeepgram, new KeyValuePair<string, object?>("side", "deepgram")),
+        ];
+    }
+
+    private IEnumerable<Measurement<long>> ObserveDrift()
+    {
+        if (Volatile.Read(ref _lastReconciliation) is not { } last)
+        {
+            return [];
+        }
+
+        return
+        [
+            new Measurement<long>(last.DriftTotalMs, new KeyValuePair<string, object?>("stat", "total")),
+            new Measurement<long>(last.DriftMaxMs, new KeyValuePair<string, object?>("stat", "max")),
+        ];
+    }
+
+    private sealed record ReconciliationFigures(long MissingInRecords, long MissingAtDeepgram, long DriftTotalMs, long DriftMaxMs);
 }

@@ -65,6 +65,9 @@ public sealed class AdminStorageOutageTests
             (HttpMethod.Delete, "/admin/v1/plans/admin-outage-plan", null, HttpStatusCode.NoContent),
             (HttpMethod.Delete, $"/admin/v1/keys/{keyId}", null, HttpStatusCode.OK),
             (HttpMethod.Get, $"/admin/v1/usage?customer={Customer}&group_by=model", null, HttpStatusCode.OK),
+            (HttpMethod.Post, $"/admin/v1/reconcile?from=2020-01-01&to=2020-01-01&customer={Customer}", new { requests = Array.Empty<object>() }, HttpStatusCode.OK),
+            (HttpMethod.Post, "/admin/v1/reconcile?from=2020-01-01&to=2020-01-01", new { requests = Array.Empty<object>() }, HttpStatusCode.OK),
+            (HttpMethod.Get, $"/admin/v1/reconcile/last?customer={Customer}", null, HttpStatusCode.OK),
         };
 
         await redis.KillAsync();
@@ -91,6 +94,10 @@ public sealed class AdminStorageOutageTests
             var (status, json) = await SendAsync(proxy, method, path, body);
             Assert.True(status == healthy, $"after Redis came back, {method} {path} answered {(int)status} {json}");
         }
+
+        // The reconciliation over all customers that Redis's outage stopped is counted as failed.
+        var metrics = await proxy.ScrapeAsync();
+        Assert.Equal(1, metrics.Sum("dgproxy_reconciliation_runs_total", "result=failed"));
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(ProxyServer proxy, HttpMethod method, string path, object? body)

@@ -58,8 +58,8 @@ public sealed partial class DashboardTests
         }
     }
 
-    /// <summary>A session rated under a plan, a failed key check, an idle close with its warning, and a protocol
-    /// violation.</summary>
+    /// <summary>A session rated under a plan, a failed key check, an idle close with its warning, a protocol
+    /// violation and a reconciliation.</summary>
     private static async Task ExerciseAsync(ProxyServer proxy)
     {
         using (var plan = await proxy.Admin.PutAsJsonAsync(new Uri("/admin/v1/plans/dashboard-plan", UriKind.Relative), new { currency = "USD", per_session_micros = 10_000 }))
@@ -81,6 +81,13 @@ public sealed partial class DashboardTests
         var refused = await Gateway.AdmissionTests.RawUpgradeAsync(
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token dgpk_wrong\r\n", proxy.ProxyUrl);
         Assert.StartsWith("HTTP/1.1 401", refused, StringComparison.Ordinal);
+
+        // A reconciliation, whose gauges exist only once one ran.
+        using (var upload = new StringContent("""{"requests":[{"request_id":"dashboard-r","created":"2020-01-01T10:00:00Z"}]}""", System.Text.Encoding.UTF8, "application/json"))
+        using (var reconciled = await proxy.Admin.PostAsync(new Uri("/admin/v1/reconcile?from=2020-01-01&to=2020-01-01&customer=dashboard", UriKind.Relative), upload))
+        {
+            Assert.True(reconciled.IsSuccessStatusCode, await reconciled.Content.ReadAsStringAsync());
+        }
 
         await using var raw = await RawWebSocketClient.ConnectAsync(proxy.ProxyUrl, secret);
         await raw.ReadFrameAsync(TimeSpan.FromSeconds(10));

@@ -107,4 +107,28 @@ public sealed class ProxyMetricsTests
         Assert.Equal(["acme", "other"], label.Values);
         Assert.False(new CustomerLabel(Options.Create(new MetricsOptions())).IsEnabled);
     }
+
+    [Fact]
+    public void Reconciliation_runs_count_by_result_and_the_gauges_show_the_last_finished_run()
+    {
+        var factory = TestMetrics.NewMeterFactory();
+        var metrics = TestMetrics.Create(factory);
+        using var runs = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.reconciliation.runs");
+        using var missing = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.reconciliation.missing");
+        using var drift = new MetricCollector<long>(factory, ProxyMetrics.MeterName, "dgproxy.reconciliation.drift.ms");
+
+        missing.RecordObservableInstruments();
+        Assert.Empty(missing.GetMeasurementSnapshot());
+
+        metrics.ReconciliationCompleted(missingInRecords: 0, missingAtDeepgram: 0, driftTotalMs: 0, driftMaxMs: 0);
+        metrics.ReconciliationCompleted(missingInRecords: 2, missingAtDeepgram: 1, driftTotalMs: 40, driftMaxMs: 30);
+        metrics.ReconciliationFailed();
+
+        var counted = runs.GetMeasurementSnapshot().Where(m => m.Value > 0).Select(m => (string)m.Tags["result"]!).ToList();
+        Assert.Equal(["ok", "mismatch", "failed"], counted);
+        missing.RecordObservableInstruments();
+        drift.RecordObservableInstruments();
+        Assert.Equal(["records=2", "deepgram=1"], missing.GetMeasurementSnapshot().Select(m => $"{m.Tags["side"]}={m.Value}"));
+        Assert.Equal(["total=40", "max=30"], drift.GetMeasurementSnapshot().Select(m => $"{m.Tags["stat"]}={m.Value}"));
+    }
 }

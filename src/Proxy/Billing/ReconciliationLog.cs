@@ -1,0 +1,13 @@
+namespace Proxy.Billing;
+
+/// <summary>Reconciliation log events (EventIds 7650-7659).</summary>
+internal static partial class ReconciliationLog
+{
+    [LoggerMessage(EventId = 7650, Level = LogLevel.Information,
+        Message = "Reconciliation {From}..{To} ({Scope}): {Matched} matched, {MissingInRecords} Deepgram requests without a record, {MissingAtDeepgram} records not at Deepgram, duration drift total {DriftTotalMs} ms, max {DriftMaxMs} ms")]
+    public static partial void Completed(ILogger logger, string from, string to, string scope, long matched, long missingInRecords, long missingAtDeepgram, long driftTotalMs, long driftMaxMs);
+
+    [LoggerMessage(EventId = 7651, Level = LogLevel.Warning,
+        Message = "Reconciliation {From}..{To} ({Scope}) failed")]
+    public static partial void Failed(ILogger logger, string from, string to, string scope, Exception exception);
+}
