@@ -9,6 +9,9 @@ internal static class AdmissionRejections
     public const string Draining = "draining";
     public const string Storage = "storage";
     public const string Upstream = "upstream";
+
+    /// <summary>Deepgram answered the upgrade 429 (its own limit), passed on to the client.</summary>
+    public const string UpstreamRateLimited = "upstream_rate_limited";
     public const string BadRequest = "bad_request";
     public const string Budget = "budget";
 
@@ -18,6 +21,7 @@ internal static class AdmissionRejections
         "too_many_auth_failures" => RateLimited,
         "concurrency_limit" or "instance_full" => Concurrency,
         "budget_exhausted" => Budget,
+        "upstream_rate_limited" => UpstreamRateLimited,
         "not_ready" => stopping ? Draining : Storage,
         "websocket_required" or "unsupported_websocket_version" or "invalid_websocket_key" => BadRequest,
         _ => Upstream,
