@@ -14,6 +14,7 @@ internal static class AdmissionRejections
     public const string UpstreamRateLimited = "upstream_rate_limited";
     public const string BadRequest = "bad_request";
     public const string Budget = "budget";
+    public const string Origin = "origin";
 
     public static string ReasonFor(string error, bool stopping) => error switch
     {
@@ -21,6 +22,7 @@ internal static class AdmissionRejections
         "too_many_auth_failures" => RateLimited,
         "concurrency_limit" or "instance_full" => Concurrency,
         "budget_exhausted" => Budget,
+        "origin_not_allowed" => Origin,
         "upstream_rate_limited" => UpstreamRateLimited,
         "not_ready" => stopping ? Draining : Storage,
         "websocket_required" or "unsupported_websocket_version" or "invalid_websocket_key" => BadRequest,

@@ -84,6 +84,7 @@ public sealed class ProxyMetricsTests
     [InlineData("budget_exhausted", false, "budget")]
     [InlineData("upstream_key_missing", false, "upstream")]
     [InlineData("upstream_rate_limited", false, "upstream_rate_limited")]
+    [InlineData("origin_not_allowed", false, "origin")]
     public void Every_refusal_maps_to_a_bounded_reason(string error, bool stopping, string reason) =>
         Assert.Equal(reason, AdmissionRejections.ReasonFor(error, stopping));
 
