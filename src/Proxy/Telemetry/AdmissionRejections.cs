@@ -20,7 +20,7 @@ internal static class AdmissionRejections
     {
         "missing_key" or "invalid_key" or "key_revoked" or "key_expired" or "customer_disabled" => Auth,
         "too_many_auth_failures" => RateLimited,
-        "concurrency_limit" or "instance_full" => Concurrency,
+        "concurrency_limit" or "instance_full" or "upstream_concurrency_limit" => Concurrency,
         "budget_exhausted" => Budget,
         "origin_not_allowed" => Origin,
         "upstream_rate_limited" => UpstreamRateLimited,
