@@ -111,6 +111,12 @@ public sealed class UpstreamHandshakeTests
         Assert.StartsWith("HTTP/1.1 502", other, StringComparison.Ordinal);
         Assert.Contains("\"error\":\"upstream_refused\"", other, StringComparison.Ordinal);
         Assert.DoesNotContain("Retry-After", other, StringComparison.OrdinalIgnoreCase);
+
+        // One final record per attempt, none left open, none twice.
+        var records = await proxy.WaitForClosedRecordsAsync("upstream-rate-limited", 2, TimeSpan.FromSeconds(20));
+        Assert.Equal([429, 503], records.Select(r => r.GetProperty("upstream_status").GetInt32()).Order());
+        Assert.Equal(2, records.Select(r => r.GetProperty("session_id").GetString()).Distinct().Count());
+        Assert.Empty(await proxy.ListSessionsAsync("upstream-rate-limited", "open"));
     }
 
     [Fact]
