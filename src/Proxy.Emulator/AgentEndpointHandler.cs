@@ -15,6 +15,14 @@ internal sealed class AgentEndpointHandler(
 {
     private static readonly HttpError UpgradeRequired = new("UPGRADE_REQUIRED", "This endpoint only accepts WebSocket connections.");
     private static readonly HttpError InvalidAuth = new("INVALID_AUTH", "Invalid credentials.");
+    private static readonly HttpError TooManyRequests = new("TOO_MANY_REQUESTS", "Too many concurrent requests.");
+
+    /// <summary>Test hook: the upgrade is answered with this status (400–599) instead of 101, after auth. A query
+    /// parameter, so a test drives it through a proxy that forwards the query, one connection at a time.</summary>
+    public const string RefuseStatusParameter = "emulator_refuse_status";
+
+    /// <summary>Test hook: the <c>Retry-After</c> value (as given: seconds or an HTTP date) sent with the refusal.</summary>
+    public const string RetryAfterParameter = "emulator_retry_after";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -39,6 +47,18 @@ internal sealed class AgentEndpointHandler(
             }
 
             await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, InvalidAuth);
+            return;
+        }
+
+        if (RefusalStatus(request) is { } refuseWith)
+        {
+            if (request.Query[RetryAfterParameter] is [{ } retryAfter])
+            {
+                context.Response.Headers.RetryAfter = retryAfter;
+            }
+
+            Log.UpgradeRefused(logger, request.Path.Value ?? string.Empty, refuseWith);
+            await WriteErrorAsync(context, refuseWith, refuseWith == StatusCodes.Status429TooManyRequests ? TooManyRequests : new HttpError("REFUSED", "Refused by the emulator's test hook."));
             return;
         }
 
@@ -102,6 +122,13 @@ internal sealed class AgentEndpointHandler(
             Log.ConnectionEnded(logger, ended.RequestId, ended.EndReason, ended.CloseInitiator, ended.CloseStatus, ended.MessagesReceived, ended.MessagesSent);
         }
     }
+
+    private static int? RefusalStatus(HttpRequest request) =>
+        request.Query[RefuseStatusParameter] is [{ } text]
+            && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var status)
+            && status is >= 400 and <= 599
+            ? status
+            : null;
 
     private static Dictionary<string, string> CollectHeaders(IHeaderDictionary headers)
     {

@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Connection {RequestId} failed")]
     public static partial void SessionFailed(ILogger logger, string requestId, Exception exception);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Refused the upgrade on {Path} with HTTP {StatusCode} (test hook)")]
+    public static partial void UpgradeRefused(ILogger logger, string path, int statusCode);
 }

@@ -16,7 +16,7 @@ internal static class CustomerSettingsEndpoints
     // Every per-customer setting, in the order the API shows them. A feature with settings of its own adds its table
     // here and its effective values in View.
     private static readonly Dictionary<string, CustomerSetting> Known =
-        SessionSettings.All.Select(s => s.Setting).Concat(BudgetSettings.All).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        SessionSettings.All.Select(s => s.Setting).Concat(BudgetSettings.All).Concat(OriginSettings.All).ToDictionary(s => s.Name, StringComparer.Ordinal);
 
     private static readonly string KnownNames = string.Join(", ", Known.Keys);
 
@@ -122,6 +122,16 @@ internal static class CustomerSettingsEndpoints
         }
 
         foreach (var (name, value) in BudgetSettings.EffectiveJson(overrides))
+        {
+            effective[name] = value;
+        }
+
+        foreach (var origins in OriginSettings.All)
+        {
+            overridden[origins.Name] = origins.OverrideJson(overrides);
+        }
+
+        foreach (var (name, value) in OriginSettings.EffectiveJson(overrides))
         {
             effective[name] = value;
         }

@@ -78,7 +78,8 @@ internal sealed class AgentUpstreamTransformer : HttpTransformer
             return true;
         }
 
-        // The upstream refused the session: the client learns why, but never sees Deepgram's body or headers.
+        // The upstream refused the session: the client learns why (UpstreamRefusalAnswer), but never sees Deepgram's body
+        // or its other headers.
         httpContext.Response.Headers.Clear();
         var responseFeature = httpContext.Features.Get<IHttpResponseFeature>();
         if (responseFeature is not null)
@@ -86,13 +87,13 @@ internal sealed class AgentUpstreamTransformer : HttpTransformer
             responseFeature.ReasonPhrase = null;
         }
 
-        var status = (int)proxyResponse.StatusCode;
-        await ProxyErrors.WriteAsync(
-            httpContext,
-            StatusCodes.Status502BadGateway,
-            "upstream_refused",
-            $"The agent API refused the session with HTTP {status}.",
-            upstreamStatus: status).ConfigureAwait(false);
+        var answer = UpstreamRefusalAnswer.For(proxyResponse);
+        if (answer.RetryAfter is { } retryAfter)
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfter;
+        }
+
+        await ProxyErrors.WriteAsync(httpContext, answer.StatusCode, answer.Error, answer.Message, answer.UpstreamStatus).ConfigureAwait(false);
         return false;
     }
 

@@ -38,6 +38,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ReadinessStep>();
         services.AddSingleton<CredentialStep>();
         services.AddSingleton<CustomerStep>();
+        services.AddSingleton<OriginStep>();
         services.AddSingleton<UpstreamKeyStep>();
         services.AddSingleton<BudgetStep>();
         services.AddSingleton<LeaseStep>();

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
 using Proxy.Metering;
 using Proxy.Runtime;
 using Proxy.Sessions;
@@ -6,7 +9,8 @@ using Proxy.Storage;
 namespace Proxy.Gateway;
 
 /// <summary>
-/// A place on this instance and, cluster-wide, a lease under the customer's concurrency limit (Redis decides). With
+/// A place on this instance, under the Deepgram key's cap on this instance (<c>Limits:MaxSessionsPerUpstreamKey</c>)
+/// and, cluster-wide, a lease under the customer's concurrency limit (Redis decides). With
 /// Redis unreachable and <c>Storage:FailureMode</c> fail_open, the limit holds on this instance alone until the
 /// heartbeat takes the lease; fail_closed refuses.
 /// </summary>
@@ -17,6 +21,7 @@ internal sealed class LeaseStep : IAdmissionStep
     private readonly SessionPolicyResolver _policies;
     private readonly ProxyReadiness _readiness;
     private readonly ProxyInstance _instance;
+    private readonly IOptions<LimitsOptions> _limits;
     private readonly TimeProvider _time;
     private readonly ILogger<LeaseStep> _logger;
 
@@ -26,6 +31,7 @@ internal sealed class LeaseStep : IAdmissionStep
         SessionPolicyResolver policies,
         ProxyReadiness readiness,
         ProxyInstance instance,
+        IOptions<LimitsOptions> limits,
         TimeProvider time,
         ILogger<LeaseStep> logger)
     {
@@ -34,6 +40,7 @@ internal sealed class LeaseStep : IAdmissionStep
         _policies = policies;
         _readiness = readiness;
         _instance = instance;
+        _limits = limits;
         _time = time;
         _logger = logger;
     }
@@ -53,6 +60,14 @@ internal sealed class LeaseStep : IAdmissionStep
 
         // From here the pipeline gives the slot back if admission ends without a session.
         request.Slot = slot;
+
+        // Before the customer's lease: a refusal here must not hold a lease in Redis until it expires.
+        var perUpstreamKey = _limits.Value.MaxSessionsPerUpstreamKey;
+        if (perUpstreamKey > 0 && !_registry.TryCountForUpstreamKey(slot, UpstreamKeyId(request), perUpstreamKey, out var onUpstreamKey))
+        {
+            return Busy("upstream_concurrency_limit", $"This gateway instance holds {onUpstreamKey} sessions on the customer's Deepgram key, its maximum of {perUpstreamKey}.", key.KeyId);
+        }
+
         var identity = new SessionIdentity(
             Guid.CreateVersion7(_time.GetUtcNow()).ToString(),
             request.Customer.CustomerId,
@@ -92,6 +107,13 @@ internal sealed class LeaseStep : IAdmissionStep
 
         request.Identity = identity;
         return null;
+    }
+
+    // The count is kept by the key's fingerprint, so the registry never holds a Deepgram secret.
+    private static string UpstreamKeyId(AdmissionRequest request)
+    {
+        var upstreamKey = request.UpstreamKey ?? throw new InvalidOperationException("The upstream key step has not run.");
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(upstreamKey)));
     }
 
     /// <summary>The cluster-wide lease; <c>Leased</c> is false when Redis could not be asked.</summary>

@@ -34,6 +34,11 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
             failures.Add($"Limits:AuthFailureMaxTrackedAddresses must be at least 1 (got {options.AuthFailureMaxTrackedAddresses}).");
         }
 
+        if (options.MaxSessionsPerUpstreamKey < 0)
+        {
+            failures.Add($"Limits:MaxSessionsPerUpstreamKey must be 0 (no cap) or more (got {options.MaxSessionsPerUpstreamKey}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

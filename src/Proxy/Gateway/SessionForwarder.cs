@@ -106,7 +106,7 @@ internal sealed class SessionForwarder
             }
             else
             {
-                _services.Metrics.UpstreamConnected(_services.Time.GetElapsedTime(connectStarted), session.UpstreamStatus is null ? "failed" : "refused");
+                _services.Metrics.UpstreamConnected(_services.Time.GetElapsedTime(connectStarted), UpstreamConnectResult(session.UpstreamStatus));
                 await ReportUpstreamFailureAsync(context, session, error).ConfigureAwait(false);
             }
         }
@@ -141,10 +141,10 @@ internal sealed class SessionForwarder
     private async Task ReportUpstreamFailureAsync(HttpContext context, AgentSession session, ForwarderError error)
     {
         var identity = session.Identity;
-        _services.Metrics.AdmissionRejected(AdmissionRejections.Upstream);
+        _services.Metrics.AdmissionRejected(session.UpstreamStatus == StatusCodes.Status429TooManyRequests ? AdmissionRejections.UpstreamRateLimited : AdmissionRejections.Upstream);
         if (session.UpstreamStatus is { } refusedWith)
         {
-            // The transformer has already answered 502 with the upstream's status.
+            // The transformer has already answered (UpstreamRefusalAnswer).
             GatewayLog.UpstreamRefused(_services.Logger, identity.SessionId, identity.CustomerId, refusedWith);
             return;
         }
@@ -159,6 +159,14 @@ internal sealed class SessionForwarder
         context.Response.Clear();
         await ProxyErrors.WriteAsync(context, StatusCodes.Status502BadGateway, "upstream_unreachable", DescribeConnectFailure(exception)).ConfigureAwait(false);
     }
+
+    /// <summary>The <c>result</c> label of a connect that did not open: no answer, Deepgram's 429, or another status.</summary>
+    private static string UpstreamConnectResult(int? upstreamStatus) => upstreamStatus switch
+    {
+        null => "failed",
+        StatusCodes.Status429TooManyRequests => "rate_limited",
+        _ => "refused",
+    };
 
     private static string DescribeConnectFailure(Exception? exception)
     {

@@ -12,6 +12,7 @@ internal sealed class SessionRegistry
     // for it. Checked and changed under one lock, never across an await.
     private readonly Lock _admission = new();
     private readonly Dictionary<string, int> _perCustomer = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _perUpstreamKey = new(StringComparer.Ordinal);
     private int _taken;
 
     // Taken only when a session leaves and when metrics are read, never per frame: a session's counts move from the
@@ -56,6 +57,25 @@ internal sealed class SessionRegistry
         }
     }
 
+    /// <summary>Counts the slot for the Deepgram key it will dial with unless that key already has
+    /// <paramref name="maxPerUpstreamKey"/> (0: no limit) sessions on this instance; <paramref name="held"/> is the key's
+    /// count before this one.</summary>
+    public bool TryCountForUpstreamKey(SessionSlot slot, string upstreamKeyId, int maxPerUpstreamKey, out int held)
+    {
+        lock (_admission)
+        {
+            held = _perUpstreamKey.GetValueOrDefault(upstreamKeyId);
+            if (slot.UpstreamKeyId is not null || (maxPerUpstreamKey > 0 && held >= maxPerUpstreamKey))
+            {
+                return false;
+            }
+
+            _perUpstreamKey[upstreamKeyId] = held + 1;
+            slot.UpstreamKeyId = upstreamKeyId;
+            return true;
+        }
+    }
+
     /// <summary>Adds an admitted session; its slot is given back when it is removed.</summary>
     public void Add(AgentSession session, SessionSlot? slot = null)
     {
@@ -90,16 +110,26 @@ internal sealed class SessionRegistry
             _taken--;
             if (slot.CustomerId is { } customerId)
             {
-                var left = _perCustomer.GetValueOrDefault(customerId) - 1;
-                if (left > 0)
-                {
-                    _perCustomer[customerId] = left;
-                }
-                else
-                {
-                    _perCustomer.Remove(customerId);
-                }
+                Decrement(_perCustomer, customerId);
             }
+
+            if (slot.UpstreamKeyId is { } upstreamKeyId)
+            {
+                Decrement(_perUpstreamKey, upstreamKeyId);
+            }
+        }
+    }
+
+    private static void Decrement(Dictionary<string, int> counts, string name)
+    {
+        var left = counts.GetValueOrDefault(name) - 1;
+        if (left > 0)
+        {
+            counts[name] = left;
+        }
+        else
+        {
+            counts.Remove(name);
         }
     }
 

@@ -18,6 +18,9 @@ internal sealed class SessionSlot : IDisposable
     /// <summary>The customer the slot counts for on this instance, once admission has counted it.</summary>
     internal string? CustomerId { get; set; }
 
+    /// <summary>The Deepgram key (by fingerprint) the slot counts for on this instance, once admission has counted it.</summary>
+    internal string? UpstreamKeyId { get; set; }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)

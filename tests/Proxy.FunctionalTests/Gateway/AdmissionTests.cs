@@ -121,12 +121,12 @@ public sealed class AdmissionTests
     private Task<string> RawUpgradeAsync(string extraHeaders) => RawUpgradeAsync(extraHeaders, _gateway.Proxy.ProxyUrl);
 
     /// <summary>A hand-written upgrade request, for what ClientWebSocket will not send or not show.</summary>
-    internal static async Task<string> RawUpgradeAsync(string extraHeaders, Uri proxyUrl)
+    internal static async Task<string> RawUpgradeAsync(string extraHeaders, Uri proxyUrl, string pathAndQuery = "/v1/agent/converse")
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(proxyUrl.Host, proxyUrl.Port);
         var stream = tcp.GetStream();
-        var request = $"GET /v1/agent/converse HTTP/1.1\r\nHost: {proxyUrl.Authority}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n{extraHeaders}\r\n";
+        var request = $"GET {pathAndQuery} HTTP/1.1\r\nHost: {proxyUrl.Authority}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n{extraHeaders}\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         var buffer = new byte[8192];
         var text = new StringBuilder();

@@ -71,6 +71,55 @@ public sealed class UpstreamHandshakeTests
     }
 
     [Fact]
+    public async Task Deepgrams_429_reaches_the_client_as_429_with_its_retry_after_counted_and_an_unbilled_record()
+    {
+        var proxy = _gateway.Proxy;
+        var (_, secret) = await proxy.IssueKeyAsync("upstream-rate-limited");
+        var rejectedBefore = (await proxy.ScrapeAsync()).Sum("dgproxy_admission_rejected_total", "reason=upstream_rate_limited");
+
+        // The emulator's hook (a query parameter the proxy forwards as Deepgram options are) answers the upgrade 429.
+        var raw = await AdmissionTests.RawUpgradeAsync(
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token " + secret + "\r\n",
+            proxy.ProxyUrl,
+            "/v1/agent/converse?emulator_refuse_status=429&emulator_retry_after=7");
+        Assert.StartsWith("HTTP/1.1 429", raw, StringComparison.Ordinal);
+        Assert.Matches(@"(?im)^Retry-After: 7\r$", raw);
+        Assert.Contains("\"error\":\"upstream_rate_limited\"", raw, StringComparison.Ordinal);
+        Assert.Contains("\"upstream_status\":429", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("TOO_MANY_REQUESTS", raw, StringComparison.Ordinal);
+
+        // Recorded as any upstream refusal: an upstream_error record with Deepgram's status, nothing billed.
+        var record = await proxy.WaitForClosedRecordAsync("upstream-rate-limited", _ => true);
+        Assert.Equal("upstream_error", record.GetProperty("close_reason").GetString());
+        Assert.Equal(429, record.GetProperty("upstream_status").GetInt32());
+        Assert.Equal(0, record.GetProperty("billable_ms").GetInt64());
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        double rejected;
+        do
+        {
+            rejected = (await proxy.ScrapeAsync()).Sum("dgproxy_admission_rejected_total", "reason=upstream_rate_limited");
+        }
+        while (rejected <= rejectedBefore && DateTime.UtcNow < deadline && await Task.Delay(100).ContinueWith(_ => true));
+        Assert.True(rejected > rejectedBefore, $"dgproxy_admission_rejected_total{{reason=upstream_rate_limited}} stayed {rejected}");
+
+        // Another refusal status stays the proxy's 502, without Retry-After.
+        var other = await AdmissionTests.RawUpgradeAsync(
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token " + secret + "\r\n",
+            proxy.ProxyUrl,
+            "/v1/agent/converse?emulator_refuse_status=503&emulator_retry_after=7");
+        Assert.StartsWith("HTTP/1.1 502", other, StringComparison.Ordinal);
+        Assert.Contains("\"error\":\"upstream_refused\"", other, StringComparison.Ordinal);
+        Assert.DoesNotContain("Retry-After", other, StringComparison.OrdinalIgnoreCase);
+
+        // One final record per attempt, none left open, none twice.
+        var records = await proxy.WaitForClosedRecordsAsync("upstream-rate-limited", 2, TimeSpan.FromSeconds(20));
+        Assert.Equal([429, 503], records.Select(r => r.GetProperty("upstream_status").GetInt32()).Order());
+        Assert.Equal(2, records.Select(r => r.GetProperty("session_id").GetString()).Distinct().Count());
+        Assert.Empty(await proxy.ListSessionsAsync("upstream-rate-limited", "open"));
+    }
+
+    [Fact]
     public async Task A_browser_style_client_is_answered_token_and_its_proxy_key_never_reaches_the_upstream()
     {
         var proxy = _gateway.Proxy;

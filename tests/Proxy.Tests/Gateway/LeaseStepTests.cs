@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Proxy.Gateway;
 using Proxy.Runtime;
 using Proxy.Sessions;
@@ -55,6 +56,30 @@ public sealed class LeaseStepTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_deepgram_key_at_its_cap_is_refused_with_429_before_any_lease_and_frees_up_when_a_session_leaves()
+    {
+        var step = Step(maxPerUpstreamKey: 1);
+        var first = Request(limit: 0, upstreamKey: "dg-shared");
+        Assert.Null(await step.RunAsync(first));
+
+        var second = Request(limit: 0, upstreamKey: "dg-shared");
+        var refusal = await step.RunAsync(second);
+        Assert.Equal((429, "upstream_concurrency_limit", 15), (refusal?.StatusCode, refusal?.Error, refusal?.RetryAfterSeconds));
+        Assert.Contains("holds 1 sessions on the customer's Deepgram key, its maximum of 1", refusal!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("dg-shared", refusal.Message, StringComparison.Ordinal);
+
+        // Only the first session holds a lease: the refused one never reached Redis.
+        Assert.Equal(1, await _redis!.Database.SortedSetLengthAsync(Keys.Leases("acme")));
+
+        // Another Deepgram key has its own count.
+        Assert.Null(await step.RunAsync(Request(limit: 0, upstreamKey: "dg-other")));
+
+        // The place comes free when the first session's slot is given back.
+        first.Slot!.Dispose();
+        Assert.Null(await step.RunAsync(Request(limit: 0, upstreamKey: "dg-shared")));
+    }
+
+    [Fact]
     public async Task A_full_instance_refuses_with_instance_full_before_asking_redis()
     {
         var step = Step(maxPerInstance: 1);
@@ -99,14 +124,15 @@ public sealed class LeaseStepTests : IAsyncLifetime, IDisposable
         Assert.Equal((503, "not_ready"), (refusal?.StatusCode, refusal?.Error));
     }
 
-    private static AdmissionRequest Request(int limit)
+    private static AdmissionRequest Request(int limit, string upstreamKey = "dg-default")
     {
         var request = AdmissionRequests.Authenticated(AdmissionRequests.Customer());
         request.Policy = new SessionPolicy { MaxConcurrentSessions = limit };
+        request.UpstreamKey = upstreamKey;
         return request;
     }
 
-    private LeaseStep Step(int maxPerInstance = 0)
+    private LeaseStep Step(int maxPerInstance = 0, int maxPerUpstreamKey = 0)
     {
         var options = new SessionControlOptions { MaxConcurrentSessionsPerInstance = maxPerInstance, HeartbeatInterval = TimeSpan.FromSeconds(15) };
         var instance = new ProxyInstance(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Instance:Id"] = "instance-a" }).Build());
@@ -116,6 +142,7 @@ public sealed class LeaseStepTests : IAsyncLifetime, IDisposable
             new SessionPolicyResolver(new TestOptionsMonitor<SessionControlOptions>(options)),
             new ProxyReadiness(_storage, _lifetime),
             instance,
+            Options.Create(new LimitsOptions { MaxSessionsPerUpstreamKey = maxPerUpstreamKey }),
             _time,
             NullLogger<LeaseStep>.Instance);
     }

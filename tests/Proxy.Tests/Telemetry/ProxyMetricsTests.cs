@@ -83,6 +83,9 @@ public sealed class ProxyMetricsTests
     [InlineData("invalid_websocket_key", false, "bad_request")]
     [InlineData("budget_exhausted", false, "budget")]
     [InlineData("upstream_key_missing", false, "upstream")]
+    [InlineData("upstream_rate_limited", false, "upstream_rate_limited")]
+    [InlineData("origin_not_allowed", false, "origin")]
+    [InlineData("upstream_concurrency_limit", false, "concurrency")]
     public void Every_refusal_maps_to_a_bounded_reason(string error, bool stopping, string reason) =>
         Assert.Equal(reason, AdmissionRejections.ReasonFor(error, stopping));
 
