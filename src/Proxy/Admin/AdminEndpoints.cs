@@ -31,7 +31,8 @@ internal static class AdminEndpoints
             .MapPlanEndpoints()
             .MapUsageEndpoints()
             .MapIndicatorEndpoints()
-            .MapInvoiceEndpoints();
+            .MapInvoiceEndpoints()
+            .MapSecretsEndpoints();
         return app;
     }
 }

@@ -18,6 +18,9 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "The stored Deepgram key of customer {CustomerId} cannot be decrypted with the configured Secrets:MasterKey")]
     public static partial void UpstreamKeyUnreadable(ILogger logger, string customerId);
 
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "The stored Deepgram key of customer {CustomerId} is sealed under master key id {MasterKeyId}, which is neither Secrets:MasterKey nor one of Secrets:PreviousMasterKeys")]
+    public static partial void UpstreamKeyUnderUnknownMasterKey(ILogger logger, string customerId, string masterKeyId);
+
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Session {SessionId}: the {Side} broke the protocol ({Error}); closing it")]
     public static partial void ProtocolViolation(ILogger logger, string sessionId, string side, string error);
 
