@@ -8,6 +8,7 @@ internal static class SecretsEndpoints
     public static RouteGroupBuilder MapSecretsEndpoints(this RouteGroupBuilder admin)
     {
         admin.MapPost("/secrets/re-encrypt", ReEncryptAsync)
+            .WithName("ReEncryptUpstreamKeys")
             .WithSummary("Re-encrypts every stored upstream key with the current master key")
             .WithDescription("Run after a master-key rotation, once every instance has the new Secrets:MasterKey (and the old one in Secrets:PreviousMasterKeys). Keys of the first stored format or of a previous master key are rewritten under the current one (compare-and-set: a concurrent PUT or DELETE wins); idempotent. failed names the customers whose key no configured master key opens; those are left as they were.")
             .Produces<UpstreamKeyReEncryptionResult>();
