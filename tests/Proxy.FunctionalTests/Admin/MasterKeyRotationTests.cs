@@ -63,8 +63,8 @@ public sealed class MasterKeyRotationTests
             Assert.StartsWith("HTTP/1.1 502", raw, StringComparison.Ordinal);
             Assert.Contains("\"error\":\"upstream_key_unreadable\"", raw, StringComparison.Ordinal);
             Assert.Contains(newOnly.Process.Output, line => line.Contains($"customer {Customer} is sealed under master key id", StringComparison.Ordinal));
-            Assert.DoesNotContain(newOnly.Process.Output, line => line.Contains(EmulatorServer.CustomerApiKey, StringComparison.Ordinal));
             Assert.False(newOnly.Process.HasExited);
+            AssertNoSecretLogged(newOnly, oldKey, newKey);
         }
 
         await using (var rotated = await StartAsync(redis, newKey, oldKey))
@@ -90,12 +90,22 @@ public sealed class MasterKeyRotationTests
                 Assert.StartsWith("v1:", stored, StringComparison.Ordinal);
                 Assert.DoesNotContain(EmulatorServer.CustomerApiKey, stored, StringComparison.Ordinal);
             }
+
+            AssertNoSecretLogged(rotated, oldKey, newKey);
         }
 
         await using (var newOnly = await StartAsync(redis, newKey))
         {
             Assert.Equal(EmulatorServer.Fingerprint(EmulatorServer.CustomerApiKey), await UpstreamFingerprintAsync(newOnly, secret));
             Assert.Equal(EmulatorServer.Fingerprint(EmulatorServer.CustomerApiKey), await UpstreamFingerprintAsync(newOnly, legacySecret));
+        }
+    }
+
+    private static void AssertNoSecretLogged(ProxyServer proxy, params byte[][] masterKeys)
+    {
+        foreach (var secret in masterKeys.Select(Convert.ToBase64String).Append(EmulatorServer.CustomerApiKey))
+        {
+            Assert.DoesNotContain(proxy.Process.Output, line => line.Contains(secret, StringComparison.Ordinal));
         }
     }
 
