@@ -32,7 +32,8 @@ internal static class AdminEndpoints
             .MapUsageEndpoints()
             .MapIndicatorEndpoints()
             .MapInvoiceEndpoints()
-            .MapReconcileEndpoints();
+            .MapReconcileEndpoints()
+            .MapSecretsEndpoints();
         return app;
     }
 }

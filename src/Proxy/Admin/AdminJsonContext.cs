@@ -23,4 +23,5 @@ namespace Proxy.Admin;
 [JsonSerializable(typeof(Billing.PlanVersionList))]
 [JsonSerializable(typeof(Billing.UsageReport))]
 [JsonSerializable(typeof(IndicatorView))]
+[JsonSerializable(typeof(Customers.UpstreamKeyReEncryptionResult))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

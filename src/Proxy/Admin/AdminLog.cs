@@ -10,4 +10,8 @@ internal static partial class AdminLog
 
     [LoggerMessage(EventId = 5031, Level = LogLevel.Information, Message = "Audit: deleting customer {CustomerId} refused: it is enabled (disable it first)")]
     public static partial void CustomerDeletionRefused(ILogger logger, string customerId);
+
+    [LoggerMessage(EventId = 5032, Level = LogLevel.Information,
+        Message = "Audit: upstream keys re-encrypted under master key id {MasterKeyId}: {ReEncrypted} re-encrypted, {AlreadyCurrent} already current, {Failed} failed")]
+    public static partial void UpstreamKeysReEncrypted(ILogger logger, string masterKeyId, int reEncrypted, int alreadyCurrent, int failed);
 }

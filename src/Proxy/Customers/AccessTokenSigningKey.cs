@@ -7,7 +7,9 @@ namespace Proxy.Customers;
 /// <summary>
 /// The HS256 key that signs and checks short-lived access tokens: 256 bits derived from <c>Secrets:MasterKey</c> by
 /// HKDF-SHA256, so every instance with the same master key agrees without another secret to distribute, and the
-/// master key itself never signs anything (the info string separates this use from encryption at rest).
+/// master key itself never signs anything (the info string separates this use from encryption at rest). Keys derived
+/// the same way from <c>Secrets:PreviousMasterKeys</c> still verify, so rotating the master key does not cut off the
+/// tokens already handed out (they live at most an hour).
 /// </summary>
 internal sealed class AccessTokenSigningKey
 {
@@ -15,9 +17,17 @@ internal sealed class AccessTokenSigningKey
 
     public AccessTokenSigningKey(IOptions<SecretsOptions> options)
     {
-        var master = UpstreamKeyProtector.MasterKeyOrDevelopmentKey(options.Value.MasterKey);
-        Key = new SymmetricSecurityKey(HKDF.DeriveKey(HashAlgorithmName.SHA256, master, 32, salt: [], info: Info));
+        var ring = new MasterKeyRing(options);
+        Key = Derive(ring.Current);
+        VerificationKeys = [Key, .. ring.Previous.Select(Derive)];
     }
 
+    /// <summary>Signs new tokens.</summary>
     public SymmetricSecurityKey Key { get; }
+
+    /// <summary>The signing key first, then those of the previous master keys.</summary>
+    public IReadOnlyList<SymmetricSecurityKey> VerificationKeys { get; }
+
+    private static SymmetricSecurityKey Derive(MasterKey master) =>
+        new(HKDF.DeriveKey(HashAlgorithmName.SHA256, master.Bytes, 32, salt: [], info: Info));
 }

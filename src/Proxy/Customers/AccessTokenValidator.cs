@@ -5,7 +5,8 @@ namespace Proxy.Customers;
 
 /// <summary>
 /// Checks an access token's signature (HS256 only: <c>alg: none</c> and every other algorithm are refused), issuer,
-/// audience and expiry against the injected clock. Whether the key it names is still good is the key
+/// audience and expiry against the injected clock. A signature by a previous master key's derived key is
+/// accepted too, so tokens minted before a master-key rotation stay good until they expire. Whether the key it names is still good is the key
 /// authenticator's question, asked after this one.
 /// </summary>
 internal sealed class AccessTokenValidator
@@ -27,7 +28,7 @@ internal sealed class AccessTokenValidator
         {
             ValidIssuer = AccessTokenClaims.Issuer,
             ValidAudience = AccessTokenClaims.Issuer,
-            IssuerSigningKey = signingKey.Key,
+            IssuerSigningKeys = signingKey.VerificationKeys,
             ValidAlgorithms = [AccessTokenClaims.Algorithm],
             RequireSignedTokens = true,
             ValidateIssuerSigningKey = true,

@@ -19,6 +19,14 @@ internal sealed class CustomerStore
 
     private const string UpstreamKeyField = "upstream_key";
 
+    // KEYS: customer hash. ARGV: the ciphertext expected, its replacement. Returns 1 when replaced, 0 when the field
+    // holds something else (a PUT or DELETE got there first, and wins).
+    private const string ReplaceUpstreamKeyScript = """
+        if redis.call('HGET', KEYS[1], 'upstream_key') ~= ARGV[1] then return 0 end
+        redis.call('HSET', KEYS[1], 'upstream_key', ARGV[2])
+        return 1
+        """;
+
     // Set on a key revoked with close_sessions=false: the heartbeat's recheck leaves its live sessions alone.
     private const string RevokedKeepsSessionsField = "revoked_keeps_sessions";
     private const string MonthlyBudgetField = "monthly_budget_micros";
@@ -416,6 +424,11 @@ internal sealed class CustomerStore
 
     public Task SetUpstreamKeyAsync(string customerId, string protectedKey) =>
         Database.HashSetAsync(_keys.Customer(customerId), UpstreamKeyField, protectedKey);
+
+    /// <summary>Compare-and-set of the ciphertext: false when it is no longer <paramref name="expected"/>.</summary>
+    public async Task<bool> ReplaceUpstreamKeyAsync(string customerId, string expected, string replacement) =>
+        (int)await Database.ScriptEvaluateAsync(ReplaceUpstreamKeyScript, [_keys.Customer(customerId)], [expected, replacement])
+            .ConfigureAwait(false) == 1;
 
     public Task ClearUpstreamKeyAsync(string customerId) =>
         Database.HashDeleteAsync(_keys.Customer(customerId), UpstreamKeyField);

@@ -12,6 +12,7 @@ internal static class CustomersServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<SecretsOptions>, SecretsOptionsValidator>();
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsCustomerLabelsValidator>();
         services.AddSingleton<UpstreamKeyProtector>();
+        services.AddSingleton<UpstreamKeyReEncryption>();
         services.AddSingleton<CustomerStore>();
         services.AddHostedService<CustomerIndexBackfill>();
         services.AddSingleton<ProxyKeyAuthenticator>();

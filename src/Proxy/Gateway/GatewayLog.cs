@@ -15,8 +15,11 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Upstream unreachable for session {SessionId} of customer {CustomerId}: {ForwarderError}")]
     public static partial void UpstreamUnreachable(ILogger logger, string sessionId, string customerId, string forwarderError, Exception? exception);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "The stored Deepgram key of customer {CustomerId} cannot be decrypted with the configured Secrets:MasterKey")]
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "The stored Deepgram key of customer {CustomerId} cannot be decrypted with Secrets:MasterKey or Secrets:PreviousMasterKeys (tampered, or copied from another customer)")]
     public static partial void UpstreamKeyUnreadable(ILogger logger, string customerId);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "The stored Deepgram key of customer {CustomerId} is sealed under master key id {MasterKeyId}, which is neither Secrets:MasterKey nor one of Secrets:PreviousMasterKeys")]
+    public static partial void UpstreamKeyUnderUnknownMasterKey(ILogger logger, string customerId, string masterKeyId);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Session {SessionId}: the {Side} broke the protocol ({Error}); closing it")]
     public static partial void ProtocolViolation(ILogger logger, string sessionId, string side, string error);

@@ -27,13 +27,25 @@ internal sealed class UpstreamKeyStep : IAdmissionStep
         var upstreamKey = _options.Value.ApiKey;
         if (request.Authentication?.ProtectedUpstreamKey is { } protectedKey)
         {
-            upstreamKey = _protector.Unprotect(customerId, protectedKey);
-            if (upstreamKey is null)
+            // A key of an older master key is used but not rewritten here: that is POST /admin/v1/secrets/re-encrypt's
+            // job, so the hot path never writes and a half-rolled rotation never seals a key under one others lack.
+            var reading = _protector.Read(customerId, protectedKey);
+            if (reading.Status != UpstreamKeyReadStatus.Decrypted)
             {
-                GatewayLog.UpstreamKeyUnreadable(_logger, customerId);
+                if (reading.Status == UpstreamKeyReadStatus.UnknownMasterKey)
+                {
+                    GatewayLog.UpstreamKeyUnderUnknownMasterKey(_logger, customerId, reading.MasterKeyId!);
+                }
+                else
+                {
+                    GatewayLog.UpstreamKeyUnreadable(_logger, customerId);
+                }
+
                 return new AdmissionRefusal(StatusCodes.Status502BadGateway, "upstream_key_unreadable",
                     "The customer's Deepgram key cannot be used; the operator has been alerted.") { KeyId = request.Key.KeyId };
             }
+
+            upstreamKey = reading.ApiKey;
         }
 
         if (string.IsNullOrEmpty(upstreamKey))

@@ -99,6 +99,23 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task A_malformed_previous_master_key_is_named_by_its_index_in_the_report()
+    {
+        var output = await StartWithInvalidConfigurationAsync(
+        [
+            "--Redis:Configuration", _gateway.Redis.Configuration,
+            "--Admin:Tokens:0", ProxyServer.AdminToken,
+            "--Secrets:MasterKey", ProxyServer.MasterKey,
+            "--Secrets:PreviousMasterKeys:0", ProxyServer.MasterKey,
+            "--Secrets:PreviousMasterKeys:1", "AAAAAAAAAAAAAAAAAAAAAA==",
+        ]);
+
+        Assert.Contains("Secrets:PreviousMasterKeys:1", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secrets:PreviousMasterKeys:0", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(ProxyServer.MasterKey, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_listener_address_in_use_is_named_in_the_report()
     {
         // Redis's port is taken; Kestrel's own failure is logged by the host, then the report names the key.

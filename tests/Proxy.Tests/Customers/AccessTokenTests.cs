@@ -92,6 +92,36 @@ public sealed class AccessTokenTests
     }
 
     [Fact]
+    public async Task A_token_signed_before_a_master_key_rotation_stays_valid_until_it_expires()
+    {
+        var rotated = new AccessTokenSigningKey(Options.Create(new SecretsOptions
+        {
+            MasterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            PreviousMasterKeys = [Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), MasterKey],
+        }));
+        var validator = new AccessTokenValidator(rotated, _time);
+        var token = _issuer.Issue(Key(), 10);
+
+        Assert.Equal(new AccessTokenCheck(AccessTokenOutcome.Valid, "key_1", "acme"), await validator.ValidateAsync(token));
+        Assert.Equal(AccessTokenOutcome.Valid, (await validator.ValidateAsync(new AccessTokenIssuer(rotated, _time).Issue(Key(), 10))).Outcome);
+
+        _time.Advance(TimeSpan.FromSeconds(10) + AccessTokenValidator.ClockSkew);
+        Assert.Equal(AccessTokenOutcome.Expired, (await validator.ValidateAsync(token)).Outcome);
+    }
+
+    [Fact]
+    public async Task After_a_rotation_new_tokens_are_signed_with_the_new_master_keys_derivation()
+    {
+        var newMaster = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var rotated = new AccessTokenSigningKey(Options.Create(new SecretsOptions { MasterKey = newMaster, PreviousMasterKeys = [MasterKey] }));
+
+        var token = new AccessTokenIssuer(rotated, _time).Issue(Key(), 30);
+
+        Assert.Equal(AccessTokenOutcome.Invalid, (await _validator.ValidateAsync(token)).Outcome);
+        Assert.Equal(AccessTokenOutcome.Valid, (await new AccessTokenValidator(SigningKey(newMaster), _time).ValidateAsync(token)).Outcome);
+    }
+
+    [Fact]
     public async Task A_token_with_alg_none_is_invalid()
     {
         var unsigned = $"{Json("""{"alg":"none","typ":"JWT"}""")}.{Json(Payload())}.";

@@ -46,6 +46,29 @@ public sealed class SecretsOptionsValidatorTests
         }
     }
 
+    [Fact]
+    public void Previous_master_keys_of_32_bytes_are_accepted()
+    {
+        var options = new SecretsOptions { MasterKey = GoodKey, PreviousMasterKeys = [Convert.ToBase64String(new byte[32]), " " + GoodKey + "\n"] };
+
+        Assert.True(new SecretsOptionsValidator(FakeHostEnvironment.Production).Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void A_malformed_previous_master_key_is_refused_naming_its_index()
+    {
+        var options = new SecretsOptions { MasterKey = GoodKey, PreviousMasterKeys = [GoodKey, "AAAAAAAAAAAAAAAAAAAAAA==", "not base64", string.Empty] };
+
+        var result = new SecretsOptionsValidator(FakeHostEnvironment.Development).Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.DoesNotContain("Secrets:PreviousMasterKeys:0", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Secrets:PreviousMasterKeys:1", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Secrets:PreviousMasterKeys:2", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Secrets:PreviousMasterKeys:3", result.FailureMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("not base64", result.FailureMessage, StringComparison.Ordinal);
+    }
+
     private static ValidateOptionsResult Validate(FakeHostEnvironment environment, string? masterKey) =>
         new SecretsOptionsValidator(environment).Validate(null, new SecretsOptions { MasterKey = masterKey });
 }

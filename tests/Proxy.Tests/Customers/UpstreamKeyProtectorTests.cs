@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Options;
 using Proxy.Customers;
 
@@ -22,11 +23,86 @@ public sealed class UpstreamKeyProtectorTests
     }
 
     [Fact]
-    public void Stored_form_is_nonce_tag_and_ciphertext_of_the_same_length_as_the_key()
+    public void Stored_form_is_v1_master_key_id_and_nonce_tag_and_ciphertext_of_the_same_length_as_the_key()
     {
-        var raw = Convert.FromBase64String(_protector.Protect("acme", DeepgramKey));
+        var parts = _protector.Protect("acme", DeepgramKey).Split(':');
 
-        Assert.Equal(12 + 16 + DeepgramKey.Length, raw.Length);
+        Assert.Equal(3, parts.Length);
+        Assert.Equal("v1", parts[0]);
+        Assert.Equal(_protector.CurrentMasterKeyId, parts[1]);
+        Assert.Matches("^[0-9a-f]{8}$", parts[1]);
+        Assert.Equal(12 + 16 + DeepgramKey.Length, Convert.FromBase64String(parts[2]).Length);
+    }
+
+    [Fact]
+    public void Master_key_id_is_a_stable_fingerprint_of_the_key()
+    {
+        Assert.Equal(Protector(Convert.ToBase64String(MasterKey)).CurrentMasterKeyId, _protector.CurrentMasterKeyId);
+        Assert.NotEqual(Protector(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))).CurrentMasterKeyId, _protector.CurrentMasterKeyId);
+        Assert.DoesNotContain(_protector.CurrentMasterKeyId, Convert.ToHexStringLower(MasterKey), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_key_of_the_first_format_is_read_as_key_id_0_with_the_current_master_key()
+    {
+        var reading = _protector.Read("acme", LegacyProtect(MasterKey, "acme", DeepgramKey));
+
+        Assert.Equal(new UpstreamKeyReading(UpstreamKeyReadStatus.Decrypted, DeepgramKey, "0", IsCurrent: false), reading);
+    }
+
+    [Fact]
+    public void A_key_of_the_first_format_sealed_under_a_previous_master_key_is_read()
+    {
+        var old = RandomNumberGenerator.GetBytes(32);
+        var rotated = Protector(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), old);
+
+        var reading = rotated.Read("acme", LegacyProtect(old, "acme", DeepgramKey));
+
+        Assert.Equal(new UpstreamKeyReading(UpstreamKeyReadStatus.Decrypted, DeepgramKey, "0", IsCurrent: false), reading);
+    }
+
+    [Fact]
+    public void A_key_sealed_under_a_previous_master_key_decrypts_with_that_key_and_is_not_current()
+    {
+        var stored = _protector.Protect("acme", DeepgramKey);
+        var rotated = Protector(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), RandomNumberGenerator.GetBytes(32), MasterKey);
+
+        var reading = rotated.Read("acme", stored);
+
+        Assert.Equal(new UpstreamKeyReading(UpstreamKeyReadStatus.Decrypted, DeepgramKey, _protector.CurrentMasterKeyId, IsCurrent: false), reading);
+        Assert.True(rotated.Read("acme", rotated.Protect("acme", DeepgramKey)).IsCurrent);
+    }
+
+    [Fact]
+    public void A_key_sealed_under_a_master_key_not_configured_names_its_key_id()
+    {
+        var stored = _protector.Protect("acme", DeepgramKey);
+        var other = Protector(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), RandomNumberGenerator.GetBytes(32));
+
+        var reading = other.Read("acme", stored);
+
+        Assert.Equal(new UpstreamKeyReading(UpstreamKeyReadStatus.UnknownMasterKey, null, _protector.CurrentMasterKeyId, IsCurrent: false), reading);
+        Assert.Null(other.Unprotect("acme", stored));
+    }
+
+    [Fact]
+    public void A_key_claiming_the_current_key_id_but_sealed_under_another_is_unreadable()
+    {
+        var payload = Payload(Protector(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))).Protect("acme", DeepgramKey));
+
+        var reading = _protector.Read("acme", $"v1:{_protector.CurrentMasterKeyId}:{Convert.ToBase64String(payload)}");
+
+        Assert.Equal(UpstreamKeyReadStatus.Unreadable, reading.Status);
+    }
+
+    [Theory]
+    [InlineData("v1:")]
+    [InlineData("v1::AAAA")]
+    [InlineData("v1:abcdef01")]
+    [InlineData("v2:abcdef01:AAAA")]
+    public void Malformed_versioned_values_are_unreadable_or_unknown_never_a_crash(string stored)
+    {
+        Assert.NotEqual(UpstreamKeyReadStatus.Decrypted, _protector.Read("acme", stored).Status);
     }
 
     [Fact]
@@ -39,8 +115,8 @@ public sealed class UpstreamKeyProtectorTests
     [Fact]
     public void Each_protection_uses_a_new_nonce()
     {
-        var first = Convert.FromBase64String(_protector.Protect("acme", DeepgramKey));
-        var second = Convert.FromBase64String(_protector.Protect("acme", DeepgramKey));
+        var first = Payload(_protector.Protect("acme", DeepgramKey));
+        var second = Payload(_protector.Protect("acme", DeepgramKey));
 
         Assert.NotEqual(first[..12], second[..12]);
         Assert.NotEqual(first, second);
@@ -65,19 +141,19 @@ public sealed class UpstreamKeyProtectorTests
     [InlineData(-1)]
     public void Any_flipped_byte_makes_it_unreadable(int position)
     {
-        var raw = Convert.FromBase64String(_protector.Protect("acme", DeepgramKey));
+        var raw = Payload(_protector.Protect("acme", DeepgramKey));
         raw[position < 0 ? raw.Length + position : position] ^= 0x01;
 
-        Assert.Null(_protector.Unprotect("acme", Convert.ToBase64String(raw)));
+        Assert.Null(_protector.Unprotect("acme", Sealed(raw)));
     }
 
     [Fact]
     public void Truncated_value_is_unreadable()
     {
-        var raw = Convert.FromBase64String(_protector.Protect("acme", DeepgramKey));
+        var raw = Payload(_protector.Protect("acme", DeepgramKey));
 
-        Assert.Null(_protector.Unprotect("acme", Convert.ToBase64String(raw[..^1])));
-        Assert.Null(_protector.Unprotect("acme", Convert.ToBase64String(raw[..27])));
+        Assert.Null(_protector.Unprotect("acme", Sealed(raw[..^1])));
+        Assert.Null(_protector.Unprotect("acme", Sealed(raw[..27])));
         Assert.Null(_protector.Unprotect("acme", string.Empty));
     }
 
@@ -155,6 +231,21 @@ public sealed class UpstreamKeyProtectorTests
         Assert.Empty(key);
     }
 
-    private static UpstreamKeyProtector Protector(string? masterKey) =>
-        new(Options.Create(new SecretsOptions { MasterKey = masterKey }));
+    private string Sealed(byte[] payload) => $"v1:{_protector.CurrentMasterKeyId}:{Convert.ToBase64String(payload)}";
+
+    private static byte[] Payload(string stored) => Convert.FromBase64String(stored.Split(':')[2]);
+
+    /// <summary>What the gateway stored before ciphertexts carried a master-key id: base64(nonce ‖ tag ‖ ciphertext).</summary>
+    private static string LegacyProtect(byte[] masterKey, string customerId, string apiKey)
+    {
+        var plaintext = Encoding.UTF8.GetBytes(apiKey);
+        var output = new byte[12 + 16 + plaintext.Length];
+        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
+        using var aes = new AesGcm(masterKey, 16);
+        aes.Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(28), output.AsSpan(12, 16), Encoding.UTF8.GetBytes("dgproxy-upstream-key:" + customerId));
+        return Convert.ToBase64String(output);
+    }
+
+    private static UpstreamKeyProtector Protector(string? masterKey, params byte[][] previous) =>
+        new(Options.Create(new SecretsOptions { MasterKey = masterKey, PreviousMasterKeys = [.. previous.Select(Convert.ToBase64String)] }));
 }
