@@ -3,6 +3,8 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Proxy.Customers;
 
+using Proxy.Tests.TestSupport;
+
 namespace Proxy.Tests.Customers;
 
 public sealed class UpstreamKeyProtectorTests
@@ -45,7 +47,7 @@ public sealed class UpstreamKeyProtectorTests
     [Fact]
     public void A_key_of_the_first_format_is_read_as_key_id_0_with_the_current_master_key()
     {
-        var reading = _protector.Read("acme", LegacyProtect(MasterKey, "acme", DeepgramKey));
+        var reading = _protector.Read("acme", LegacyUpstreamKeys.Protect(MasterKey, "acme", DeepgramKey));
 
         Assert.Equal(new UpstreamKeyReading(UpstreamKeyReadStatus.Decrypted, DeepgramKey, "0", IsCurrent: false), reading);
     }
@@ -56,7 +58,7 @@ public sealed class UpstreamKeyProtectorTests
         var old = RandomNumberGenerator.GetBytes(32);
         var rotated = Protector(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), old);
 
-        var reading = rotated.Read("acme", LegacyProtect(old, "acme", DeepgramKey));
+        var reading = rotated.Read("acme", LegacyUpstreamKeys.Protect(old, "acme", DeepgramKey));
 
         Assert.Equal(new UpstreamKeyReading(UpstreamKeyReadStatus.Decrypted, DeepgramKey, "0", IsCurrent: false), reading);
     }
@@ -235,16 +237,6 @@ public sealed class UpstreamKeyProtectorTests
 
     private static byte[] Payload(string stored) => Convert.FromBase64String(stored.Split(':')[2]);
 
-    /// <summary>What the gateway stored before ciphertexts carried a master-key id: base64(nonce ‖ tag ‖ ciphertext).</summary>
-    private static string LegacyProtect(byte[] masterKey, string customerId, string apiKey)
-    {
-        var plaintext = Encoding.UTF8.GetBytes(apiKey);
-        var output = new byte[12 + 16 + plaintext.Length];
-        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
-        using var aes = new AesGcm(masterKey, 16);
-        aes.Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(28), output.AsSpan(12, 16), Encoding.UTF8.GetBytes("dgproxy-upstream-key:" + customerId));
-        return Convert.ToBase64String(output);
-    }
 
     private static UpstreamKeyProtector Protector(string? masterKey, params byte[][] previous) =>
         new(Options.Create(new SecretsOptions { MasterKey = masterKey, PreviousMasterKeys = [.. previous.Select(Convert.ToBase64String)] }));

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Time.Testing;
 using Proxy.Customers;
 using Proxy.Storage;
 
+using Proxy.Tests.TestSupport;
+
 namespace Proxy.Tests.Customers;
 
 /// <summary>Re-encryption after a master-key rotation, against a real redis-server (each test its own key prefix).</summary>
@@ -25,7 +27,7 @@ public sealed class UpstreamKeyReEncryptionTests : IClassFixture<UpstreamKeyReEn
     [Fact]
     public async Task Keys_of_the_first_format_and_of_a_previous_master_key_move_to_the_current_one_and_a_second_pass_finds_them_current()
     {
-        await StoreAsync("legacy", LegacyProtect(OldKey, "legacy", "dg_legacy"));
+        await StoreAsync("legacy", LegacyUpstreamKeys.Protect(OldKey, "legacy", "dg_legacy"));
         await StoreAsync("previous", _old.Protect("previous", "dg_previous"));
         await StoreAsync("current", _rotated.Protect("current", "dg_current"));
         await _store.UpsertAsync("no-key", null, null, null);
@@ -49,7 +51,7 @@ public sealed class UpstreamKeyReEncryptionTests : IClassFixture<UpstreamKeyReEn
     public async Task Keys_no_configured_master_key_opens_are_reported_and_left_as_they_were()
     {
         var foreign = Protector(RandomNumberGenerator.GetBytes(32)).Protect("foreign", "dg_foreign");
-        var foreignLegacy = LegacyProtect(RandomNumberGenerator.GetBytes(32), "foreign-legacy", "dg_foreign");
+        var foreignLegacy = LegacyUpstreamKeys.Protect(RandomNumberGenerator.GetBytes(32), "foreign-legacy", "dg_foreign");
         await StoreAsync("foreign", foreign);
         await StoreAsync("foreign-legacy", foreignLegacy);
         await StoreAsync("fine", _old.Protect("fine", "dg_fine"));
@@ -96,15 +98,6 @@ public sealed class UpstreamKeyReEncryptionTests : IClassFixture<UpstreamKeyReEn
         }));
 
     /// <summary>The first stored form: base64(nonce ‖ tag ‖ ciphertext), no master-key id.</summary>
-    private static string LegacyProtect(byte[] masterKey, string customerId, string apiKey)
-    {
-        var plaintext = Encoding.UTF8.GetBytes(apiKey);
-        var output = new byte[12 + 16 + plaintext.Length];
-        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
-        using var aes = new AesGcm(masterKey, 16);
-        aes.Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(28), output.AsSpan(12, 16), Encoding.UTF8.GetBytes("dgproxy-upstream-key:" + customerId));
-        return Convert.ToBase64String(output);
-    }
 
     public sealed class Redis : IAsyncLifetime
     {
