@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Proxy.Customers;
-
 using Proxy.Tests.TestSupport;
 
 namespace Proxy.Tests.Customers;

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Proxy.Customers;
 using Proxy.Storage;
-
 using Proxy.Tests.TestSupport;
 
 namespace Proxy.Tests.Customers;
