@@ -419,7 +419,9 @@ public sealed class UsageAndInvoicePropertyTests : IClassFixture<SessionRecordSt
     private static string SessionId(SessionCase session) => $"0193a1b2-c3d4-7e5f-8a9b-{session.Number:D12}";
 
     private static SessionRecord Opened(SessionCase session) =>
-        TestSessionRecords.Minimal(SessionId(session), Customer, clientOpenedAtMs: MonthStartMs + session.OpenedAtMs - 100) with
+        // The client opened 100 ms before the upstream, but never before the month: a session without an upstream session
+        // counts on its client's day, and the case's checks read the case's month.
+        TestSessionRecords.Minimal(SessionId(session), Customer, clientOpenedAtMs: MonthStartMs + Math.Max(0, session.OpenedAtMs - 100)) with
         {
             KeyId = session.KeyId,
             PlanId = PlanId,
@@ -502,7 +504,7 @@ public sealed class UsageAndInvoicePropertyTests : IClassFixture<SessionRecordSt
         public override string ToString() => Indicator is null ? $"[{Phase}] measured" : $"[{Phase}] {Indicator}={Value}";
     }
 
-    /// <summary>A session: opened at <see cref="OpenedAtMs"/> from the month's start (the client 100 ms before),
+    /// <summary>A session: opened at <see cref="OpenedAtMs"/> from the month's start (the client 100 ms before, or at the month's start),
     /// no upstream session when <see cref="DurationMs"/> is null, first finalized by the reaper's estimate when
     /// <see cref="EstimateMs"/> is set (a step replaces it), written in phase <see cref="WrittenIn"/>.</summary>
     internal sealed record SessionCase(
