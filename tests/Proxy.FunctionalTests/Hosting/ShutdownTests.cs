@@ -31,6 +31,9 @@ public sealed class ShutdownTests
         var (client, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), secret);
         await using var __ = client;
 
+        // Reading starts before SIGTERM, so each message's time is at least its time since SIGTERM (it used to start
+        // after the readiness poll and the refused upgrade, ~1 s on a loaded CI machine, and the window looked short).
+        var reading = client.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(20));
         var exit = proxy.Process.TerminateAsync(TimeSpan.FromSeconds(30));
         using var http = new HttpClient { BaseAddress = proxy.AdminUrl };
         await WaitForNotReadyAsync(http);
@@ -40,7 +43,7 @@ public sealed class ShutdownTests
         Assert.StartsWith("HTTP/1.1 503", refused, StringComparison.Ordinal);
 
         // The live session is left alone for the 2 s drain window, then told and closed with 1012.
-        var seen = await client.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(15));
+        var seen = await reading;
         Assert.True(seen.Closed);
         var error = seen.First("Error", "SERVER_SHUTDOWN");
         Assert.NotNull(error);
