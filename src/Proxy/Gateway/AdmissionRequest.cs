@@ -32,6 +32,10 @@ internal sealed class AdmissionRequest
     /// <summary>The Deepgram key to present upstream, in clear, for this request only (upstream key step).</summary>
     public string? UpstreamKey { get; set; }
 
+    /// <summary>Whether the session holds a lease on its capped Deepgram key in Redis (lease step); false when the
+    /// key is not capped or Redis could not be asked.</summary>
+    public bool UpstreamKeyLeased { get; set; }
+
     /// <summary>The admitted session's identity (lease step).</summary>
     public SessionIdentity? Identity { get; set; }
 

@@ -5,7 +5,7 @@ using Proxy.FunctionalTests.Infrastructure;
 namespace Proxy.FunctionalTests.Gateway;
 
 /// <summary><c>Limits:MaxSessionsPerUpstreamKey</c>: sessions of different customers on the same Deepgram key share
-/// the key's cap on the instance; one over it is refused with 429 before anything is dialed.</summary>
+/// the key's cap, on every instance (Redis leases); one over it is refused with 429 before anything is dialed.</summary>
 [Collection(GatewayTestGroup.Name)]
 public sealed class UpstreamKeyCapTests
 {
@@ -51,6 +51,112 @@ public sealed class UpstreamKeyCapTests
                 await socket.ConnectAsync(proxy.AgentUrl(), CancellationToken.None);
                 await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
                 break;
+            }
+            catch (WebSocketException) when (socket.HttpStatusCode == HttpStatusCode.TooManyRequests && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_cap_holds_across_two_instances_and_the_second_is_admitted_once_the_first_instances_session_ends()
+    {
+        var capped = new Dictionary<string, string> { ["Limits:MaxSessionsPerUpstreamKey"] = "1" };
+        await using var first = await _gateway.StartProxyAsync(settings: capped);
+        await using var second = await _gateway.StartProxyAsync(settings: capped);
+        var (_, onFirst) = await first.IssueKeyAsync("upstream-cluster-a");
+        var (_, onSecond) = await second.IssueKeyAsync("upstream-cluster-b");
+
+        // Both instances go upstream with the same default Deepgram key.
+        var (holder, _) = await AgentTestClient.StartSessionAsync(first.AgentUrl(), onFirst);
+        await using (holder)
+        {
+            var upstreamBefore = await _gateway.Emulator.ConnectionCountAsync();
+            var raw = await AdmissionTests.RawUpgradeAsync(
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token " + onSecond + "\r\n",
+                second.ProxyUrl);
+            Assert.StartsWith("HTTP/1.1 429", raw, StringComparison.Ordinal);
+            Assert.Contains("\"error\":\"upstream_concurrency_limit\"", raw, StringComparison.Ordinal);
+            Assert.Contains("already carries 1 live sessions, its maximum of 1", raw, StringComparison.Ordinal);
+            Assert.Matches(@"(?im)^Retry-After: \d+\r$", raw);
+            Assert.Equal(upstreamBefore, await _gateway.Emulator.ConnectionCountAsync());
+            Assert.True(await ConcurrencyRejectionCountedAsync(second), "dgproxy_admission_rejected_total{reason=concurrency} did not reach 1");
+            await holder.CloseAsync();
+        }
+
+        // The first instance gives the key's place back as its session finishes: the second admits at once after.
+        await first.WaitForClosedRecordAsync("upstream-cluster-a", _ => true);
+        await ConnectUntilAdmittedAsync(second, onSecond, TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task A_killed_instances_place_on_the_key_frees_up_when_its_lease_expires()
+    {
+        var capped = new Dictionary<string, string>(GatewayFixture.ShortSessionControl)
+        {
+            ["Limits:MaxSessionsPerUpstreamKey"] = "1",
+            ["Storage:ReaperInterval"] = "00:00:01",
+            ["Storage:SpoolDirectory"] = Directory.CreateTempSubdirectory("dgproxy-spool-upstream-cap-").FullName,
+        };
+        var doomed = await _gateway.StartProxyAsync(settings: capped);
+        await using var survivor = await _gateway.StartProxyAsync(settings: capped);
+        var (_, onDoomed) = await doomed.IssueKeyAsync("upstream-crash-a");
+        await doomed.PatchSettingsAsync("upstream-crash-a", new { idle_timeout_ms = 0 });
+        var (_, onSurvivor) = await survivor.IssueKeyAsync("upstream-crash-b");
+
+        var (holder, _) = await AgentTestClient.StartSessionAsync(doomed.AgentUrl(), onDoomed);
+        await using (holder)
+        {
+            using (var refused = new ClientWebSocket())
+            {
+                refused.Options.SetRequestHeader("Authorization", "Token " + onSurvivor);
+                refused.Options.CollectHttpResponseDetails = true;
+                await Assert.ThrowsAsync<WebSocketException>(() => refused.ConnectAsync(survivor.AgentUrl(), CancellationToken.None));
+                Assert.Equal(HttpStatusCode.TooManyRequests, refused.HttpStatusCode);
+            }
+
+            await doomed.Process.KillAsync();
+
+            // Nobody renews the dead instance's lease: within its TTL (3 s here) and a heartbeat the key has room again.
+            await ConnectUntilAdmittedAsync(survivor, onSurvivor, TimeSpan.FromSeconds(20));
+        }
+
+        // The killed instance's session is reaped like any orphan: one record, final.
+        var records = await survivor.WaitForClosedRecordsAsync("upstream-crash-a", 1, TimeSpan.FromSeconds(30));
+        Assert.Equal("orphaned", Assert.Single(records).GetProperty("close_reason").GetString());
+        await doomed.DisposeAsync();
+    }
+
+    private static async Task<bool> ConcurrencyRejectionCountedAsync(ProxyServer proxy)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await proxy.ScrapeAsync()).Sum("dgproxy_admission_rejected_total", "reason=concurrency") >= 1)
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
+    }
+
+    private static async Task ConnectUntilAdmittedAsync(ProxyServer proxy, string key, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using var socket = new ClientWebSocket();
+            socket.Options.SetRequestHeader("Authorization", "Token " + key);
+            socket.Options.CollectHttpResponseDetails = true;
+            try
+            {
+                await socket.ConnectAsync(proxy.AgentUrl(), CancellationToken.None);
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                return;
             }
             catch (WebSocketException) when (socket.HttpStatusCode == HttpStatusCode.TooManyRequests && DateTime.UtcNow < deadline)
             {
