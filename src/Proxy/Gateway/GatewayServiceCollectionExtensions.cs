@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Customers;
 using Proxy.Metering;
 using Proxy.Runtime;
 
@@ -39,6 +40,12 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<CredentialStep>();
         services.AddSingleton<CustomerStep>();
         services.AddSingleton<OriginStep>();
+        services.AddSingleton(sp =>
+        {
+            var upstream = sp.GetRequiredService<IOptions<UpstreamOptions>>().Value;
+            return new UpstreamUrlAllowList(upstream.Url, upstream.AllowedUrls);
+        });
+        services.AddSingleton<UpstreamUrlStep>();
         services.AddSingleton<UpstreamKeyStep>();
         services.AddSingleton<BudgetStep>();
         services.AddSingleton<LeaseStep>();

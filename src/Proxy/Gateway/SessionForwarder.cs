@@ -90,7 +90,7 @@ internal sealed class SessionForwarder
             {
                 // With both sides upgraded, YARP's copy loops find ended placeholders and return at once: the
                 // session's own tunnel pumps the real connections once this request has ended.
-                error = await _forwarder.SendAsync(context, _upstream.BaseUrl, _upstream.Invoker, _requestConfig, _transformer).ConfigureAwait(false);
+                error = await _forwarder.SendAsync(context, admitted.UpstreamBaseUrl ?? _upstream.BaseUrl, _upstream.Invoker, _requestConfig, _transformer).ConfigureAwait(false);
             }
             finally
             {
