@@ -29,6 +29,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<LimitsOptions>().BindSection(LimitsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
         services.AddSingleton<AuthFailureLimiter>();
+        services.AddSingleton<CredentialRefusals>();
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<AgentUpstreamTransformer>();
         services.AddSingleton(sp => new SessionStartSettings(
