@@ -108,17 +108,15 @@ public sealed class UpstreamKeyCapTests
         var (holder, _) = await AgentTestClient.StartSessionAsync(doomed.AgentUrl(), onDoomed);
         await using (holder)
         {
-            using (var refused = new ClientWebSocket())
-            {
-                refused.Options.SetRequestHeader("Authorization", "Token " + onSurvivor);
-                refused.Options.CollectHttpResponseDetails = true;
-                await Assert.ThrowsAsync<WebSocketException>(() => refused.ConnectAsync(survivor.AgentUrl(), CancellationToken.None));
-                Assert.Equal(HttpStatusCode.TooManyRequests, refused.HttpStatusCode);
-            }
+            await AssertRefusedAsync(survivor, onSurvivor);
+
+            // Past a lease TTL (3 s here) the live session still holds its place: its instance renews the lease.
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            await AssertRefusedAsync(survivor, onSurvivor);
 
             await doomed.Process.KillAsync();
 
-            // Nobody renews the dead instance's lease: within its TTL (3 s here) and a heartbeat the key has room again.
+            // Nobody renews the dead instance's lease: within its TTL and a heartbeat the key has room again.
             await ConnectUntilAdmittedAsync(survivor, onSurvivor, TimeSpan.FromSeconds(20));
         }
 
@@ -126,6 +124,15 @@ public sealed class UpstreamKeyCapTests
         var records = await survivor.WaitForClosedRecordsAsync("upstream-crash-a", 1, TimeSpan.FromSeconds(30));
         Assert.Equal("orphaned", Assert.Single(records).GetProperty("close_reason").GetString());
         await doomed.DisposeAsync();
+    }
+
+    private static async Task AssertRefusedAsync(ProxyServer proxy, string key)
+    {
+        using var refused = new ClientWebSocket();
+        refused.Options.SetRequestHeader("Authorization", "Token " + key);
+        refused.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<WebSocketException>(() => refused.ConnectAsync(proxy.AgentUrl(), CancellationToken.None));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.HttpStatusCode);
     }
 
     private static async Task<bool> ConcurrencyRejectionCountedAsync(ProxyServer proxy)
