@@ -126,6 +126,76 @@ public sealed class UpstreamKeyCapTests
         await doomed.DisposeAsync();
     }
 
+    [Fact]
+    public async Task While_redis_is_down_the_cap_holds_per_instance_and_the_heartbeat_takes_the_lease_when_redis_is_back()
+    {
+        await using var redis = await RedisServer.StartAsync(durable: true);
+        var settings = new Dictionary<string, string>(GatewayFixture.ShortSessionControl)
+        {
+            ["Limits:MaxSessionsPerUpstreamKey"] = "1",
+            ["Storage:SpoolDirectory"] = Directory.CreateTempSubdirectory("dgproxy-spool-upstream-cap-down-").FullName,
+        };
+        await using var proxy = await ProxyServer.StartAsync(redis.Configuration, _gateway.Emulator.WebSocketUrl, settings);
+        var (_, first) = await proxy.IssueKeyAsync("upstream-down-a");
+        await proxy.PatchSettingsAsync("upstream-down-a", new { idle_timeout_ms = 0 });
+        var (_, second) = await proxy.IssueKeyAsync("upstream-down-b");
+
+        // Both keys checked while Redis is up: fail_open admits them from memory afterwards.
+        foreach (var key in new[] { first, second })
+        {
+            var (warm, _) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), key);
+            await warm.CloseAsync();
+            await warm.DisposeAsync();
+        }
+
+        await proxy.WaitForClosedRecordAsync("upstream-down-b", _ => true);
+        await redis.KillAsync();
+        var (holder, requestId) = await AgentTestClient.StartSessionAsync(proxy.AgentUrl(), first);
+        await using (holder)
+        {
+            await AssertRefusedAsync(proxy, second);
+
+            // Back: the next heartbeat takes the lease of the session admitted without one, so another instance on
+            // the same Redis counts it.
+            await redis.RestartAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (await LeasesHeldAsync(redis) == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(1, await LeasesHeldAsync(redis));
+            await using var other = await ProxyServer.StartAsync(redis.Configuration, _gateway.Emulator.WebSocketUrl, settings.Where(s => s.Key != "Storage:SpoolDirectory").ToDictionary());
+            await AssertRefusedAsync(other, second);
+            await holder.CloseAsync();
+        }
+
+        // One final record for the session that lived through the outage.
+        var record = await proxy.WaitForClosedRecordByRequestIdAsync("upstream-down-a", requestId);
+        Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
+        Assert.Single(await proxy.ListSessionsAsync("upstream-down-a"), r => r.GetProperty("deepgram_request_id").GetString() == requestId);
+    }
+
+    // Leases on any capped Deepgram key (the test uses one); 0 while the test's own connection is not back yet.
+    private static async Task<long> LeasesHeldAsync(RedisServer redis)
+    {
+        try
+        {
+            var server = redis.Connection!.GetServers()[0];
+            long held = 0;
+            await foreach (var key in server.KeysAsync(pattern: "dgp:{upstream:*}:leases"))
+            {
+                held += await redis.Database.SortedSetLengthAsync(key);
+            }
+
+            return held;
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            return 0;
+        }
+    }
+
     private static async Task AssertRefusedAsync(ProxyServer proxy, string key)
     {
         using var refused = new ClientWebSocket();
