@@ -51,10 +51,12 @@ internal sealed class UpstreamKeyLeases
     {
         try
         {
-            await _store.RenewAsync(fingerprint, [.. sessions.Select(s => (s.SessionId, !s.UpstreamKeyLeaseHeld))], ttl).ConfigureAwait(false);
+            var missing = await _store.RenewAsync(fingerprint, [.. sessions.Select(s => (s.SessionId, !s.UpstreamKeyLeaseHeld))], ttl).ConfigureAwait(false);
             foreach (var session in sessions)
             {
-                session.UpstreamKeyLeaseHeld = true;
+                // A lease Redis lost (a failover to a replica that missed it) is taken again at the next beat. One
+                // released because the session ended is not: an ended session is in no later beat.
+                session.UpstreamKeyLeaseHeld = !missing.Contains(session.SessionId);
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

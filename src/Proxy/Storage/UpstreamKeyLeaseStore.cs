@@ -34,17 +34,19 @@ internal sealed class UpstreamKeyLeaseStore
     // KEYS: the key's leases. ARGV: ttl ms, then pairs (session id, 1 to take a missing lease / 0 to renew only).
     // A held lease is pushed out (ZADD XX), so a renewal that crosses the session's release never brings it back.
     // Only a session admitted without a lease (Redis was down) takes one here, beyond the cap: it is already live.
+    // Returns the ids whose lease was not there to renew (released meanwhile, or lost by Redis).
     private const string RenewScript = RedisNowMs + """
         local expires = now + tonumber(ARGV[1])
+        local missing = {}
         for i = 2, #ARGV, 2 do
           if ARGV[i + 1] == '1' then
             redis.call('ZADD', KEYS[1], expires, ARGV[i])
-          else
-            redis.call('ZADD', KEYS[1], 'XX', expires, ARGV[i])
+          elseif redis.call('ZADD', KEYS[1], 'XX', 'CH', expires, ARGV[i]) == 0 and not redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+            missing[#missing + 1] = ARGV[i]
           end
         end
         redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
-        return 1
+        return missing
         """;
 
     private readonly IConnectionMultiplexer _redis;
@@ -77,12 +79,13 @@ internal sealed class UpstreamKeyLeaseStore
     }
 
     /// <summary>Pushes the key's held leases of <paramref name="sessions"/> to <paramref name="ttl"/> from now; a
-    /// session marked <c>Take</c> (admitted while Redis was down) gets one if it has none.</summary>
-    public Task RenewAsync(string upstreamKeyFingerprint, IReadOnlyCollection<(string SessionId, bool Take)> sessions, TimeSpan ttl)
+    /// session marked <c>Take</c> (admitted while Redis was down) gets one if it has none. Returns the sessions not
+    /// marked <c>Take</c> that had no lease to renew.</summary>
+    public async Task<IReadOnlyList<string>> RenewAsync(string upstreamKeyFingerprint, IReadOnlyCollection<(string SessionId, bool Take)> sessions, TimeSpan ttl)
     {
         if (sessions.Count == 0)
         {
-            return Task.CompletedTask;
+            return [];
         }
 
         var args = new RedisValue[(sessions.Count * 2) + 1];
@@ -94,7 +97,8 @@ internal sealed class UpstreamKeyLeaseStore
             args[i++] = take ? 1 : 0;
         }
 
-        return Database.ScriptEvaluateAsync(RenewScript, [_keys.UpstreamKeyLeases(upstreamKeyFingerprint)], args);
+        var missing = (RedisValue[])(await Database.ScriptEvaluateAsync(RenewScript, [_keys.UpstreamKeyLeases(upstreamKeyFingerprint)], args).ConfigureAwait(false))!;
+        return [.. missing.Select(id => (string)id!)];
     }
 
     /// <summary>Gives the session's lease back. Throws <see cref="StorageUnavailableException"/> when Redis could not

@@ -6,8 +6,8 @@ using Proxy.Storage;
 namespace Proxy.Tests.Sessions;
 
 /// <summary>The live side of the cap per Deepgram key against a real redis-server: renewals push held leases out
-/// and take one for a session admitted while Redis was down, but never bring back a lease the session has given
-/// back; a lease nobody renews stops counting.</summary>
+/// and take one for a session admitted while Redis was down (or whose lease Redis lost), but never bring back a lease
+/// the session has given back; a lease nobody renews stops counting.</summary>
 public sealed class UpstreamKeyLeasesTests : IAsyncLifetime
 {
     private const string Fingerprint = "00112233445566778899aabbccddeeff";
@@ -46,6 +46,23 @@ public sealed class UpstreamKeyLeasesTests : IAsyncLifetime
 
         Assert.Null(await _redis.Database.SortedSetScoreAsync(Keys.UpstreamKeyLeases(Fingerprint), "s-1"));
         Assert.True((await store.TryAcquireAsync(Fingerprint, "s-2", TimeSpan.FromSeconds(30), 1)).Admitted);
+    }
+
+    [Fact]
+    public async Task A_lease_redis_lost_is_taken_again_at_the_next_renewal()
+    {
+        var store = new UpstreamKeyLeaseStore(_redis!.Connection!, Keys);
+        Assert.True((await store.TryAcquireAsync(Fingerprint, "s-1", TimeSpan.FromSeconds(30), 1)).Admitted);
+        var session = Session("s-1", leaseHeld: true);
+        await _redis.Database.KeyDeleteAsync(Keys.UpstreamKeyLeases(Fingerprint));
+
+        await Leases().RenewAsync([session], TimeSpan.FromSeconds(30));
+        Assert.False(session.UpstreamKeyLeaseHeld);
+        Assert.Null(await _redis.Database.SortedSetScoreAsync(Keys.UpstreamKeyLeases(Fingerprint), "s-1"));
+
+        await Leases().RenewAsync([session], TimeSpan.FromSeconds(30));
+        Assert.True(session.UpstreamKeyLeaseHeld);
+        Assert.NotNull(await _redis.Database.SortedSetScoreAsync(Keys.UpstreamKeyLeases(Fingerprint), "s-1"));
     }
 
     [Fact]
