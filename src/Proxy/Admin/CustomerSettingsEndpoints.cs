@@ -16,21 +16,21 @@ internal static class CustomerSettingsEndpoints
     // Every per-customer setting, in the order the API shows them. A feature with settings of its own adds its table
     // here and its effective values in View.
     private static readonly Dictionary<string, CustomerSetting> Known =
-        SessionSettings.All.Select(s => s.Setting).Concat(BudgetSettings.All).Concat(OriginSettings.All).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        SessionSettings.All.Select(s => s.Setting).Concat(BudgetSettings.All).Concat(OriginSettings.All).Concat(UpstreamSettings.All).ToDictionary(s => s.Name, StringComparer.Ordinal);
 
     private static readonly string KnownNames = string.Join(", ", Known.Keys);
 
     public static RouteGroupBuilder MapCustomerSettingsEndpoints(this RouteGroupBuilder admin)
     {
         admin.MapGet("/customers/{customerId}/settings", GetAsync);
-        admin.MapPut("/customers/{customerId}/settings", (string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel, ILoggerFactory loggers) =>
-            ChangeAsync(customerId, request, store, resolver, channel, loggers, merge: false));
-        admin.MapPatch("/customers/{customerId}/settings", (string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel, ILoggerFactory loggers) =>
-            ChangeAsync(customerId, request, store, resolver, channel, loggers, merge: true));
+        admin.MapPut("/customers/{customerId}/settings", (string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, UpstreamUrlAllowList upstreams, SessionControlChannel channel, ILoggerFactory loggers) =>
+            ChangeAsync(customerId, request, store, resolver, upstreams, channel, loggers, merge: false));
+        admin.MapPatch("/customers/{customerId}/settings", (string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, UpstreamUrlAllowList upstreams, SessionControlChannel channel, ILoggerFactory loggers) =>
+            ChangeAsync(customerId, request, store, resolver, upstreams, channel, loggers, merge: true));
         return admin;
     }
 
-    private static async Task<IResult> GetAsync(string customerId, CustomerStore store, SessionPolicyResolver resolver)
+    private static async Task<IResult> GetAsync(string customerId, CustomerStore store, SessionPolicyResolver resolver, UpstreamUrlAllowList upstreams)
     {
         if (CustomerEndpoints.InvalidCustomerId(customerId) is { } invalid)
         {
@@ -40,10 +40,10 @@ internal static class CustomerSettingsEndpoints
         var customer = await store.GetAsync(customerId).ConfigureAwait(false);
         return customer is null
             ? AdminResults.NotFound($"No customer '{customerId}'.")
-            : AdminResults.Json(View(customerId, customer.Settings, resolver), AdminJsonContext.Default.CustomerSettingsView);
+            : AdminResults.Json(View(customerId, customer.Settings, resolver, upstreams), AdminJsonContext.Default.CustomerSettingsView);
     }
 
-    private static async Task<IResult> ChangeAsync(string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, SessionControlChannel channel, ILoggerFactory loggers, bool merge)
+    private static async Task<IResult> ChangeAsync(string customerId, HttpRequest request, CustomerStore store, SessionPolicyResolver resolver, UpstreamUrlAllowList upstreams, SessionControlChannel channel, ILoggerFactory loggers, bool merge)
     {
         if (CustomerEndpoints.InvalidCustomerId(customerId) is { } invalid)
         {
@@ -63,6 +63,11 @@ internal static class CustomerSettingsEndpoints
         }
 
         var (settings, errors) = Apply(merge ? customer.Settings : CustomerSettings.None, body.Root);
+        if (UpstreamUrlRefused(body.Root, upstreams) is { } refusedUpstream)
+        {
+            errors.Add(refusedUpstream);
+        }
+
         if (errors.Count > 0)
         {
             return JsonObjectBody.Invalid(InvalidSettings, errors);
@@ -74,7 +79,7 @@ internal static class CustomerSettingsEndpoints
         var shortened = resolver.ShortenedLeads(settings);
         shortened.RemoveAll(resolver.ShortenedLeads(CustomerSettings.None).Contains);
         SessionControlLog.LeadsShortened(loggers.CreateLogger(typeof(CustomerSettingsEndpoints)), customerId, shortened);
-        return AdminResults.Json(View(customerId, settings, resolver), AdminJsonContext.Default.CustomerSettingsView);
+        return AdminResults.Json(View(customerId, settings, resolver, upstreams), AdminJsonContext.Default.CustomerSettingsView);
     }
 
     /// <summary>The body's changes on top of <paramref name="current"/>, or every problem with them at once.</summary>
@@ -105,7 +110,26 @@ internal static class CustomerSettingsEndpoints
         return (settings, errors);
     }
 
-    private static CustomerSettingsView View(string customerId, CustomerSettings overrides, SessionPolicyResolver resolver)
+    // A pin set by this body must be a URL the configuration allows: an admin token alone must not be able to send a
+    // customer's sessions, and its Deepgram key, to any host. A pin kept from before is left to the gateway, which
+    // refuses its sessions if the list has changed since.
+    private static string? UpstreamUrlRefused(JsonElement body, UpstreamUrlAllowList upstreams)
+    {
+        var setting = UpstreamSettings.UpstreamUrl;
+        if (!body.TryGetProperty(setting.Name, out var value)
+            || value.ValueKind == JsonValueKind.Null
+            || !setting.TryParse(value, out var storedText, out _)
+            || setting.Read(CustomerSettings.None.With(setting, storedText)) is not { } pinned
+            || upstreams.Allows(pinned))
+        {
+            // Nothing pinned here, or a value Apply has already refused.
+            return null;
+        }
+
+        return $"{setting.Name} {pinned.Url} is not an upstream the gateway may use; allowed (Upstream:Url, Upstream:AllowedUrls): {upstreams.Describe()}.";
+    }
+
+    private static CustomerSettingsView View(string customerId, CustomerSettings overrides, SessionPolicyResolver resolver, UpstreamUrlAllowList upstreams)
     {
         var policy = resolver.Resolve(overrides);
         var overridden = new JsonObject();
@@ -132,6 +156,16 @@ internal static class CustomerSettingsEndpoints
         }
 
         foreach (var (name, value) in OriginSettings.EffectiveJson(overrides))
+        {
+            effective[name] = value;
+        }
+
+        foreach (var upstream in UpstreamSettings.All)
+        {
+            overridden[upstream.Name] = upstream.OverrideJson(overrides);
+        }
+
+        foreach (var (name, value) in UpstreamSettings.EffectiveJson(overrides, upstreams))
         {
             effective[name] = value;
         }

@@ -2,7 +2,7 @@ namespace Proxy.Gateway;
 
 /// <summary>
 /// The agent endpoint's admission, in order: the WebSocket handshake, the instance's readiness, the client's
-/// credential, its customer, the page it comes from (Origin), the upstream key, the monthly budgets, then the lease (the customer's and the instance's
+/// credential, its customer, the page it comes from (Origin), the upstream URL (a customer's pin), the upstream key, the monthly budgets, then the lease (the customer's and the instance's
 /// concurrency). The cheap, local checks come first; the lease last, so a refused client never holds a place.
 /// </summary>
 internal sealed class AdmissionPipeline
@@ -22,6 +22,7 @@ internal sealed class AdmissionPipeline
         services.GetRequiredService<CredentialStep>(),
         services.GetRequiredService<CustomerStep>(),
         services.GetRequiredService<OriginStep>(),
+        services.GetRequiredService<UpstreamUrlStep>(),
         services.GetRequiredService<UpstreamKeyStep>(),
         services.GetRequiredService<BudgetStep>(),
         services.GetRequiredService<LeaseStep>(),

@@ -10,6 +10,13 @@ internal static class AdmissionRefusalWriter
     {
         GatewayLog.Rejected(services.Logger, context.Connection.RemoteIpAddress, refusal.StatusCode, refusal.Error, refusal.KeyId);
         services.Metrics.AdmissionRejected(AdmissionRejections.ReasonFor(refusal.Error, services.Readiness.IsStopping));
+        return WriteResponseAsync(context, refusal);
+    }
+
+    /// <summary>The response alone: the refusal's headers (<c>Retry-After</c>, <c>WWW-Authenticate</c> on a 401) and
+    /// its JSON error. Also the token grant's answer, which is not an upgrade and is not counted as one.</summary>
+    public static Task WriteResponseAsync(HttpContext context, AdmissionRefusal refusal)
+    {
         var headers = context.Response.Headers;
         foreach (var (name, value) in refusal.Headers)
         {

@@ -29,8 +29,16 @@ internal sealed class AdmissionRequest
     /// <summary>The customer's session rules (customer step).</summary>
     public SessionPolicy? Policy { get; set; }
 
+    /// <summary>The customer's pinned upstream base URL in the forwarder's http(s) form; null for <c>Upstream:Url</c>
+    /// (upstream URL step).</summary>
+    public string? UpstreamBaseUrl { get; set; }
+
     /// <summary>The Deepgram key to present upstream, in clear, for this request only (upstream key step).</summary>
     public string? UpstreamKey { get; set; }
+
+    /// <summary>Whether the session holds a lease on its capped Deepgram key in Redis (lease step); false when the
+    /// key is not capped or Redis could not be asked.</summary>
+    public bool UpstreamKeyLeased { get; set; }
 
     /// <summary>The admitted session's identity (lease step).</summary>
     public SessionIdentity? Identity { get; set; }

@@ -1,6 +1,5 @@
 using Proxy.Customers;
 using Proxy.Storage;
-using Proxy.Telemetry;
 
 namespace Proxy.Gateway;
 
@@ -12,30 +11,25 @@ namespace Proxy.Gateway;
 /// </summary>
 internal sealed class CredentialStep : IAdmissionStep
 {
-    private readonly AuthFailureLimiter _failures;
+    private readonly CredentialRefusals _refusals;
     private readonly IProxyKeyAuthenticator _authenticator;
     private readonly AccessTokenValidator _tokens;
-    private readonly ProxyMetrics _metrics;
     private readonly ILogger<CredentialStep> _logger;
 
-    public CredentialStep(AuthFailureLimiter failures, IProxyKeyAuthenticator authenticator, AccessTokenValidator tokens, ProxyMetrics metrics, ILogger<CredentialStep> logger)
+    public CredentialStep(CredentialRefusals refusals, IProxyKeyAuthenticator authenticator, AccessTokenValidator tokens, ILogger<CredentialStep> logger)
     {
-        _failures = failures;
+        _refusals = refusals;
         _authenticator = authenticator;
         _tokens = tokens;
-        _metrics = metrics;
         _logger = logger;
     }
 
     public async ValueTask<AdmissionRefusal?> RunAsync(AdmissionRequest admission)
     {
         var remote = admission.RemoteIp;
-        if (_failures.IsBlocked(remote, out var retryAfter))
+        if (_refusals.Blocked(remote) is { } blocked)
         {
-            return new AdmissionRefusal(StatusCodes.Status429TooManyRequests, "too_many_auth_failures", "Too many failed key checks from this address; retry later.")
-            {
-                RetryAfterSeconds = (int)Math.Ceiling(retryAfter.TotalSeconds),
-            };
+            return blocked;
         }
 
         var request = admission.Http.Request;
@@ -76,7 +70,7 @@ internal sealed class CredentialStep : IAdmissionStep
         catch (StorageUnavailableException ex)
         {
             GatewayLog.KeyLookupFailed(_logger, ex);
-            return new AdmissionRefusal(StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage to check the key; retry shortly.");
+            return CredentialRefusals.StorageUnavailable;
         }
 
         // A genuine token names its key's customer; anything else means the key was not the one that minted it.
@@ -86,26 +80,17 @@ internal sealed class CredentialStep : IAdmissionStep
         }
 
         admission.Credentials = credentials;
-        switch (auth.Outcome)
+        if (_refusals.ForKey(remote, auth) is { } refused)
         {
-            case KeyAuthenticationOutcome.Accepted or KeyAuthenticationOutcome.CustomerDisabled:
-                // A disabled customer's key is a good key: the customer step refuses it, and the address is not
-                // counted as guessing.
-                admission.Authentication = auth;
-                return null;
-            case KeyAuthenticationOutcome.RevokedKey:
-                return Failed(remote, "key_revoked", "The proxy key has been revoked.", auth.Key?.KeyId);
-            case KeyAuthenticationOutcome.ExpiredKey:
-                return Failed(remote, "key_expired", "The proxy key has expired.", auth.Key?.KeyId);
-            default:
-                return Failed(remote, "invalid_key", "The proxy key is not valid.", auth.Key?.KeyId);
+            return refused;
         }
+
+        // A disabled customer's key is a good key: the customer step refuses it, and the address is not counted as
+        // guessing.
+        admission.Authentication = auth;
+        return null;
     }
 
-    private AdmissionRefusal Failed(System.Net.IPAddress? remote, string error, string message, string? keyId)
-    {
-        _failures.RecordFailure(remote);
-        _metrics.AuthFailed(error);
-        return new AdmissionRefusal(StatusCodes.Status401Unauthorized, error, message) { KeyId = keyId };
-    }
+    private AdmissionRefusal Failed(System.Net.IPAddress? remote, string error, string message, string? keyId) =>
+        _refusals.Unauthorized(remote, error, message, keyId);
 }

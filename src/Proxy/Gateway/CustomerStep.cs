@@ -1,6 +1,4 @@
-using Proxy.Customers;
 using Proxy.Sessions;
-using Proxy.Telemetry;
 
 namespace Proxy.Gateway;
 
@@ -8,23 +6,19 @@ namespace Proxy.Gateway;
 internal sealed class CustomerStep : IAdmissionStep
 {
     private readonly SessionPolicyResolver _policies;
-    private readonly ProxyMetrics _metrics;
+    private readonly CredentialRefusals _refusals;
 
-    public CustomerStep(SessionPolicyResolver policies, ProxyMetrics metrics)
+    public CustomerStep(SessionPolicyResolver policies, CredentialRefusals refusals)
     {
         _policies = policies;
-        _metrics = metrics;
+        _refusals = refusals;
     }
 
     public ValueTask<AdmissionRefusal?> RunAsync(AdmissionRequest request)
     {
-        if (request.Authentication?.Outcome == KeyAuthenticationOutcome.CustomerDisabled)
+        if (request.Authentication is { } auth && _refusals.ForCustomer(auth) is { } refusal)
         {
-            _metrics.AuthFailed("customer_disabled");
-            return ValueTask.FromResult<AdmissionRefusal?>(new AdmissionRefusal(StatusCodes.Status403Forbidden, "customer_disabled", "The customer of this key is disabled.")
-            {
-                KeyId = request.Authentication.Key?.KeyId,
-            });
+            return ValueTask.FromResult<AdmissionRefusal?>(refusal);
         }
 
         request.Policy = _policies.Resolve(request.Customer.Settings);

@@ -38,4 +38,7 @@ internal static partial class GatewayLog
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Granted an access token to customer {CustomerId} (key {KeyId}) for {TtlSeconds} s")]
     public static partial void TokenGranted(ILogger logger, string customerId, string keyId, int ttlSeconds);
+
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Error, Message = "Customer {CustomerId} is pinned to upstream {UpstreamUrl}, which Upstream:Url and Upstream:AllowedUrls no longer allow: its sessions are refused until the pin or the list changes")]
+    public static partial void PinnedUpstreamNotAllowed(ILogger logger, string customerId, string upstreamUrl);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Customers;
 using Proxy.Metering;
 using Proxy.Runtime;
 
@@ -28,6 +29,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<LimitsOptions>().BindSection(LimitsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
         services.AddSingleton<AuthFailureLimiter>();
+        services.AddSingleton<CredentialRefusals>();
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<AgentUpstreamTransformer>();
         services.AddSingleton(sp => new SessionStartSettings(
@@ -39,6 +41,12 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<CredentialStep>();
         services.AddSingleton<CustomerStep>();
         services.AddSingleton<OriginStep>();
+        services.AddSingleton(sp =>
+        {
+            var upstream = sp.GetRequiredService<IOptions<UpstreamOptions>>().Value;
+            return new UpstreamUrlAllowList(upstream.Url, upstream.AllowedUrls);
+        });
+        services.AddSingleton<UpstreamUrlStep>();
         services.AddSingleton<UpstreamKeyStep>();
         services.AddSingleton<BudgetStep>();
         services.AddSingleton<LeaseStep>();

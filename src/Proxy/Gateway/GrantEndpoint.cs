@@ -1,10 +1,8 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Proxy.Customers;
 using Proxy.Storage;
-using Proxy.Telemetry;
 
 namespace Proxy.Gateway;
 
@@ -21,34 +19,31 @@ internal sealed class GrantEndpoint
     // The body is at most a small JSON object.
     private const int MaxBodyBytes = 4096;
 
-    private readonly AuthFailureLimiter _failures;
+    private readonly CredentialRefusals _refusals;
     private readonly IProxyKeyAuthenticator _authenticator;
     private readonly AccessTokenIssuer _issuer;
-    private readonly ProxyMetrics _metrics;
     private readonly ILogger<GrantEndpoint> _logger;
 
-    public GrantEndpoint(AuthFailureLimiter failures, IProxyKeyAuthenticator authenticator, AccessTokenIssuer issuer, ProxyMetrics metrics, ILogger<GrantEndpoint> logger)
+    public GrantEndpoint(CredentialRefusals refusals, IProxyKeyAuthenticator authenticator, AccessTokenIssuer issuer, ILogger<GrantEndpoint> logger)
     {
-        _failures = failures;
+        _refusals = refusals;
         _authenticator = authenticator;
         _issuer = issuer;
-        _metrics = metrics;
         _logger = logger;
     }
 
     public async Task HandleAsync(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress;
-        if (_failures.IsBlocked(remote, out var retryAfter))
+        if (_refusals.Blocked(remote) is { } blocked)
         {
-            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            await ProxyErrors.WriteAsync(context, StatusCodes.Status429TooManyRequests, "too_many_auth_failures", "Too many failed key checks from this address; retry later.").ConfigureAwait(false);
+            await AdmissionRefusalWriter.WriteResponseAsync(context, blocked).ConfigureAwait(false);
             return;
         }
 
         if (ReadKey(context.Request.Headers.Authorization) is not { } secret)
         {
-            await RefuseAsync(context, "missing_key", "Send the proxy key as `Authorization: Token <proxy key>`.", keyId: null).ConfigureAwait(false);
+            await RefuseAsync(context, _refusals.Unauthorized(remote, "missing_key", "Send the proxy key as `Authorization: Token <proxy key>`.", keyId: null)).ConfigureAwait(false);
             return;
         }
 
@@ -60,28 +55,16 @@ internal sealed class GrantEndpoint
         catch (StorageUnavailableException ex)
         {
             GatewayLog.KeyLookupFailed(_logger, ex);
-            await ProxyErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "not_ready", "The proxy cannot reach its storage to check the key; retry shortly.").ConfigureAwait(false);
+            await AdmissionRefusalWriter.WriteResponseAsync(context, CredentialRefusals.StorageUnavailable).ConfigureAwait(false);
             return;
         }
 
-        switch (auth.Outcome)
+        // The same refusals as the agent endpoint's credential and customer steps: a token is only as good as a
+        // session the key could open itself.
+        if ((_refusals.ForKey(remote, auth) ?? _refusals.ForCustomer(auth)) is { } refusal)
         {
-            case KeyAuthenticationOutcome.Accepted:
-                break;
-            case KeyAuthenticationOutcome.CustomerDisabled:
-                _metrics.AuthFailed("customer_disabled");
-                GatewayLog.GrantRefused(_logger, remote, StatusCodes.Status403Forbidden, "customer_disabled", auth.Key?.KeyId);
-                await ProxyErrors.WriteAsync(context, StatusCodes.Status403Forbidden, "customer_disabled", "The customer of this key is disabled.").ConfigureAwait(false);
-                return;
-            case KeyAuthenticationOutcome.RevokedKey:
-                await RefuseAsync(context, "key_revoked", "The proxy key has been revoked.", auth.Key?.KeyId).ConfigureAwait(false);
-                return;
-            case KeyAuthenticationOutcome.ExpiredKey:
-                await RefuseAsync(context, "key_expired", "The proxy key has expired.", auth.Key?.KeyId).ConfigureAwait(false);
-                return;
-            default:
-                await RefuseAsync(context, "invalid_key", "The proxy key is not valid.", auth.Key?.KeyId).ConfigureAwait(false);
-                return;
+            await RefuseAsync(context, refusal).ConfigureAwait(false);
+            return;
         }
 
         var body = await ReadBodyAsync(context).ConfigureAwait(false);
@@ -139,13 +122,10 @@ internal sealed class GrantEndpoint
         return total > MaxBodyBytes ? null : buffer[..total];
     }
 
-    private Task RefuseAsync(HttpContext context, string error, string message, string? keyId)
+    private Task RefuseAsync(HttpContext context, AdmissionRefusal refusal)
     {
-        _failures.RecordFailure(context.Connection.RemoteIpAddress);
-        _metrics.AuthFailed(error);
-        GatewayLog.GrantRefused(_logger, context.Connection.RemoteIpAddress, StatusCodes.Status401Unauthorized, error, keyId);
-        context.Response.Headers.WWWAuthenticate = "Token";
-        return ProxyErrors.WriteAsync(context, StatusCodes.Status401Unauthorized, error, message);
+        GatewayLog.GrantRefused(_logger, context.Connection.RemoteIpAddress, refusal.StatusCode, refusal.Error, refusal.KeyId);
+        return AdmissionRefusalWriter.WriteResponseAsync(context, refusal);
     }
 
     private static async Task WriteGrantAsync(HttpContext context, string token, int ttl)

@@ -27,8 +27,9 @@ internal sealed class LimitsOptions
     /// started first are forgotten.</summary>
     public int AuthFailureMaxTrackedAddresses { get; set; } = 100_000;
 
-    /// <summary>Sessions one Deepgram key may carry at once on this instance (0: no cap), so the gateway refuses with its
-    /// own 429 before Deepgram's concurrency limit would. Per instance: with N instances the key may reach N times it.</summary>
+    /// <summary>Sessions one Deepgram key may carry at once across all instances (0: no cap), so the gateway refuses
+    /// with its own 429 before Deepgram's concurrency limit would. Counted with Redis leases like the customer's
+    /// limit; while Redis cannot be asked, per instance (fail_open) or not at all (fail_closed refuses).</summary>
     public int MaxSessionsPerUpstreamKey { get; set; }
 
     public FrameLimits ClientFrameLimits() => new(MaxFrameBytes, MaxMessageBytes, ValidateUtf8);

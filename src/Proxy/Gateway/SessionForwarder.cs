@@ -62,7 +62,10 @@ internal sealed class SessionForwarder
         var identity = admitted.Identity ?? throw new InvalidOperationException("The lease step has not run.");
         var handoff = context.Features.Get<ConnectionHandoff>()
             ?? throw new InvalidOperationException("Agent sessions need the proxy listener's connection handoff (ConnectionHandoff).");
-        var session = new AgentSession(identity, _services.Time, _settingsCaptureLimit, admitted.Policy!, _clientLimits);
+        var session = new AgentSession(identity, _services.Time, _settingsCaptureLimit, admitted.Policy!, _clientLimits)
+        {
+            UpstreamKeyLeaseHeld = admitted.UpstreamKeyLeased,
+        };
         session.Tunnel.AttachAbort(handoff.Abort);
         session.ProtocolViolation = _violations.Respond;
         context.Features.Set(new AgentSessionFeature(session, admitted.Credentials!, admitted.UpstreamKey!));
@@ -87,7 +90,7 @@ internal sealed class SessionForwarder
             {
                 // With both sides upgraded, YARP's copy loops find ended placeholders and return at once: the
                 // session's own tunnel pumps the real connections once this request has ended.
-                error = await _forwarder.SendAsync(context, _upstream.BaseUrl, _upstream.Invoker, _requestConfig, _transformer).ConfigureAwait(false);
+                error = await _forwarder.SendAsync(context, admitted.UpstreamBaseUrl ?? _upstream.BaseUrl, _upstream.Invoker, _requestConfig, _transformer).ConfigureAwait(false);
             }
             finally
             {

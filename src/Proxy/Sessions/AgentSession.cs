@@ -20,6 +20,7 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
     private long _upstreamOpenedAtMs;
     private int _upstreamStatus;
     private bool _tunnelEnded;
+    private bool _upstreamKeyLeaseHeld;
     private SessionPolicy _policy;
     private ProxyCloseRequest? _proxyClose;
 
@@ -91,6 +92,14 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
     public bool TunnelEnded => Volatile.Read(ref _tunnelEnded);
 
     public void MarkTunnelEnded() => Volatile.Write(ref _tunnelEnded, true);
+
+    /// <summary>Whether the session holds its lease on its capped Deepgram key (<see cref="SessionIdentity.UpstreamKeyFingerprint"/>);
+    /// false when it was admitted while Redis could not be asked, until a heartbeat takes one.</summary>
+    public bool UpstreamKeyLeaseHeld
+    {
+        get => Volatile.Read(ref _upstreamKeyLeaseHeld);
+        set => Volatile.Write(ref _upstreamKeyLeaseHeld, value);
+    }
 
     /// <summary>Set once the proxy decided to end the session itself.</summary>
     public ProxyCloseRequest? ProxyClose => Volatile.Read(ref _proxyClose);

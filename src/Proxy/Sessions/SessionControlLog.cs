@@ -76,4 +76,10 @@ internal static partial class SessionControlLog
 
     [LoggerMessage(EventId = 5013, Level = LogLevel.Error, Message = "Drain over with {Count} sessions whose final record is not written yet; the process stops now")]
     public static partial void DrainIncomplete(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5050, Level = LogLevel.Warning, Message = "Could not renew the leases of {Count} sessions on a capped Deepgram key ({Fingerprint}): {Reason}")]
+    public static partial void UpstreamKeyLeaseRenewFailed(ILogger logger, int count, string fingerprint, string reason);
+
+    [LoggerMessage(EventId = 5051, Level = LogLevel.Warning, Message = "Could not release session {SessionId}'s lease on a capped Deepgram key ({Fingerprint}); it expires after Sessions:LeaseTtl: {Reason}")]
+    public static partial void UpstreamKeyLeaseReleaseFailed(ILogger logger, string sessionId, string fingerprint, string reason);
 }

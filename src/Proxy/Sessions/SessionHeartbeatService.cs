@@ -4,7 +4,8 @@ using Proxy.Storage;
 namespace Proxy.Sessions;
 
 /// <summary>
-/// Every heartbeat, for each customer with live sessions here: renews their concurrency leases, refreshes their
+/// Every heartbeat, for each customer with live sessions here: renews their concurrency leases (and, per capped
+/// Deepgram key, <see cref="UpstreamKeyLeases"/>), refreshes their
 /// open records (last seen, last activity, traffic so far) and has the customer rechecked
 /// (<see cref="CustomerRecheck"/>). One pipelined round trip per customer. While Redis is unreachable the beats go to
 /// disk instead (<see cref="SpooledHeartbeats"/>).
@@ -14,6 +15,7 @@ internal sealed class SessionHeartbeatService : BackgroundService
     private readonly SessionRegistry _registry;
     private readonly RedisConnectionState _connection;
     private readonly SessionLeaseStore _leases;
+    private readonly UpstreamKeyLeases _upstreamKeyLeases;
     private readonly SessionRecordStore _records;
     private readonly RecordSpool _spool;
     private readonly SpooledHeartbeats _spooledBeats;
@@ -26,6 +28,7 @@ internal sealed class SessionHeartbeatService : BackgroundService
         SessionRegistry registry,
         RedisConnectionState connection,
         SessionLeaseStore leases,
+        UpstreamKeyLeases upstreamKeyLeases,
         SessionRecordStore records,
         RecordSpool spool,
         SpooledHeartbeats spooledBeats,
@@ -37,6 +40,7 @@ internal sealed class SessionHeartbeatService : BackgroundService
         _registry = registry;
         _connection = connection;
         _leases = leases;
+        _upstreamKeyLeases = upstreamKeyLeases;
         _records = records;
         _spool = spool;
         _spooledBeats = spooledBeats;
@@ -65,7 +69,7 @@ internal sealed class SessionHeartbeatService : BackgroundService
         }
 
         var options = _options.CurrentValue;
-        var beats = new List<Task>();
+        var beats = new List<Task> { _upstreamKeyLeases.RenewAsync(live.SelectMany(g => g), options.LeaseTtl) };
         foreach (var group in live)
         {
             var sessions = group.ToList();

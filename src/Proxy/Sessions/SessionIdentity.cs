@@ -13,4 +13,8 @@ internal sealed record SessionIdentity(
 {
     /// <summary><see cref="CredentialKinds"/>: a proxy key unless the gateway admitted an access token.</summary>
     public string Credential { get; init; } = CredentialKinds.Key;
+
+    /// <summary>The fingerprint of the Deepgram key the session went upstream with, when that key is capped
+    /// (<c>Limits:MaxSessionsPerUpstreamKey</c>): the key's lease set the session holds a place in.</summary>
+    public string? UpstreamKeyFingerprint { get; init; }
 }

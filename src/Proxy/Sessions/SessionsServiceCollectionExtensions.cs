@@ -42,6 +42,7 @@ internal static class SessionsServiceCollectionExtensions
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionRecorder>();
         services.AddSingleton<SessionFinisher>();
+        services.AddSingleton<UpstreamKeyLeases>();
         services.AddSingleton<CustomerRecheck>();
         services.AddSingleton<SessionPolicyResolver>();
         services.AddObservedInstruments<SessionGauges>();

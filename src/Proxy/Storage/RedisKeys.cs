@@ -75,6 +75,11 @@ internal sealed class RedisKeys
     /// <summary>Sorted set session_id → lease expiry (Unix ms): the customer's live sessions on all instances.</summary>
     public RedisKey Leases(string customerId) => $"{_prefix}{{{customerId}}}:leases";
 
+    /// <summary>Sorted set session_id → lease expiry (Unix ms, Redis's clock): the live sessions on one Deepgram key on
+    /// all instances, for <c>Limits:MaxSessionsPerUpstreamKey</c>. Named by the key's fingerprint, never the key; its own
+    /// hash tag (a customer id holds no colon, so no customer's tag can be the same).</summary>
+    public RedisKey UpstreamKeyLeases(string upstreamKeyFingerprint) => $"{_prefix}{{upstream:{upstreamKeyFingerprint}}}:leases";
+
     /// <summary>Sorted set session_id → when its final record was written (Redis time, ms), while the records stream
     /// entry of its latest version is not confirmed.</summary>
     public RedisKey UnstreamedRecords(string customerId) => $"{_prefix}{{{customerId}}}:unstreamed";

@@ -37,6 +37,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<SessionRecordStore>();
         services.AddSingleton<IndicatorStore>();
         services.AddSingleton<SessionLeaseStore>();
+        services.AddSingleton<UpstreamKeyLeaseStore>();
         services.AddSingleton<StorageMetrics>();
         services.AddObservedInstruments<StorageGauges>();
         services.AddSingleton<SessionIndexTrimmer>();

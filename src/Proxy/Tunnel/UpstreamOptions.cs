@@ -9,6 +9,10 @@ internal sealed class UpstreamOptions
     /// <summary>Base URL of Deepgram's agent API (or the emulator); the client's path is appended.</summary>
     public string Url { get; set; } = "wss://agent.deepgram.com";
 
+    /// <summary>Other base URLs customers may be pinned to (their <c>upstream_url</c> setting), e.g. Deepgram's EU
+    /// endpoint; <see cref="Url"/> is always allowed.</summary>
+    public string[] AllowedUrls { get; set; } = [];
+
     /// <summary>The Deepgram key used for customers without their own. Falls back to env <c>DEEPGRAM_API_KEY</c>.</summary>
     public string? ApiKey { get; set; }
 
@@ -23,9 +27,12 @@ internal sealed class UpstreamOptions
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The upstream base URL in the http(s) form the forwarder takes.</summary>
-    public string HttpBaseUrl()
+    public string HttpBaseUrl() => ToHttpBaseUrl(Url);
+
+    /// <summary>An upstream base URL (ws, wss, http or https) in the http(s) form the forwarder takes.</summary>
+    public static string ToHttpBaseUrl(string url)
     {
-        var uri = new Uri(Url);
+        var uri = new Uri(url);
         var scheme = uri.Scheme switch
         {
             "wss" or "https" => "https",

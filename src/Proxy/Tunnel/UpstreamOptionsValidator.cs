@@ -8,13 +8,10 @@ internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOption
     public ValidateOptionsResult Validate(string? name, UpstreamOptions options)
     {
         var failures = new List<string>();
-        if (!Uri.TryCreate(options.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss" or "http" or "https"))
+        CheckUrl("Upstream:Url", options.Url, failures);
+        for (var i = 0; i < options.AllowedUrls.Length; i++)
         {
-            failures.Add($"Upstream:Url must be an absolute ws://, wss://, http:// or https:// URL (got \"{options.Url}\").");
-        }
-        else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
-        {
-            failures.Add("Upstream:Url must not contain a query, fragment or user info; the key goes in Upstream:ApiKey.");
+            CheckUrl($"Upstream:AllowedUrls:{i}", options.AllowedUrls[i], failures);
         }
 
         if (options.ConnectTimeout <= TimeSpan.Zero || options.ConnectTimeout > TimeSpan.FromMinutes(2))
@@ -33,5 +30,17 @@ internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOption
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckUrl(string key, string? url, List<string> failures)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss" or "http" or "https") || uri.Host.Length == 0)
+        {
+            failures.Add($"{key} must be an absolute ws://, wss://, http:// or https:// URL (got \"{url}\").");
+        }
+        else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo) || url!.AsSpan().IndexOfAny('?', '#') >= 0)
+        {
+            failures.Add($"{key} must not contain a query, fragment or user info; the key goes in Upstream:ApiKey.");
+        }
     }
 }

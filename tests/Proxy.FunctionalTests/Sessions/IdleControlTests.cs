@@ -292,8 +292,8 @@ public sealed class IdleControlTests
         Assert.Equal(30_000, view.GetProperty("effective").GetProperty("idle_timeout_ms").GetInt64());
         Assert.Equal(600_000, view.GetProperty("effective").GetProperty("max_duration_ms").GetInt64());
         Assert.Equal(0, view.GetProperty("effective").GetProperty("max_concurrent_sessions").GetInt32());
-        // Every per-customer setting, session control's, billing's and the browser origins, in the one table's order.
-        string[] names = ["idle_timeout_ms", "idle_mode", "max_duration_ms", "idle_warning_lead_ms", "max_duration_warning_lead_ms", "max_concurrent_sessions", "monthly_budget_micros", "budget_action", "allowed_origins"];
+        // Every per-customer setting, session control's, billing's, the browser origins and the upstream pin, in the one table's order.
+        string[] names = ["idle_timeout_ms", "idle_mode", "max_duration_ms", "idle_warning_lead_ms", "max_duration_warning_lead_ms", "max_concurrent_sessions", "monthly_budget_micros", "budget_action", "allowed_origins", "upstream_url"];
         Assert.Equal(names, view.GetProperty("overrides").EnumerateObject().Select(p => p.Name));
         Assert.Equal(names, view.GetProperty("effective").EnumerateObject().Select(p => p.Name));
         Assert.Equal(10_000, view.GetProperty("effective").GetProperty("idle_warning_lead_ms").GetInt64());

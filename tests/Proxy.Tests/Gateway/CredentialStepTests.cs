@@ -21,7 +21,7 @@ public sealed class CredentialStepTests
         _failures = new AuthFailureLimiter(Options.Create(new LimitsOptions { AuthFailuresPerMinute = 2 }), _time, NullLogger<AuthFailureLimiter>.Instance);
         var signingKey = new AccessTokenSigningKey(Options.Create(new SecretsOptions { MasterKey = Convert.ToBase64String(new byte[32]) }));
         _issuer = new AccessTokenIssuer(signingKey, _time);
-        _step = new CredentialStep(_failures, _authenticator, new AccessTokenValidator(signingKey, _time), TestMetrics.Create(), NullLogger<CredentialStep>.Instance);
+        _step = new CredentialStep(new CredentialRefusals(_failures, TestMetrics.Create()), _authenticator, new AccessTokenValidator(signingKey, _time), NullLogger<CredentialStep>.Instance);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Proxy.Customers;
 using Proxy.Gateway;
 using Proxy.Sessions;
@@ -9,7 +11,7 @@ public sealed class CustomerStepTests
 {
     private readonly CustomerStep _step = new(
         new SessionPolicyResolver(new TestOptionsMonitor<SessionControlOptions>(new SessionControlOptions { MaxConcurrentSessionsPerCustomer = 5 })),
-        TestMetrics.Create());
+        new CredentialRefusals(new AuthFailureLimiter(Options.Create(new LimitsOptions()), TimeProvider.System, NullLogger<AuthFailureLimiter>.Instance), TestMetrics.Create()));
 
     [Fact]
     public async Task An_enabled_customer_passes_with_its_settings_over_the_defaults_as_the_session_rules()

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Proxy.Customers;
 using Proxy.Gateway;
 using Proxy.Runtime;
 using Proxy.Sessions;
@@ -56,27 +57,85 @@ public sealed class LeaseStepTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task A_deepgram_key_at_its_cap_is_refused_with_429_before_any_lease_and_frees_up_when_a_session_leaves()
+    public async Task A_deepgram_key_at_its_cap_is_refused_with_429_before_the_customer_lease_and_frees_up_when_its_lease_is_released()
     {
         var step = Step(maxPerUpstreamKey: 1);
         var first = Request(limit: 0, upstreamKey: "dg-shared");
         Assert.Null(await step.RunAsync(first));
+        var fingerprint = UpstreamKeyFingerprint.Of("dg-shared");
+        Assert.Equal(fingerprint, first.Identity!.UpstreamKeyFingerprint);
+        Assert.True(first.UpstreamKeyLeased);
 
         var second = Request(limit: 0, upstreamKey: "dg-shared");
         var refusal = await step.RunAsync(second);
         Assert.Equal((429, "upstream_concurrency_limit", 15), (refusal?.StatusCode, refusal?.Error, refusal?.RetryAfterSeconds));
-        Assert.Contains("holds 1 sessions on the customer's Deepgram key, its maximum of 1", refusal!.Message, StringComparison.Ordinal);
+        Assert.Contains("already carries 1 live sessions, its maximum of 1", refusal!.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("dg-shared", refusal.Message, StringComparison.Ordinal);
 
-        // Only the first session holds a lease: the refused one never reached Redis.
+        // Only the first session holds a customer lease: the refused one took none.
         Assert.Equal(1, await _redis!.Database.SortedSetLengthAsync(Keys.Leases("acme")));
 
         // Another Deepgram key has its own count.
         Assert.Null(await step.RunAsync(Request(limit: 0, upstreamKey: "dg-other")));
 
-        // The place comes free when the first session's slot is given back.
+        // Giving the slot back is not enough: the lease in Redis still counts on every instance.
         first.Slot!.Dispose();
+        Assert.Equal("upstream_concurrency_limit", (await step.RunAsync(Request(limit: 0, upstreamKey: "dg-shared")))?.Error);
+
+        await new UpstreamKeyLeaseStore(_redis.Connection!, Keys).ReleaseAsync(fingerprint, first.Identity.SessionId);
         Assert.Null(await step.RunAsync(Request(limit: 0, upstreamKey: "dg-shared")));
+    }
+
+    [Fact]
+    public async Task The_deepgram_keys_cap_holds_across_instances_and_the_key_never_reaches_redis()
+    {
+        var first = Request(limit: 0, upstreamKey: "dg-cluster-secret");
+        Assert.Null(await Step(maxPerUpstreamKey: 1).RunAsync(first));
+
+        // Another instance: its own registry, the same Redis.
+        var refusal = await Step(maxPerUpstreamKey: 1, registry: new SessionRegistry()).RunAsync(Request(limit: 0, upstreamKey: "dg-cluster-secret"));
+        Assert.Equal((429, "upstream_concurrency_limit"), (refusal?.StatusCode, refusal?.Error));
+
+        var keys = _redis!.Connection!.GetServers()[0].Keys(pattern: "*").Select(k => (string)k!).ToList();
+        Assert.Contains(Keys.UpstreamKeyLeases(UpstreamKeyFingerprint.Of("dg-cluster-secret")).ToString(), keys);
+        Assert.DoesNotContain(keys, k => k.Contains("dg-cluster-secret", StringComparison.Ordinal));
+        foreach (var key in keys)
+        {
+            var type = await _redis.Database.KeyTypeAsync(key);
+            if (type == StackExchange.Redis.RedisType.SortedSet)
+            {
+                Assert.DoesNotContain(await _redis.Database.SortedSetRangeByRankAsync(key), m => ((string)m!).Contains("dg-cluster-secret", StringComparison.Ordinal));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_customer_refused_after_the_key_gave_it_a_place_gives_the_place_back_at_once()
+    {
+        var step = Step(maxPerUpstreamKey: 5);
+        Assert.Null(await step.RunAsync(Request(limit: 1, upstreamKey: "dg-shared")));
+        var refusal = await step.RunAsync(Request(limit: 1, upstreamKey: "dg-shared"));
+        Assert.Equal("concurrency_limit", refusal?.Error);
+
+        Assert.Equal(1, await _redis!.Database.SortedSetLengthAsync(Keys.UpstreamKeyLeases(UpstreamKeyFingerprint.Of("dg-shared"))));
+    }
+
+    [Fact]
+    public async Task With_redis_unreachable_fail_open_holds_the_deepgram_keys_cap_on_this_instance_alone_and_fail_closed_refuses()
+    {
+        _storage.IsRedisConnected = false;
+        var first = Request(limit: 0, upstreamKey: "dg-shared");
+        Assert.Null(await Step(maxPerUpstreamKey: 1).RunAsync(first));
+        Assert.False(first.UpstreamKeyLeased);
+        Assert.Equal(UpstreamKeyFingerprint.Of("dg-shared"), first.Identity!.UpstreamKeyFingerprint);
+
+        Assert.Equal("upstream_concurrency_limit", (await Step(maxPerUpstreamKey: 1).RunAsync(Request(limit: 0, upstreamKey: "dg-shared")))?.Error);
+        Assert.False(await _redis!.Database.KeyExistsAsync(Keys.UpstreamKeyLeases(UpstreamKeyFingerprint.Of("dg-shared"))));
+
+        _storage.FailOpen = false;
+        first.Slot!.Dispose();
+        var closed = await Step(maxPerUpstreamKey: 1).RunAsync(Request(limit: 0, upstreamKey: "dg-shared"));
+        Assert.Equal((503, "not_ready"), (closed?.StatusCode, closed?.Error));
     }
 
     [Fact]
@@ -132,13 +191,14 @@ public sealed class LeaseStepTests : IAsyncLifetime, IDisposable
         return request;
     }
 
-    private LeaseStep Step(int maxPerInstance = 0, int maxPerUpstreamKey = 0)
+    private LeaseStep Step(int maxPerInstance = 0, int maxPerUpstreamKey = 0, SessionRegistry? registry = null)
     {
         var options = new SessionControlOptions { MaxConcurrentSessionsPerInstance = maxPerInstance, HeartbeatInterval = TimeSpan.FromSeconds(15) };
         var instance = new ProxyInstance(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Instance:Id"] = "instance-a" }).Build());
         return new LeaseStep(
-            _registry,
+            registry ?? _registry,
             new SessionLeaseStore(_redis!.Connection!, Keys),
+            new UpstreamKeyLeaseStore(_redis.Connection!, Keys),
             new SessionPolicyResolver(new TestOptionsMonitor<SessionControlOptions>(options)),
             new ProxyReadiness(_storage, _lifetime),
             instance,

@@ -106,5 +106,18 @@ public sealed class UpstreamOptionsValidatorTests
         Assert.Equal(4, result.Failures!.Count());
     }
 
+    [Fact]
+    public void Allowed_urls_are_checked_like_the_url_naming_the_entry()
+    {
+        Assert.True(Validate(new UpstreamOptions { AllowedUrls = ["wss://api.eu.deepgram.com", "ws://127.0.0.1:8082"] }).Succeeded);
+
+        var result = Validate(new UpstreamOptions { AllowedUrls = ["wss://api.eu.deepgram.com", "api.eu.deepgram.com", "wss://user:pw@eu.example.com", "wss://eu.example.com/?x=1"] });
+        Assert.True(result.Failed);
+        Assert.Contains("Upstream:AllowedUrls:1 must be an absolute", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Upstream:AllowedUrls:2 must not contain", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Upstream:AllowedUrls:3 must not contain", result.FailureMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Upstream:AllowedUrls:0", result.FailureMessage, StringComparison.Ordinal);
+    }
+
     private static ValidateOptionsResult Validate(UpstreamOptions options) => new UpstreamOptionsValidator().Validate(null, options);
 }
