@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Options;
+using Proxy.Storage;
+
+namespace Proxy.Billing;
+
+/// <summary>Runs <see cref="UpstreamKeyRetirement"/> every <see cref="DeepgramOptions.KeyRetirementInterval"/> on the
+/// one instance holding its lock (the other instances stand by and take over when it stops renewing it).</summary>
+internal sealed class UpstreamKeyRetirementService : BackgroundService
+{
+    private readonly LockedPeriodicJob _job;
+    private readonly UpstreamKeyRetirement _retirement;
+    private readonly ILogger<UpstreamKeyRetirementService> _logger;
+
+    public UpstreamKeyRetirementService(
+        LockedPeriodicJobs jobs,
+        IOptions<DeepgramOptions> options,
+        UpstreamKeyRetirement retirement,
+        ILogger<UpstreamKeyRetirementService> logger)
+    {
+        _job = jobs.UpstreamKeyRetirement(options.Value.KeyRetirementInterval);
+        _retirement = retirement;
+        _logger = logger;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _job.RunAsync(PassAsync, ex => UpstreamKeyLog.PassFailed(_logger, ex), firstPassAtOnce: false, stoppingToken);
+
+    private async Task PassAsync(CancellationToken cancellationToken)
+    {
+        if (await _job.TryHoldLockAsync().ConfigureAwait(false))
+        {
+            await _retirement.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
