@@ -9,14 +9,17 @@ internal sealed class UpstreamKeyRetirementService : BackgroundService
 {
     private readonly LockedPeriodicJob _job;
     private readonly UpstreamKeyRetirement _retirement;
+    private readonly DeepgramKeysClient _deepgram;
     private readonly ILogger<UpstreamKeyRetirementService> _logger;
 
     public UpstreamKeyRetirementService(
         LockedPeriodicJobs jobs,
         IOptions<DeepgramOptions> options,
         UpstreamKeyRetirement retirement,
+        DeepgramKeysClient deepgram,
         ILogger<UpstreamKeyRetirementService> logger)
     {
+        _deepgram = deepgram;
         _job = jobs.UpstreamKeyRetirement(options.Value.KeyRetirementInterval);
         _retirement = retirement;
         _logger = logger;
@@ -27,7 +30,9 @@ internal sealed class UpstreamKeyRetirementService : BackgroundService
 
     private async Task PassAsync(CancellationToken cancellationToken)
     {
-        if (await _job.TryHoldLockAsync().ConfigureAwait(false))
+        // An instance that cannot reach Deepgram's keys API leaves the lock to one that can (mid-way through a rolling
+        // configuration change, or one started without Deepgram:*).
+        if (_deepgram.IsConfigured && await _job.TryHoldLockAsync().ConfigureAwait(false))
         {
             await _retirement.RunAsync(cancellationToken).ConfigureAwait(false);
         }

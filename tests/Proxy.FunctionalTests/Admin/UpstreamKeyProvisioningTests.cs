@@ -21,6 +21,7 @@ public sealed class UpstreamKeyProvisioningTests
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
 
     private readonly GatewayFixture _gateway;
+    private readonly string _prefix = $"prov{Guid.NewGuid():N}:";
 
     public UpstreamKeyProvisioningTests(GatewayFixture gateway)
     {
@@ -157,7 +158,7 @@ public sealed class UpstreamKeyProvisioningTests
         await using var emulator = await EmulatorServer.StartAsync();
         const string customer = "prov-errors";
 
-        await using (var unconfigured = await ProxyServer.StartAsync(_gateway.Redis.Configuration, emulator.WebSocketUrl))
+        await using (var unconfigured = await ProxyServer.StartAsync(_gateway.Redis.Configuration, emulator.WebSocketUrl, new Dictionary<string, string> { ["Redis:KeyPrefix"] = _prefix }))
         {
             await unconfigured.PutCustomerAsync(customer);
             using var notConfigured = await PostAsync(unconfigured, customer, "provision");
@@ -203,6 +204,9 @@ public sealed class UpstreamKeyProvisioningTests
             ["Deepgram:ManagementKey"] = managementKey,
             ["Deepgram:KeyRetirementInterval"] = Interval.ToString("c", CultureInfo.InvariantCulture),
             ["Deepgram:KeyRetirementGrace"] = Grace.ToString("c", CultureInfo.InvariantCulture),
+
+            // Its own keys in the shared Redis: no other test's proxy (with another emulator) takes its retirement job.
+            ["Redis:KeyPrefix"] = _prefix,
         });
 
     private static Task<HttpResponseMessage> PostAsync(ProxyServer proxy, string customer, string action) =>
