@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Proxy.FunctionalTests.Emulator;
 using Proxy.FunctionalTests.Infrastructure;
 
 namespace Proxy.FunctionalTests.Sdk;
@@ -14,6 +15,9 @@ public sealed class DeepgramSdkManagementTests
     {
         // Its own emulator: the test deletes a key and reads the request log, which are process state.
         await using var emulator = await EmulatorServer.StartAsync();
+
+        // Another key's session in the same period: the accessor filter must leave it out.
+        await emulator.RunSessionAsync(EmulatorManagementClient.TokenHeader(EmulatorServer.DefaultApiKey));
         var (exitCode, result, output) = await NodeScript.RunAsync("sdk-management.mjs", new Dictionary<string, string?>
         {
             ["EMULATOR_HTTP_URL"] = emulator.BaseUrl.ToString(),
