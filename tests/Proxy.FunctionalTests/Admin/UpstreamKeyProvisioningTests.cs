@@ -121,6 +121,22 @@ public sealed class UpstreamKeyProvisioningTests
     }
 
     [Fact]
+    public async Task Deleting_a_customer_deletes_its_provisioned_key_at_deepgram()
+    {
+        await using var emulator = await EmulatorServer.StartAsync();
+        await using var proxy = await StartProxyAsync(emulator);
+        const string customer = "prov-offboard";
+        await proxy.PutCustomerAsync(customer);
+        var keyId = await ProvisionAsync(proxy, customer);
+        await proxy.PutCustomerAsync(customer, new { disabled = true });
+
+        using var deleted = await proxy.Admin.DeleteAsync(new Uri($"/admin/v1/customers/{customer}", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, await WaitForKeyGoneAsync(emulator, keyId));
+    }
+
+    [Fact]
     public async Task A_customer_reconciliation_asks_deepgram_for_the_requests_of_its_own_keys_only()
     {
         await using var emulator = await EmulatorServer.StartAsync();
