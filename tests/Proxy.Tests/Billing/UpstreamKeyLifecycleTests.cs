@@ -79,7 +79,7 @@ public sealed class UpstreamKeyLifecycleTests : IClassFixture<UpstreamKeyReEncry
         await _provisioning.ProvisionAsync("acme", CancellationToken.None);
 
         // A PUT lands between the rotation's read and its switch: the rotation's compare-and-set loses.
-        var racing = new RacingPut(_deepgram, () => _store.SwitchAsync("acme", null, _protector.Protect("acme", "put-key"), UpstreamKeySources.Set, null));
+        var racing = new AfterCreate(_deepgram, () => _store.SwitchAsync("acme", null, _protector.Protect("acme", "put-key"), UpstreamKeySources.Set, null));
         var options = new TestOptionsMonitor<DeepgramOptions>(FakeDeepgramKeysApi.Options());
         var provisioning = new UpstreamKeyProvisioning(
             new DeepgramKeysClient(new SingleClientFactory(racing), options), _customers, _store, _protector, _time, NullLogger<UpstreamKeyProvisioning>.Instance);
@@ -146,17 +146,38 @@ public sealed class UpstreamKeyLifecycleTests : IClassFixture<UpstreamKeyReEncry
         Assert.Equal(2, deletions.GetMeasurementSnapshot().Where(m => (string?)m.Tags["result"] == "deleted").Sum(m => m.Value));
     }
 
+    [Fact]
+    public async Task A_key_whose_storing_cannot_be_confirmed_is_never_deleted_blindly()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var keys = new RedisKeys("t:");
+        var customers = new CustomerStore(redis.Connection!, keys, _time);
+        await customers.UpsertAsync("acme", null, null, null);
+
+        // Redis goes away between Deepgram's answer and the switch: whether the key is the customer's is unknown.
+        var killing = new AfterCreate(_deepgram, redis.KillAsync);
+        var provisioning = new UpstreamKeyProvisioning(
+            new DeepgramKeysClient(new SingleClientFactory(killing), new TestOptionsMonitor<DeepgramOptions>(FakeDeepgramKeysApi.Options())),
+            customers, new UpstreamKeyStore(redis.Connection!, keys, _time), _protector, _time, NullLogger<UpstreamKeyProvisioning>.Instance);
+
+        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => provisioning.ProvisionAsync("acme", CancellationToken.None));
+
+        Assert.True(StorageFailures.IsRedisFailure(thrown), thrown.ToString());
+        Assert.Equal(["dg-key-1"], _deepgram.Keys.Keys);
+        Assert.DoesNotContain(_deepgram.Requests, r => r.Method == HttpMethod.Delete);
+    }
+
     private static string SessionOpenedAt(DateTimeOffset at) => Guid.CreateVersion7(at).ToString();
 
-    /// <summary>Runs a PUT right after Deepgram created the key, before the rotation switches it in.</summary>
-    private sealed class RacingPut(FakeDeepgramKeysApi api, Func<Task> put) : DelegatingHandler(api)
+    /// <summary>Runs <paramref name="then"/> right after Deepgram created a key, before the gateway stores it.</summary>
+    private sealed class AfterCreate(FakeDeepgramKeysApi api, Func<Task> then) : DelegatingHandler(api)
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var response = await base.SendAsync(request, cancellationToken);
             if (request.Method == HttpMethod.Post)
             {
-                await put();
+                await then();
             }
 
             return response;
