@@ -25,6 +25,7 @@ internal static class AdminEndpoints
             .AddEndpointFilter<AdminAuthorizationFilter>()
             .AddEndpointFilter<StorageUnavailableFilter>()
             .MapCustomerEndpoints()
+            .MapUpstreamKeyEndpoints()
             .MapSessionEndpoints()
             .MapCustomerSettingsEndpoints()
             .MapInstanceEndpoints()

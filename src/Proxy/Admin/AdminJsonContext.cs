@@ -8,6 +8,7 @@ namespace Proxy.Admin;
 [JsonSerializable(typeof(IssueKeyBody))]
 [JsonSerializable(typeof(UpstreamKeyBody))]
 [JsonSerializable(typeof(CustomerView))]
+[JsonSerializable(typeof(UpstreamKeyProvisioned))]
 [JsonSerializable(typeof(CustomerList))]
 [JsonSerializable(typeof(CustomerDeleted))]
 [JsonSerializable(typeof(KeyView))]

@@ -12,7 +12,17 @@ internal sealed record IssueKeyBody(System.Text.Json.JsonElement? ExpiresAt);
 
 internal sealed record UpstreamKeyBody(string? ApiKey);
 
-internal sealed record CustomerView(string CustomerId, string? Name, string? Plan, bool Disabled, long CreatedAtMs, bool HasUpstreamKey);
+internal sealed record CustomerView(
+    string CustomerId, string? Name, string? Plan, bool Disabled, long CreatedAtMs, bool HasUpstreamKey, UpstreamKeyView? UpstreamKey = null);
+
+/// <summary>The customer's own Deepgram key, without the key: <paramref name="Source"/> provisioned (created through
+/// Deepgram's keys API) or set (PUT), Deepgram's id of it when known, and since when (null for a key stored before
+/// that was recorded).</summary>
+internal sealed record UpstreamKeyView(string Source, string? DeepgramKeyId, long? SinceMs);
+
+/// <summary>What POST …/upstream-key/provision and …/rotate did: the Deepgram key now in force (its id; the key itself
+/// never leaves the gateway) and the provisioned one it replaced, deleted at Deepgram once its sessions have ended.</summary>
+internal sealed record UpstreamKeyProvisioned(string CustomerId, string DeepgramKeyId, string? RetiringDeepgramKeyId);
 
 /// <summary>A page of customers by id; <paramref name="NextCursor"/> asks for the page after it (null on the last).</summary>
 internal sealed record CustomerList(IReadOnlyList<CustomerView> Customers, string? NextCursor = null);

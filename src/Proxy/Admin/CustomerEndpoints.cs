@@ -4,11 +4,10 @@ using Proxy.Sessions;
 
 namespace Proxy.Admin;
 
-/// <summary>Customers, their proxy keys and their Deepgram keys.</summary>
+/// <summary>Customers and their proxy keys (their Deepgram keys: <see cref="UpstreamKeyEndpoints"/>).</summary>
 internal static class CustomerEndpoints
 {
     private const int MaxNameLength = 200;
-    private const int MaxUpstreamKeyLength = 512;
 
     public static RouteGroupBuilder MapCustomerEndpoints(this RouteGroupBuilder admin)
     {
@@ -26,8 +25,6 @@ internal static class CustomerEndpoints
         admin.MapGet("/customers/{customerId}/keys", ListKeysAsync);
         admin.MapPatch("/keys/{keyId}", KeyPatchEndpoint.PatchAsync);
         admin.MapDelete("/keys/{keyId}", RevokeKeyAsync);
-        admin.MapPut("/customers/{customerId}/upstream-key", SetUpstreamKeyAsync);
-        admin.MapDelete("/customers/{customerId}/upstream-key", ClearUpstreamKeyAsync);
         return admin;
     }
 
@@ -223,57 +220,14 @@ internal static class CustomerEndpoints
         return AdminResults.Json(View(key, time.GetUtcNow().ToUnixTimeMilliseconds()), AdminJsonContext.Default.KeyView);
     }
 
-    private static async Task<IResult> SetUpstreamKeyAsync(string customerId, HttpRequest request, CustomerStore store, UpstreamKeyProtector protector)
-    {
-        if (InvalidCustomerId(customerId) is { } invalid)
-        {
-            return invalid;
-        }
-
-        var (body, error) = await AdminResults.ReadBodyAsync(request, AdminJsonContext.Default.UpstreamKeyBody, new UpstreamKeyBody(null)).ConfigureAwait(false);
-        if (error is not null)
-        {
-            return error;
-        }
-
-        var apiKey = body!.ApiKey?.Trim();
-        if (string.IsNullOrEmpty(apiKey) || apiKey.Length > MaxUpstreamKeyLength || apiKey.Any(char.IsWhiteSpace))
-        {
-            return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_body",
-                $"api_key is required: the customer's Deepgram API key, one token of at most {MaxUpstreamKeyLength} characters.");
-        }
-
-        if (await store.GetAsync(customerId).ConfigureAwait(false) is null)
-        {
-            return AdminResults.NotFound($"No customer '{customerId}'.");
-        }
-
-        await store.SetUpstreamKeyAsync(customerId, protector.Protect(customerId, apiKey)).ConfigureAwait(false);
-        return AdminResults.Json(View((await store.GetAsync(customerId).ConfigureAwait(false))!), AdminJsonContext.Default.CustomerView);
-    }
-
-    private static async Task<IResult> ClearUpstreamKeyAsync(string customerId, CustomerStore store)
-    {
-        if (InvalidCustomerId(customerId) is { } invalid)
-        {
-            return invalid;
-        }
-
-        if (await store.GetAsync(customerId).ConfigureAwait(false) is null)
-        {
-            return AdminResults.NotFound($"No customer '{customerId}'.");
-        }
-
-        await store.ClearUpstreamKeyAsync(customerId).ConfigureAwait(false);
-        return AdminResults.Json(View((await store.GetAsync(customerId).ConfigureAwait(false))!), AdminJsonContext.Default.CustomerView);
-    }
-
     internal static IResult? InvalidCustomerId(string customerId) =>
         CustomerIds.IsValid(customerId)
             ? null
             : AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_customer_id", $"A customer id is {CustomerIds.Rule}.");
 
-    private static CustomerView View(Customer c) => new(c.CustomerId, c.Name, c.Plan, c.Disabled, c.CreatedAtMs, c.HasUpstreamKey);
+    internal static CustomerView View(Customer c) =>
+        new(c.CustomerId, c.Name, c.Plan, c.Disabled, c.CreatedAtMs, c.HasUpstreamKey,
+            c.UpstreamKeySource is { } source ? new UpstreamKeyView(source, c.DeepgramKeyId, c.UpstreamKeySinceMs) : null);
 
     internal static KeyView View(ProxyKey k, long nowMs) =>
         new(k.KeyId, k.CustomerId, k.Prefix, k.StatusAt(nowMs), k.CreatedAtMs, k.ExpiresAtMs, k.RevokedAtMs, k.MonthlyBudgetMicros);

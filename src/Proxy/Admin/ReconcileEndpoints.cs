@@ -53,7 +53,7 @@ internal static class ReconcileEndpoints
         {
             try
             {
-                requests = await reconciliation.FetchAsync(query.Period, query.Accessor, request.HttpContext.RequestAborted).ConfigureAwait(false);
+                requests = await reconciliation.FetchAsync(query.Period, query.CustomerId, query.Accessor, request.HttpContext.RequestAborted).ConfigureAwait(false);
             }
             catch (DeepgramRequestsException ex)
             {

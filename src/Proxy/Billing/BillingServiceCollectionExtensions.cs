@@ -22,6 +22,10 @@ internal static class BillingServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<DeepgramOptions>, DeepgramOptionsValidator>();
         services.AddHttpClient(DeepgramRequestsClient.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<DeepgramRequestsClient>();
+        services.AddSingleton<DeepgramKeysClient>();
+        services.AddSingleton<UpstreamKeyProvisioning>();
+        services.AddSingleton<UpstreamKeyRetirement>();
+        services.AddHostedService<UpstreamKeyRetirementService>();
         return services;
     }
 }

@@ -1,17 +1,38 @@
 namespace Proxy.Billing;
 
 /// <summary>Binds the <c>Deepgram</c> configuration section: Deepgram's management API (the requests list for
-/// reconciliation). Unset <see cref="ProjectId"/> or <see cref="ManagementKey"/> means "not configured".</summary>
+/// reconciliation, customers' own Deepgram keys). Unset <see cref="ProjectId"/> or <see cref="ManagementKey"/> means
+/// "not configured".</summary>
 internal sealed class DeepgramOptions
 {
     public const string SectionName = "Deepgram";
 
+    /// <summary>What a provisioned customer key may do when <see cref="KeyScopes"/> is not set: make API requests
+    /// (agent sessions included), nothing on the project.</summary>
+    public static readonly IReadOnlyList<string> DefaultKeyScopes = ["usage:write"];
+
     public string? ProjectId { get; set; }
 
-    /// <summary>A Deepgram API key allowed to read the project's usage; a secret, never logged.</summary>
+    /// <summary>A Deepgram API key allowed to read the project's usage and to create and delete its keys; a secret,
+    /// never logged.</summary>
     public string? ManagementKey { get; set; }
 
     public Uri ApiUrl { get; set; } = new("https://api.deepgram.com");
 
+    /// <summary>Scopes of the keys <c>POST …/upstream-key/provision</c> and <c>…/rotate</c> create. Null (not a
+    /// default list) when unset: the binder appends a configured list to an initialized one instead of replacing it.</summary>
+    public string[]? KeyScopes { get; set; }
+
+    /// <summary>How often one instance looks for retired customer keys whose sessions have all ended, to delete them
+    /// at Deepgram.</summary>
+    public TimeSpan KeyRetirementInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long after a key stops being the customer's its deletion waits at least, and how far after that
+    /// instant a live session's open (its id's time) still counts as possibly using it: covers an admission that read
+    /// the old key just before the switch but took its lease just after, and clock differences between instances.</summary>
+    public TimeSpan KeyRetirementGrace { get; set; } = TimeSpan.FromMinutes(1);
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(ProjectId) && !string.IsNullOrWhiteSpace(ManagementKey);
+
+    public IReadOnlyList<string> EffectiveKeyScopes => KeyScopes is { Length: > 0 } scopes ? scopes : DefaultKeyScopes;
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 
 namespace Proxy.Billing;
@@ -13,7 +12,7 @@ namespace Proxy.Billing;
 /// </summary>
 internal sealed class DeepgramRequestsClient
 {
-    public const string HttpClientName = "deepgram-management";
+    public const string HttpClientName = DeepgramManagementApi.HttpClientName;
 
     private const int PageSize = 1000;
     private const int MaxPages = 1000;
@@ -44,7 +43,7 @@ internal sealed class DeepgramRequestsClient
         for (var page = 0; page < MaxPages; page++)
         {
             var url = PageUrl(options, period, accessor, page);
-            var body = await GetAsync(client, url, options.ManagementKey!, cancellationToken).ConfigureAwait(false);
+            var body = await GetAsync(client, url, options, cancellationToken).ConfigureAwait(false);
             if (!DeepgramRequestsParser.TryParse(body, out var requests, out var problem))
             {
                 throw new DeepgramRequestsException($"Deepgram's requests list (page {page}) is not in the expected shape: {problem}");
@@ -60,7 +59,7 @@ internal sealed class DeepgramRequestsClient
         throw new DeepgramRequestsException($"Deepgram's requests list has more than {MaxPages} pages of {PageSize}: reconcile a shorter period.");
     }
 
-    private async Task<byte[]> GetAsync(HttpClient client, Uri url, string key, CancellationToken cancellationToken)
+    private async Task<byte[]> GetAsync(HttpClient client, Uri url, DeepgramOptions options, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -68,8 +67,7 @@ internal sealed class DeepgramRequestsClient
             string failure;
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, url);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Token", key);
+                using var request = DeepgramManagementApi.NewRequest(options, HttpMethod.Get, url);
                 using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
@@ -121,7 +119,7 @@ internal sealed class DeepgramRequestsClient
             query += "&accessor=" + Uri.EscapeDataString(accessor);
         }
 
-        return new Uri(options.ApiUrl, $"/v1/projects/{Uri.EscapeDataString(options.ProjectId!)}/requests?{query}");
+        return DeepgramManagementApi.ProjectUrl(options, "requests?" + query);
     }
 }
 

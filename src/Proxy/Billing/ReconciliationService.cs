@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Proxy.Customers;
 using Proxy.Storage;
 using Proxy.Telemetry;
@@ -19,14 +20,26 @@ internal sealed class ReconciliationService
     private readonly CustomerStore _customers;
     private readonly ReconciliationStore _store;
     private readonly DeepgramRequestsClient _deepgram;
+    private readonly UpstreamKeyStore _upstreamKeys;
+    private readonly IOptionsMonitor<DeepgramOptions> _deepgramOptions;
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<ReconciliationService> _logger;
 
     public ReconciliationService(
-        SessionRecordStore records, CustomerStore customers, ReconciliationStore store, DeepgramRequestsClient deepgram, ProxyMetrics metrics, TimeProvider time, ILogger<ReconciliationService> logger)
+        SessionRecordStore records,
+        CustomerStore customers,
+        ReconciliationStore store,
+        DeepgramRequestsClient deepgram,
+        UpstreamKeyStore upstreamKeys,
+        IOptionsMonitor<DeepgramOptions> deepgramOptions,
+        ProxyMetrics metrics,
+        TimeProvider time,
+        ILogger<ReconciliationService> logger)
     {
         _deepgram = deepgram;
+        _upstreamKeys = upstreamKeys;
+        _deepgramOptions = deepgramOptions;
         _records = records;
         _customers = customers;
         _store = store;
@@ -44,11 +57,39 @@ internal sealed class ReconciliationService
 
     /// <summary>Deepgram's agent requests of the period from its management API; a failure counts as a failed run.</summary>
     /// <exception cref="DeepgramRequestsException">Deepgram refused or failed (the message says what it answered).</exception>
-    public async Task<IReadOnlyList<DeepgramRequest>> FetchAsync(ReconciliationPeriod period, string? accessor, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DeepgramRequest>> FetchAsync(ReconciliationPeriod period, string? accessor, CancellationToken cancellationToken) =>
+        FetchAsync(period, customerId: null, accessor, cancellationToken);
+
+    /// <summary>As <see cref="FetchAsync(ReconciliationPeriod, string?, CancellationToken)"/>; for one customer without
+    /// an explicit <paramref name="accessor"/>, only the requests of its own Deepgram keys when they were in force for
+    /// the whole period (<see cref="CustomerAccessors"/>), so the list holds that customer's requests alone.</summary>
+    /// <exception cref="DeepgramRequestsException">Deepgram refused or failed (the message says what it answered).</exception>
+    public async Task<IReadOnlyList<DeepgramRequest>> FetchAsync(ReconciliationPeriod period, string? customerId, string? accessor, CancellationToken cancellationToken)
     {
+        IReadOnlyList<string?> accessors = [accessor];
+        if (accessor is null && customerId is not null)
+        {
+            var history = await _upstreamKeys.HistoryAsync(customerId).ConfigureAwait(false);
+            var margin = (long)_deepgramOptions.CurrentValue.KeyRetirementGrace.TotalMilliseconds;
+            accessors = CustomerAccessors.For(history, period, margin) ?? accessors;
+        }
+
         try
         {
-            return await _deepgram.ListAsync(period, accessor, cancellationToken).ConfigureAwait(false);
+            if (accessors.Count == 1)
+            {
+                return await _deepgram.ListAsync(period, accessors[0], cancellationToken).ConfigureAwait(false);
+            }
+
+            // A request is one key's: the lists do not overlap, but a request id seen twice is kept once all the same.
+            var all = new List<DeepgramRequest>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var key in accessors)
+            {
+                all.AddRange((await _deepgram.ListAsync(period, key, cancellationToken).ConfigureAwait(false)).Where(r => seen.Add(r.RequestId)));
+            }
+
+            return all;
         }
         catch (DeepgramRequestsException ex)
         {

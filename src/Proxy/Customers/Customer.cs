@@ -15,6 +15,16 @@ internal sealed record Customer
 
     public bool HasUpstreamKey { get; init; }
 
+    /// <summary>Where its Deepgram key came from (<see cref="UpstreamKeySources"/>); null without one. A key stored
+    /// before sources were recorded counts as set by PUT.</summary>
+    public string? UpstreamKeySource { get; init; }
+
+    /// <summary>Deepgram's id of its key (not a secret), known for provisioned keys.</summary>
+    public string? DeepgramKeyId { get; init; }
+
+    /// <summary>When its Deepgram key became its key (Unix ms), when recorded.</summary>
+    public long? UpstreamKeySinceMs { get; init; }
+
     /// <summary>The customer's own settings (a setting not in them inherits its default).</summary>
     public CustomerSettings Settings { get; init; } = CustomerSettings.None;
 }

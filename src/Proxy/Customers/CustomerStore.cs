@@ -17,7 +17,7 @@ internal sealed class CustomerStore
         return created
         """;
 
-    private const string UpstreamKeyField = "upstream_key";
+    private const string UpstreamKeyField = UpstreamKeyStore.CiphertextField;
 
     // KEYS: customer hash. ARGV: the ciphertext expected, its replacement. Returns 1 when replaced, 0 when the field
     // holds something else (a PUT or DELETE got there first, and wins).
@@ -48,13 +48,18 @@ internal sealed class CustomerStore
         return 1
         """;
 
-    // KEYS: customer hash, the customer's key set. Deletes both when the customer is disabled. Returns
-    // {"deleted", key ids…}, {"enabled"} or {"not_found"}: the check and the deletion are one step, so a PUT that
-    // enables the customer meanwhile is either before it (refused) or after it (a new customer).
+    // KEYS: customer hash, the customer's key set, its retiring Deepgram keys. ARGV: now ms. Deletes the first two
+    // when the customer is disabled, and queues a Deepgram key the gateway provisioned for it for deletion at Deepgram.
+    // Returns {"deleted", key ids…}, {"enabled"} or {"not_found"}: the check and the deletion are one step, so a PUT
+    // that enables the customer meanwhile is either before it (refused) or after it (a new customer).
     private const string DeleteScript = """
         local disabled = redis.call('HGET', KEYS[1], 'disabled')
         if not disabled and redis.call('EXISTS', KEYS[1]) == 0 then return {'not_found'} end
         if disabled ~= '1' then return {'enabled'} end
+        local deepgramKeyId = redis.call('HGET', KEYS[1], 'upstream_key_id')
+        if deepgramKeyId and redis.call('HGET', KEYS[1], 'upstream_key_source') == 'provisioned' then
+          redis.call('HSET', KEYS[3], deepgramKeyId, ARGV[1])
+        end
         local keys = redis.call('SMEMBERS', KEYS[2])
         redis.call('DEL', KEYS[1], KEYS[2])
         table.insert(keys, 1, 'deleted')
@@ -122,6 +127,9 @@ internal sealed class CustomerStore
             Disabled = fields.GetValueOrDefault("disabled") == "1",
             CreatedAtMs = ParseLong(fields.GetValueOrDefault("created_at_ms")) ?? 0,
             HasUpstreamKey = !string.IsNullOrEmpty(upstreamKey),
+            UpstreamKeySource = string.IsNullOrEmpty(upstreamKey) ? null : fields.GetValueOrDefault(UpstreamKeyStore.SourceField) ?? UpstreamKeySources.Set,
+            DeepgramKeyId = string.IsNullOrEmpty(upstreamKey) ? null : fields.GetValueOrDefault(UpstreamKeyStore.DeepgramKeyIdField),
+            UpstreamKeySinceMs = string.IsNullOrEmpty(upstreamKey) ? null : ParseLong(fields.GetValueOrDefault(UpstreamKeyStore.SinceField)),
             Settings = CustomerSettings.FromHash(fields),
         };
         return (customer, string.IsNullOrEmpty(upstreamKey) ? null : upstreamKey);
@@ -210,9 +218,14 @@ internal sealed class CustomerStore
     {
         var db = Database;
 
-        // Off the list first: a PUT that re-creates the customer after the script below lists it again.
+        // Off the list first: a PUT that re-creates the customer after the script below lists it again. Among the
+        // customers with retiring keys before it, as the key switch does (UpstreamKeyStore).
         await db.SortedSetRemoveAsync(_keys.CustomerIndex, customerId).ConfigureAwait(false);
-        var result = (RedisResult[])(await db.ScriptEvaluateAsync(DeleteScript, [_keys.Customer(customerId), _keys.CustomerKeys(customerId)]).ConfigureAwait(false))!;
+        await db.SetAddAsync(_keys.UpstreamKeyRetirements, customerId).ConfigureAwait(false);
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(
+            DeleteScript,
+            [_keys.Customer(customerId), _keys.CustomerKeys(customerId), _keys.UpstreamKeyRetiring(customerId)],
+            [NowMs()]).ConfigureAwait(false))!;
         var outcome = (string)result[0]! switch
         {
             "deleted" => CustomerDeletionOutcome.Deleted,
@@ -422,16 +435,10 @@ internal sealed class CustomerStore
         return Database.ScriptEvaluateAsync(ReplaceSettingsScript, [_keys.Customer(customerId)], [.. args]);
     }
 
-    public Task SetUpstreamKeyAsync(string customerId, string protectedKey) =>
-        Database.HashSetAsync(_keys.Customer(customerId), UpstreamKeyField, protectedKey);
-
     /// <summary>Compare-and-set of the ciphertext: false when it is no longer <paramref name="expected"/>.</summary>
     public async Task<bool> ReplaceUpstreamKeyAsync(string customerId, string expected, string replacement) =>
         (int)await Database.ScriptEvaluateAsync(ReplaceUpstreamKeyScript, [_keys.Customer(customerId)], [expected, replacement])
             .ConfigureAwait(false) == 1;
-
-    public Task ClearUpstreamKeyAsync(string customerId) =>
-        Database.HashDeleteAsync(_keys.Customer(customerId), UpstreamKeyField);
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 

@@ -14,6 +14,7 @@ internal static class CustomersServiceCollectionExtensions
         services.AddSingleton<UpstreamKeyProtector>();
         services.AddSingleton<UpstreamKeyReEncryption>();
         services.AddSingleton<CustomerStore>();
+        services.AddSingleton<UpstreamKeyStore>();
         services.AddHostedService<CustomerIndexBackfill>();
         services.AddSingleton<ProxyKeyAuthenticator>();
         services.AddSingleton<IProxyKeyAuthenticator>(sp => sp.GetRequiredService<ProxyKeyAuthenticator>());

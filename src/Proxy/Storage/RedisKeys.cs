@@ -27,7 +27,24 @@ internal sealed class RedisKeys
         ReaperLock = prefix + "reaper-lock";
         RetentionLock = prefix + "retention-lock";
         LastReconciliation = prefix + "reconcile:last";
+        UpstreamKeyRetirements = prefix + "upstream-key-retirements";
+        UpstreamKeyRetirementLock = prefix + "upstream-key-retirement-lock";
     }
+
+    /// <summary>Set of the customer ids that may have a retiring Deepgram key (<see cref="UpstreamKeyRetiring"/>), so
+    /// the retirement job does not walk every customer. A member whose retiring hash is empty is taken off.</summary>
+    public RedisKey UpstreamKeyRetirements { get; }
+
+    /// <summary>Held by the one instance whose retirement job deletes retired customer keys at Deepgram.</summary>
+    public RedisKey UpstreamKeyRetirementLock { get; }
+
+    /// <summary>Hash Deepgram key id → when it stopped being the customer's key (Unix ms): provisioned keys replaced or
+    /// removed, deleted at Deepgram once the customer's sessions that may use them have ended.</summary>
+    public RedisKey UpstreamKeyRetiring(string customerId) => $"{_prefix}{{{customerId}}}:upstream-key:retiring";
+
+    /// <summary>Hash Deepgram key id → <c>from_ms:to_ms</c> (to empty while in force): which of the customer's own
+    /// Deepgram keys was in force when, for reconciliation by accessor. Bounded (the oldest ended entries go).</summary>
+    public RedisKey UpstreamKeyHistory(string customerId) => $"{_prefix}{{{customerId}}}:upstream-key:history";
 
     /// <summary>Held by the one instance whose reaper runs (with an expiry, so a dead holder hands it on).</summary>
     public RedisKey ReaperLock { get; }

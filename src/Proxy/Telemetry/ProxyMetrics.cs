@@ -19,6 +19,9 @@ internal sealed class ProxyMetrics
     private static readonly string[] BudgetScopes = ["customer", "key"];
     private static readonly string[] IndicatorResults = ["created", "repeated", "conflict"];
     private static readonly string[] ReconciliationResults = [ReconciliationResultOk, ReconciliationResultMismatch, ReconciliationResultFailed];
+    private static readonly string[] DeepgramKeyDeletionResults = [DeepgramKeyDeleted, DeepgramKeyDeletionFailed];
+    private const string DeepgramKeyDeleted = "deleted";
+    private const string DeepgramKeyDeletionFailed = "failed";
 
     /// <summary>A reconciliation that matched every request and every record.</summary>
     public const string ReconciliationResultOk = "ok";
@@ -47,6 +50,7 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _unratedSessions;
     private readonly Counter<long> _budgetCloses;
     private readonly Counter<long> _reconciliationRuns;
+    private readonly Counter<long> _deepgramKeyDeletions;
     private ReconciliationFigures? _lastReconciliation;
 
     public ProxyMetrics(IMeterFactory meterFactory, CustomerLabel customer)
@@ -98,6 +102,12 @@ internal sealed class ProxyMetrics
         foreach (var result in ReconciliationResults)
         {
             _reconciliationRuns.Add(0, new KeyValuePair<string, object?>("result", result));
+        }
+
+        _deepgramKeyDeletions = meter.CreateCounter<long>("dgproxy.deepgram.key.deletions", description: "Retired customer Deepgram keys the retirement job tried to delete at Deepgram, by result (deleted, failed).");
+        foreach (var result in DeepgramKeyDeletionResults)
+        {
+            _deepgramKeyDeletions.Add(0, new KeyValuePair<string, object?>("result", result));
         }
     }
 
@@ -200,6 +210,10 @@ internal sealed class ProxyMetrics
         _reconciliationRuns.Add(1, new KeyValuePair<string, object?>("result", result));
         Volatile.Write(ref _lastReconciliation, new ReconciliationFigures(missingInRecords, missingAtDeepgram, driftTotalMs, driftMaxMs));
     }
+
+    /// <summary>The retirement job deleted a retired customer key at Deepgram (or found it gone), or failed to.</summary>
+    public void DeepgramKeyDeletion(bool deleted) =>
+        _deepgramKeyDeletions.Add(1, new KeyValuePair<string, object?>("result", deleted ? DeepgramKeyDeleted : DeepgramKeyDeletionFailed));
 
     /// <summary>A reconciliation could not finish; the gauges keep the last finished one.</summary>
     public void ReconciliationFailed() =>

@@ -43,4 +43,32 @@ public sealed class DeepgramOptionsValidatorTests
         Assert.True(result.Failed);
         Assert.Contains("Deepgram:ApiUrl", result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Provisioned_keys_may_make_api_requests_unless_scopes_are_configured()
+    {
+        Assert.Equal(["usage:write"], new DeepgramOptions().EffectiveKeyScopes);
+        Assert.Equal(["member"], new DeepgramOptions { KeyScopes = ["member"] }.EffectiveKeyScopes);
+        Assert.Equal(["usage:write"], new DeepgramOptions { KeyScopes = [] }.EffectiveKeyScopes);
+    }
+
+    [Theory]
+    [InlineData("KeyScopes", "Deepgram:KeyScopes must not contain empty scopes")]
+    [InlineData("KeyRetirementInterval", "Deepgram:KeyRetirementInterval must be between 100 ms and 1 hour")]
+    [InlineData("KeyRetirementGrace", "Deepgram:KeyRetirementGrace must be between 0 and 1 day")]
+    public void Key_provisioning_settings_out_of_range_are_refused_naming_the_key(string setting, string message)
+    {
+        var options = new DeepgramOptions();
+        switch (setting)
+        {
+            case "KeyScopes": options.KeyScopes = ["usage:write", " "]; break;
+            case "KeyRetirementInterval": options.KeyRetirementInterval = TimeSpan.FromMilliseconds(10); break;
+            default: options.KeyRetirementGrace = TimeSpan.FromSeconds(-1); break;
+        }
+
+        var result = new DeepgramOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(message, result.FailureMessage, StringComparison.Ordinal);
+    }
 }

@@ -15,12 +15,15 @@ public sealed class UpstreamKeyReEncryptionTests : IClassFixture<UpstreamKeyReEn
     private static readonly byte[] NewKey = RandomNumberGenerator.GetBytes(32);
 
     private readonly CustomerStore _store;
+    private readonly UpstreamKeyStore _upstreamKeys;
     private readonly UpstreamKeyProtector _old = Protector(OldKey);
     private readonly UpstreamKeyProtector _rotated = Protector(NewKey, OldKey);
 
     public UpstreamKeyReEncryptionTests(Redis redis)
     {
-        _store = new CustomerStore(redis.Server.Connection!, new RedisKeys($"t{Guid.NewGuid():N}:"), new FakeTimeProvider());
+        var keys = new RedisKeys($"t{Guid.NewGuid():N}:");
+        _store = new CustomerStore(redis.Server.Connection!, keys, new FakeTimeProvider());
+        _upstreamKeys = new UpstreamKeyStore(redis.Server.Connection!, keys, new FakeTimeProvider());
     }
 
     [Fact]
@@ -69,12 +72,12 @@ public sealed class UpstreamKeyReEncryptionTests : IClassFixture<UpstreamKeyReEn
         var read = _old.Protect("acme", "dg_old");
         await StoreAsync("acme", read);
         var putMeanwhile = _rotated.Protect("acme", "dg_new");
-        await _store.SetUpstreamKeyAsync("acme", putMeanwhile);
+        await _upstreamKeys.SwitchAsync("acme", null, putMeanwhile, UpstreamKeySources.Set, null);
 
         Assert.False(await _store.ReplaceUpstreamKeyAsync("acme", read, _rotated.Protect("acme", "dg_old")));
         Assert.Equal(putMeanwhile, (await _store.GetWithUpstreamKeyAsync("acme")).ProtectedUpstreamKey);
 
-        await _store.ClearUpstreamKeyAsync("acme");
+        await _upstreamKeys.SwitchAsync("acme", null, null, null, null);
         Assert.False(await _store.ReplaceUpstreamKeyAsync("acme", putMeanwhile, _rotated.Protect("acme", "dg_old")));
         Assert.Null((await _store.GetWithUpstreamKeyAsync("acme")).ProtectedUpstreamKey);
 
@@ -83,10 +86,25 @@ public sealed class UpstreamKeyReEncryptionTests : IClassFixture<UpstreamKeyReEn
         Assert.Equal(putMeanwhile, (await _store.GetWithUpstreamKeyAsync("acme")).ProtectedUpstreamKey);
     }
 
+    [Fact]
+    public async Task A_provisioned_key_keeps_its_source_its_deepgram_key_id_and_its_since_when_re_encrypted()
+    {
+        await _store.UpsertAsync("provisioned", null, null, null);
+        await _upstreamKeys.SwitchAsync("provisioned", UpstreamKeyStore.ExpectNone, _old.Protect("provisioned", "dg_own"), UpstreamKeySources.Provisioned, "dg-key-id-1");
+        var before = await _store.GetAsync("provisioned");
+
+        var result = await new UpstreamKeyReEncryption(_store, _rotated).RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, result.ReEncrypted);
+        var (after, stored) = await _store.GetWithUpstreamKeyAsync("provisioned");
+        Assert.Equal((UpstreamKeySources.Provisioned, "dg-key-id-1", before!.UpstreamKeySinceMs), (after!.UpstreamKeySource, after.DeepgramKeyId, after.UpstreamKeySinceMs));
+        Assert.Equal("dg_own", Protector(NewKey).Unprotect("provisioned", stored!));
+    }
+
     private async Task StoreAsync(string customerId, string protectedKey)
     {
         await _store.UpsertAsync(customerId, null, null, null);
-        await _store.SetUpstreamKeyAsync(customerId, protectedKey);
+        await _upstreamKeys.SwitchAsync(customerId, null, protectedKey, UpstreamKeySources.Set, null);
     }
 
     private static UpstreamKeyProtector Protector(byte[] masterKey, params byte[][] previous) =>
