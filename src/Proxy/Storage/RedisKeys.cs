@@ -27,6 +27,8 @@ internal sealed class RedisKeys
         ReaperLock = prefix + "reaper-lock";
         RetentionLock = prefix + "retention-lock";
         LastReconciliation = prefix + "reconcile:last";
+        ReconcileScheduleLock = prefix + "reconcile:schedule-lock";
+        ReconcileScheduledTo = prefix + "reconcile:scheduled-to";
     }
 
     /// <summary>Held by the one instance whose reaper runs (with an expiry, so a dead holder hands it on).</summary>
@@ -37,6 +39,13 @@ internal sealed class RedisKeys
 
     /// <summary>String: the JSON report of the last reconciliation over all customers (Billing's ReconciliationStore).</summary>
     public RedisKey LastReconciliation { get; }
+
+    /// <summary>Held by the one instance whose scheduled reconciliation runs (with an expiry, like the reaper's).</summary>
+    public RedisKey ReconcileScheduleLock { get; }
+
+    /// <summary>String: Unix ms where the last scheduled reconciliation's window ended, where the next one starts
+    /// (Billing's ReconciliationStore); kept, so a restart continues without a gap or an overlap.</summary>
+    public RedisKey ReconcileScheduledTo { get; }
 
     /// <summary>String: the JSON report of the customer's last reconciliation of its own.</summary>
     public RedisKey CustomerLastReconciliation(string customerId) => $"{_prefix}{{{customerId}}}:reconcile:last";
