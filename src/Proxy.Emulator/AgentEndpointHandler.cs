@@ -84,6 +84,8 @@ internal sealed class AgentEndpointHandler(
             query: request.QueryString.HasValue ? request.QueryString.Value![1..] : string.Empty,
             authMethod: auth.Method,
             apiKeySha256: auth.KeySha256,
+            apiKeyId: auth.ApiKeyId,
+            credential: auth.Credential,
             requestedProtocols: maskedProtocols,
             requestHeaders: requestHeaders,
             openedAtMs: openedAt.ToUnixTimeMilliseconds(),

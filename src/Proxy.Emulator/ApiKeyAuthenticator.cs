@@ -1,47 +1,63 @@
-using System.Security.Cryptography;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace Proxy.Emulator;
 
-/// <summary>Checks Deepgram credentials the way Deepgram does: <c>Authorization: Token &lt;key&gt;</c>, or
-/// the subprotocol pair <c>token, &lt;key&gt;</c> that browsers use because they cannot set headers.</summary>
-internal sealed class ApiKeyAuthenticator(IOptions<EmulatorOptions> options)
+/// <summary>Checks Deepgram credentials the way Deepgram does: <c>Authorization: Token &lt;key&gt;</c> or
+/// <c>Authorization: Bearer &lt;access token&gt;</c>, or the subprotocol pairs <c>token, &lt;key&gt;</c> and
+/// <c>bearer, &lt;access token&gt;</c> that browsers use because they cannot set headers. Keys must exist and not have
+/// expired; tokens come from <see cref="AccessTokens"/>.</summary>
+internal sealed class ApiKeyAuthenticator(ApiKeyStore keys, AccessTokens tokens, TimeProvider time)
 {
     private const string TokenScheme = "Token";
+    private const string BearerScheme = "Bearer";
     private const string TokenProtocol = "token";
+    private const string BearerProtocol = "bearer";
 
-    private readonly byte[][] _keyDigests = [.. options.Value.ApiKeys.Select(KeyFingerprint.Sha256)];
+    /// <summary>The failure reason of an access token offered where only API keys are accepted.</summary>
+    public const string TokenNotAccepted = "access tokens are not accepted here: use an API key";
 
+    /// <summary>The agent endpoint's check: an API key or an access token, by header or subprotocol.</summary>
     public AuthResult Authenticate(HttpRequest request, IReadOnlyList<string> requestedProtocols)
     {
         // The header wins when present, so a client cannot mask a bad header with a subprotocol key.
-        var authorization = request.Headers[HeaderNames.Authorization].ToString();
-        if (authorization.Length > 0)
+        if (ReadAuthorization(request) is { } header)
         {
-            var separator = authorization.IndexOf(' ', StringComparison.Ordinal);
-            if (separator <= 0 || !authorization.AsSpan(0, separator).Equals(TokenScheme, StringComparison.OrdinalIgnoreCase))
+            return header.Scheme switch
             {
-                return Fail("Authorization header is not of the form 'Token <key>'", null);
-            }
-
-            return Check(authorization[(separator + 1)..].Trim(), AuthMethods.Header, acceptedSubprotocol: null);
+                TokenScheme => CheckKey(header.Credential, AuthMethods.Header, acceptedSubprotocol: null),
+                BearerScheme => CheckToken(header.Credential, AuthMethods.Header, acceptedSubprotocol: null),
+                _ => Fail("Authorization header is not of the form 'Token <key>' or 'Bearer <token>'", null),
+            };
         }
 
-        var tokenIndex = IndexOfTokenProtocol(requestedProtocols);
-        if (tokenIndex < 0)
+        var index = IndexOfCredentialProtocol(requestedProtocols);
+        if (index < 0)
         {
             return Fail("no credentials", null);
         }
 
-        if (tokenIndex + 1 >= requestedProtocols.Count)
+        if (index + 1 >= requestedProtocols.Count)
         {
-            return Fail("subprotocol 'token' is not followed by a key", null);
+            return Fail($"subprotocol '{requestedProtocols[index]}' is not followed by a credential", null);
         }
 
-        // Select the offered spelling of "token": a browser fails the handshake unless the answer matches exactly.
-        return Check(requestedProtocols[tokenIndex + 1], AuthMethods.Subprotocol, requestedProtocols[tokenIndex]);
+        // Select the offered spelling of "token"/"bearer": a browser fails the handshake unless the answer matches.
+        var offered = requestedProtocols[index];
+        return offered.Equals(TokenProtocol, StringComparison.OrdinalIgnoreCase)
+            ? CheckKey(requestedProtocols[index + 1], AuthMethods.Subprotocol, offered)
+            : CheckToken(requestedProtocols[index + 1], AuthMethods.Subprotocol, offered);
     }
+
+    /// <summary>The management API's and the grant's check: an API key in <c>Authorization: Token</c> only; access
+    /// tokens are refused, as Deepgram refuses them there.</summary>
+    public AuthResult AuthenticateApiKey(HttpRequest request) =>
+        ReadAuthorization(request) switch
+        {
+            null => Fail("no credentials", null),
+            { Scheme: TokenScheme } header => CheckKey(header.Credential, AuthMethods.Header, acceptedSubprotocol: null),
+            { Scheme: BearerScheme } => Fail(TokenNotAccepted, null),
+            _ => Fail("Authorization header is not of the form 'Token <key>'", null),
+        };
 
     /// <summary>The requested protocols with every credential (the element after <c>token</c> or
     /// <c>bearer</c>) replaced by <c>***</c>.</summary>
@@ -50,8 +66,7 @@ internal sealed class ApiKeyAuthenticator(IOptions<EmulatorOptions> options)
         var masked = requestedProtocols.ToArray();
         for (var i = 0; i < masked.Length - 1; i++)
         {
-            if (masked[i].Equals(TokenProtocol, StringComparison.OrdinalIgnoreCase)
-                || masked[i].Equals("bearer", StringComparison.OrdinalIgnoreCase))
+            if (IsCredentialProtocol(masked[i]))
             {
                 masked[++i] = "***";
             }
@@ -60,11 +75,37 @@ internal sealed class ApiKeyAuthenticator(IOptions<EmulatorOptions> options)
         return masked;
     }
 
-    private static int IndexOfTokenProtocol(IReadOnlyList<string> protocols)
+    /// <summary>The scheme (normalized to <c>Token</c>/<c>Bearer</c> when it is one of them) and the credential of the
+    /// Authorization header, or null without one.</summary>
+    private static (string Scheme, string Credential)? ReadAuthorization(HttpRequest request)
+    {
+        var authorization = request.Headers[HeaderNames.Authorization].ToString();
+        if (authorization.Length == 0)
+        {
+            return null;
+        }
+
+        var separator = authorization.IndexOf(' ', StringComparison.Ordinal);
+        if (separator <= 0)
+        {
+            return (string.Empty, string.Empty);
+        }
+
+        var scheme = authorization[..separator];
+        var credential = authorization[(separator + 1)..].Trim();
+        return scheme.Equals(TokenScheme, StringComparison.OrdinalIgnoreCase) ? (TokenScheme, credential)
+            : scheme.Equals(BearerScheme, StringComparison.OrdinalIgnoreCase) ? (BearerScheme, credential)
+            : (scheme, credential);
+    }
+
+    private static bool IsCredentialProtocol(string protocol) =>
+        protocol.Equals(TokenProtocol, StringComparison.OrdinalIgnoreCase) || protocol.Equals(BearerProtocol, StringComparison.OrdinalIgnoreCase);
+
+    private static int IndexOfCredentialProtocol(IReadOnlyList<string> protocols)
     {
         for (var i = 0; i < protocols.Count; i++)
         {
-            if (protocols[i].Equals(TokenProtocol, StringComparison.OrdinalIgnoreCase))
+            if (IsCredentialProtocol(protocols[i]))
             {
                 return i;
             }
@@ -75,26 +116,31 @@ internal sealed class ApiKeyAuthenticator(IOptions<EmulatorOptions> options)
 
     private static AuthResult Fail(string reason, string? keySha256) => AuthResult.Failure(reason, keySha256);
 
-    private AuthResult Check(string key, string method, string? acceptedSubprotocol)
+    private AuthResult CheckKey(string secret, string method, string? acceptedSubprotocol)
     {
-        if (key.Length == 0)
+        if (secret.Length == 0)
         {
             return Fail("empty key", null);
         }
 
-        var digest = KeyFingerprint.Sha256(key);
-        var keySha256 = Convert.ToHexStringLower(digest);
-
-        // Comparing fixed-length digests of every configured key, without stopping at a match, keeps the time
-        // independent of both the key's content and which key matched.
-        var matched = false;
-        foreach (var candidate in _keyDigests)
+        var sha256 = KeyFingerprint.Sha256Hex(secret);
+        return keys.FindBySha256(sha256) switch
         {
-            matched |= CryptographicOperations.FixedTimeEquals(candidate, digest);
+            null => Fail("unknown key", sha256),
+            { } key when !key.IsActiveAt(time.GetUtcNow()) => Fail("expired key", sha256),
+            { } key => AuthResult.Success(method, key, Credentials.ApiKey, acceptedSubprotocol),
+        };
+    }
+
+    private AuthResult CheckToken(string token, string method, string? acceptedSubprotocol)
+    {
+        if (token.Length == 0)
+        {
+            return Fail("empty access token", null);
         }
 
-        return matched
-            ? AuthResult.Success(method, keySha256, acceptedSubprotocol)
-            : Fail("unknown key", keySha256);
+        return tokens.Validate(token, out var failure) is { } key
+            ? AuthResult.Success(method, key, Credentials.AccessToken, acceptedSubprotocol)
+            : Fail(failure!, null);
     }
 }

@@ -8,6 +8,8 @@ internal sealed class ConnectionRecord
     private readonly string _query;
     private readonly string _authMethod;
     private readonly string _apiKeySha256;
+    private readonly string _apiKeyId;
+    private readonly string _credential;
     private readonly string[] _requestedProtocols;
     private readonly Dictionary<string, string> _requestHeaders;
     private readonly long _openedAtMs;
@@ -31,6 +33,8 @@ internal sealed class ConnectionRecord
         string query,
         string authMethod,
         string apiKeySha256,
+        string apiKeyId,
+        string credential,
         string[] requestedProtocols,
         Dictionary<string, string> requestHeaders,
         long openedAtMs,
@@ -41,6 +45,8 @@ internal sealed class ConnectionRecord
         _query = query;
         _authMethod = authMethod;
         _apiKeySha256 = apiKeySha256;
+        _apiKeyId = apiKeyId;
+        _credential = credential;
         _requestedProtocols = requestedProtocols;
         _requestHeaders = requestHeaders;
         _openedAtMs = openedAtMs;
@@ -165,6 +171,8 @@ internal sealed class ConnectionRecord
                 Query = _query,
                 AuthMethod = _authMethod,
                 ApiKeySha256 = _apiKeySha256,
+                ApiKeyId = _apiKeyId,
+                Credential = _credential,
                 RequestedProtocols = _requestedProtocols,
                 RequestHeaders = _requestHeaders,
                 OpenedAtMs = _openedAtMs,

@@ -8,6 +8,13 @@ internal sealed record ConnectionSnapshot
     public required string Query { get; init; }
     public required string AuthMethod { get; init; }
     public required string ApiKeySha256 { get; init; }
+
+    /// <summary>The id of the key that authenticated (the minting key's for an access token): the requests list's
+    /// <c>api_key_id</c> and <c>accessor</c>.</summary>
+    public required string ApiKeyId { get; init; }
+
+    /// <summary>A <see cref="Credentials"/> value.</summary>
+    public required string Credential { get; init; }
     public required IReadOnlyList<string> RequestedProtocols { get; init; }
     public required IReadOnlyDictionary<string, string> RequestHeaders { get; init; }
     public required long OpenedAtMs { get; init; }

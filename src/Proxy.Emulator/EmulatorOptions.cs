@@ -8,6 +8,9 @@ internal sealed class EmulatorOptions
     /// <summary>Deepgram API keys the emulator accepts (at least one).</summary>
     public IList<string> ApiKeys { get; init; } = [];
 
+    /// <summary>The one project the emulator's management API serves; other project ids are refused (403).</summary>
+    public string ProjectId { get; set; } = "emulator-project";
+
     /// <summary>
     /// Deepgram's observed CLIENT_MESSAGE_TIMEOUT: how long a session may go without any client data message.
     /// <see cref="TimeSpan.Zero"/> turns it off.

@@ -21,6 +21,11 @@ internal sealed class EmulatorOptionsValidator : IValidateOptions<EmulatorOption
             failures.Add("Emulator:ApiKeys must not contain whitespace or commas.");
         }
 
+        if (string.IsNullOrWhiteSpace(options.ProjectId) || options.ProjectId.Any(c => c == '/' || char.IsWhiteSpace(c)))
+        {
+            failures.Add("Emulator:ProjectId must be a non-empty path segment (no '/' or whitespace).");
+        }
+
         if (options.ClientMessageTimeout < TimeSpan.Zero)
         {
             failures.Add("Emulator:ClientMessageTimeout must not be negative (00:00:00 turns it off).");

@@ -12,7 +12,12 @@ internal static class EmulatorServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<EmulatorOptions>, EmulatorOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<AccessTokens>();
         services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<ManagementAccess>();
+        services.AddSingleton<ManagementFaults>();
+        services.AddSingleton<ManagementTraffic>();
         services.AddSingleton<ConnectionStore>();
         services.AddSingleton<AgentEndpointHandler>();
         return services;

@@ -17,7 +17,13 @@ builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = tru
 var app = builder.Build();
 app.UseUpgradedStreamCapture();
 app.UseWebSockets();
+app.UseWhen(
+    context => ManagementTraffic.IsManagementPath(context.Request.Path),
+    management => management.Use((context, next) => context.RequestServices.GetRequiredService<ManagementTraffic>().InvokeAsync(context, next)));
 app.MapAgentEndpoints();
 app.MapConnectionEndpoints();
 app.MapManagementRequests();
+app.MapManagementKeys();
+app.MapAuthGrant();
+app.MapManagementControlEndpoints();
 app.Run();
