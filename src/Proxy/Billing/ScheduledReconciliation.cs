@@ -111,6 +111,26 @@ internal sealed partial class ScheduledReconciliation : BackgroundService
         await _job.RunAsync(RunOnceAsync, ex => RunFailed(_logger, _options.ReconcileEvery, ex.Message), firstPassAtOnce: overdue, stoppingToken).ConfigureAwait(false);
     }
 
+    /// <summary>Stops the schedule and gives its lock up, so with an interval of an hour a rolling restart does not
+    /// hold the runs back for the lock's three intervals.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_job is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _job.ReleaseLockAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StorageFailures.IsRedisFailure(ex) || ex is OperationCanceledException)
+        {
+            // The lock expires by itself.
+        }
+    }
+
     [LoggerMessage(EventId = 7654, Level = LogLevel.Information,
         Message = "Scheduled reconciliation with Deepgram every {Every}, windows ending {Lag} before now (one instance at a time)")]
     private static partial void ScheduleStarted(ILogger logger, TimeSpan every, TimeSpan lag);

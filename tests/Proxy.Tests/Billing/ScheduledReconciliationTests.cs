@@ -156,6 +156,9 @@ public sealed class ScheduledReconciliationTests : IClassFixture<ScheduledReconc
 
         Assert.Equal([(T0 - Lag, T0 + Every - Lag), (T0 + Every - Lag, T0 + Every + Every - Lag)], Windows(deepgram));
 
+        // A graceful stop gave the lock up: another instance takes over at its next tick, not after the expiry.
+        Assert.False(await Connection.GetDatabase().KeyExistsAsync(_keys.ReconcileScheduleLock));
+
         // Overdue once a whole interval has ended after the last window: a start then runs at once.
         _time.Advance(Every - TimeSpan.FromSeconds(1));
         Assert.False(await scheduler.IsOverdueAsync());
