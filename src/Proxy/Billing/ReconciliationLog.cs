@@ -1,6 +1,7 @@
 namespace Proxy.Billing;
 
-/// <summary>Reconciliation log events (EventIds 7650-7651, 7654-7669; 7652-7653 are the management API's retries).</summary>
+/// <summary>Reconciliation log events. EventIds 7650-7669 are reconciliation's: 7650-7651 here, 7652-7653
+/// DeepgramManagementRetryHandler, 7654-7656 ScheduledReconciliation.</summary>
 internal static partial class ReconciliationLog
 {
     [LoggerMessage(EventId = 7650, Level = LogLevel.Information,
