@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 
 namespace Proxy.Billing;
@@ -13,8 +12,7 @@ namespace Proxy.Billing;
 /// </summary>
 internal sealed class DeepgramRequestsClient
 {
-    /// <summary>The management client's name (kept for callers that named it here first).</summary>
-    public const string HttpClientName = DeepgramManagementHttp.ClientName;
+    public const string HttpClientName = DeepgramManagementApi.HttpClientName;
 
     private const int PageSize = 1000;
     private const int MaxPages = 1000;
@@ -43,7 +41,7 @@ internal sealed class DeepgramRequestsClient
         for (var page = 0; page < MaxPages; page++)
         {
             var url = PageUrl(options, period, accessor, page);
-            var body = await GetAsync(client, url, options.ManagementKey!, cancellationToken).ConfigureAwait(false);
+            var body = await GetAsync(client, url, options, cancellationToken).ConfigureAwait(false);
             if (!DeepgramRequestsParser.TryParse(body, out var requests, out var problem))
             {
                 throw new DeepgramRequestsException($"Deepgram's requests list (page {page}) is not in the expected shape: {problem}");
@@ -59,10 +57,9 @@ internal sealed class DeepgramRequestsClient
         throw new DeepgramRequestsException($"Deepgram's requests list has more than {MaxPages} pages of {PageSize}: reconcile a shorter period.");
     }
 
-    private async Task<byte[]> GetAsync(HttpClient client, Uri url, string key, CancellationToken cancellationToken)
+    private async Task<byte[]> GetAsync(HttpClient client, Uri url, DeepgramOptions options, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Token", key);
+        using var request = DeepgramManagementApi.NewRequest(options, HttpMethod.Get, url);
         HttpResponseMessage response;
         try
         {
