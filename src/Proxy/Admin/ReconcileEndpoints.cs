@@ -1,3 +1,4 @@
+using System.Globalization;
 using Proxy.Billing;
 
 namespace Proxy.Admin;
@@ -53,16 +54,34 @@ internal static class ReconcileEndpoints
         {
             try
             {
-                requests = await reconciliation.FetchAsync(query.Period, query.CustomerId, query.Accessor, request.HttpContext.RequestAborted).ConfigureAwait(false);
+                requests = await reconciliation.FetchAsync(query.Period, query.CustomerId, query.Accessor, ReconciliationTrigger.OnDemand, request.HttpContext.RequestAborted).ConfigureAwait(false);
             }
             catch (DeepgramRequestsException ex)
             {
-                return AdminResults.Error(StatusCodes.Status502BadGateway, "deepgram_unavailable", ex.Message);
+                return DeepgramFailed(request.HttpContext.Response, ex);
             }
         }
 
-        var report = await reconciliation.RunAsync(query.Period, query.CustomerId, requests, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        var report = await reconciliation.RunAsync(query.Period, query.CustomerId, requests, ReconciliationTrigger.OnDemand, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return Results.Json(report, ReconciliationJsonContext.Default.ReconciliationReport);
+    }
+
+    /// <summary>What Deepgram's management API left us with once its retries ran out: a refused key (the operator
+    /// fixes the key), a 429 (come back after its <c>Retry-After</c>), or Deepgram failing.</summary>
+    private static IResult DeepgramFailed(HttpResponse response, DeepgramRequestsException failure)
+    {
+        switch (failure.Failure)
+        {
+            case DeepgramManagementFailure.Refused:
+                return AdminResults.Error(StatusCodes.Status502BadGateway, "deepgram_management_refused", failure.Message);
+            case DeepgramManagementFailure.RateLimited:
+                // At least a second: "Retry-After: 0" would invite a client to hammer.
+                var seconds = failure.RetryAfter is { } after ? Math.Max(1, (long)Math.Ceiling(after.TotalSeconds)) : 1;
+                response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return AdminResults.Error(StatusCodes.Status503ServiceUnavailable, "deepgram_rate_limited", failure.Message);
+            default:
+                return AdminResults.Error(StatusCodes.Status502BadGateway, "deepgram_unavailable", failure.Message);
+        }
     }
 
     private static async Task<IResult> LastAsync(HttpRequest request, ReconciliationService reconciliation)

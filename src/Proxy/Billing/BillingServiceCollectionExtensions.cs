@@ -20,12 +20,14 @@ internal static class BillingServiceCollectionExtensions
         services.AddSingleton<ReconciliationService>();
         services.AddOptions<DeepgramOptions>().BindSection(DeepgramOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeepgramOptions>, DeepgramOptionsValidator>();
-        services.AddHttpClient(DeepgramRequestsClient.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddDeepgramManagementHttpClient();
         services.AddSingleton<DeepgramRequestsClient>();
         services.AddSingleton<DeepgramKeysClient>();
         services.AddSingleton<UpstreamKeyProvisioning>();
         services.AddSingleton<UpstreamKeyRetirement>();
         services.AddHostedService<UpstreamKeyRetirementService>();
+        services.AddSingleton<ScheduledReconciliation>();
+        services.AddHostedService(provider => provider.GetRequiredService<ScheduledReconciliation>());
         return services;
     }
 }

@@ -7,8 +7,8 @@ namespace Proxy.Billing;
 /// <summary>
 /// Fetches Deepgram's agent requests of a period from its management API
 /// (<c>GET /v1/projects/{id}/requests?endpoint=agent&amp;start&amp;end&amp;limit&amp;page</c>), page by page until a short
-/// page. 429 (after its <c>Retry-After</c>), 5xx and network failures are retried with backoff – a read is safe to
-/// repeat; a refused key or any other answer fails at once with a message saying what Deepgram answered.
+/// page, through the management client (<see cref="DeepgramManagementHttp"/>), whose handler retries 429, 5xx and
+/// network failures. What is left when it gives up fails with a message saying what Deepgram answered and what to do.
 /// </summary>
 internal sealed class DeepgramRequestsClient
 {
@@ -16,8 +16,6 @@ internal sealed class DeepgramRequestsClient
 
     private const int PageSize = 1000;
     private const int MaxPages = 1000;
-    private const int MaxAttempts = 4;
-    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(30);
 
     private readonly IHttpClientFactory _httpClients;
     private readonly IOptionsMonitor<DeepgramOptions> _options;
@@ -61,54 +59,55 @@ internal sealed class DeepgramRequestsClient
 
     private async Task<byte[]> GetAsync(HttpClient client, Uri url, DeepgramOptions options, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        using var request = DeepgramManagementApi.NewRequest(options, HttpMethod.Get, url);
+        HttpResponseMessage response;
+        try
         {
-            TimeSpan? retryAfter = null;
-            string failure;
-            try
-            {
-                using var request = DeepgramManagementApi.NewRequest(options, HttpMethod.Get, url);
-                using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                {
-                    return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-                }
+            response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new DeepgramRequestsException(DeepgramManagementFailure.Unavailable,
+                $"Deepgram could not be reached ({ex.HttpRequestError}){Tries(request)}: try again later, or upload the requests list.");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new DeepgramRequestsException(DeepgramManagementFailure.Unavailable,
+                $"Deepgram did not answer in time{Tries(request)}: try again later, or upload the requests list.");
+        }
 
-                var status = (int)response.StatusCode;
-                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                {
-                    throw new DeepgramRequestsException($"Deepgram refused Deepgram:ManagementKey ({status}): it needs access to project {_options.CurrentValue.ProjectId}'s usage.");
-                }
-
-                if (response.StatusCode != HttpStatusCode.TooManyRequests && status < 500)
-                {
-                    throw new DeepgramRequestsException($"Deepgram answered {status} to the requests list.");
-                }
-
-                failure = $"Deepgram answered {status}";
-                retryAfter = response.Headers.RetryAfter?.Delta;
-            }
-            catch (HttpRequestException ex)
+        using (response)
+        {
+            if (response.IsSuccessStatusCode)
             {
-                failure = $"Deepgram could not be reached ({ex.HttpRequestError})";
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                failure = "Deepgram did not answer in time";
+                return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            if (attempt >= MaxAttempts)
+            var status = (int)response.StatusCode;
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
-                throw new DeepgramRequestsException($"{failure}, {MaxAttempts} times: try again later, or upload the requests list.");
+                throw new DeepgramRequestsException(DeepgramManagementFailure.Refused,
+                    $"Deepgram refused Deepgram:ManagementKey ({status}): the management key needs access to project {_options.CurrentValue.ProjectId}'s usage.");
             }
 
-            // Deepgram's Retry-After when it sent one (bounded), else 1 s, 2 s, 4 s.
-            var delay = retryAfter is { } after && after > TimeSpan.Zero
-                ? (after < MaxRetryAfter ? after : MaxRetryAfter)
-                : TimeSpan.FromSeconds(1 << (attempt - 1));
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                var retryAfter = DeepgramManagementRetryHandler.RetryAfter(response, _time);
+                throw new DeepgramRequestsException(DeepgramManagementFailure.RateLimited,
+                    $"Deepgram is rate limiting its management API (429){Tries(request)}: try again "
+                    + (retryAfter is { } after ? $"in {Math.Ceiling(after.TotalSeconds):0} s" : "later") + ", or upload the requests list.",
+                    retryAfter);
+            }
+
+            throw new DeepgramRequestsException(DeepgramManagementFailure.Unavailable,
+                status >= 500
+                    ? $"Deepgram answered {status}{Tries(request)}: try again later, or upload the requests list."
+                    : $"Deepgram answered {status} to the requests list of project {_options.CurrentValue.ProjectId}.");
         }
     }
+
+    private static string Tries(HttpRequestMessage request) =>
+        request.Options.TryGetValue(DeepgramManagementRetryHandler.Attempts, out var attempts) && attempts > 1 ? $", {attempts} times" : string.Empty;
 
     private static Uri PageUrl(DeepgramOptions options, ReconciliationPeriod period, string? accessor, int page)
     {
@@ -124,4 +123,15 @@ internal sealed class DeepgramRequestsClient
 }
 
 /// <summary>Deepgram's management API refused or failed a request; the message says what to do.</summary>
-internal sealed class DeepgramRequestsException(string message) : Exception(message);
+internal sealed class DeepgramRequestsException(DeepgramManagementFailure failure, string message, TimeSpan? retryAfter = null) : Exception(message)
+{
+    public DeepgramRequestsException(string message)
+        : this(DeepgramManagementFailure.Unavailable, message)
+    {
+    }
+
+    public DeepgramManagementFailure Failure { get; } = failure;
+
+    /// <summary>When Deepgram said to come back (a 429's <c>Retry-After</c>); null otherwise.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}

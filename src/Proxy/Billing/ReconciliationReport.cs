@@ -25,6 +25,10 @@ internal sealed record ReconciliationReport
 
     public required long RanAtMs { get; init; }
 
+    /// <summary>What ran it: <c>on_demand</c> (<c>POST /admin/v1/reconcile</c>) or <c>scheduled</c>
+    /// (<c>Deepgram:ReconcileEvery</c>, over [<see cref="From"/>, <see cref="To"/>), the window after the last one).</summary>
+    public string Trigger { get; init; } = ReconciliationTrigger.OnDemand.Name();
+
     /// <summary>Distinct request ids in the uploaded list.</summary>
     public required long DeepgramRequests { get; init; }
 

@@ -57,14 +57,11 @@ internal sealed class ReconciliationService
 
     /// <summary>Deepgram's agent requests of the period from its management API; a failure counts as a failed run.</summary>
     /// <exception cref="DeepgramRequestsException">Deepgram refused or failed (the message says what it answered).</exception>
-    public Task<IReadOnlyList<DeepgramRequest>> FetchAsync(ReconciliationPeriod period, string? accessor, CancellationToken cancellationToken) =>
-        FetchAsync(period, customerId: null, accessor, cancellationToken);
-
-    /// <summary>As <see cref="FetchAsync(ReconciliationPeriod, string?, CancellationToken)"/>; for one customer without
-    /// an explicit <paramref name="accessor"/>, only the requests of its own Deepgram keys when they were in force for
-    /// the whole period (<see cref="CustomerAccessors"/>), so the list holds that customer's requests alone.</summary>
-    /// <exception cref="DeepgramRequestsException">Deepgram refused or failed (the message says what it answered).</exception>
-    public async Task<IReadOnlyList<DeepgramRequest>> FetchAsync(ReconciliationPeriod period, string? customerId, string? accessor, CancellationToken cancellationToken)
+    /// <remarks>For one customer without an explicit <paramref name="accessor"/>: only the requests of its own Deepgram
+    /// keys when they were in force for the whole period (<see cref="CustomerAccessors"/>), so the list holds that
+    /// customer's requests alone.</remarks>
+    public async Task<IReadOnlyList<DeepgramRequest>> FetchAsync(
+        ReconciliationPeriod period, string? customerId, string? accessor, ReconciliationTrigger trigger, CancellationToken cancellationToken)
     {
         IReadOnlyList<string?> accessors = [accessor];
         if (accessor is null && customerId is not null)
@@ -93,14 +90,14 @@ internal sealed class ReconciliationService
         }
         catch (DeepgramRequestsException ex)
         {
-            _metrics.ReconciliationFailed();
-            ReconciliationLog.Failed(_logger, period.FromText, period.ToText, "fetching Deepgram's requests list", ex);
+            _metrics.ReconciliationFailed(trigger.Name());
+            ReconciliationLog.Failed(_logger, period.FromText, period.ToText, "fetching Deepgram's requests list", trigger.Name(), ex);
             throw;
         }
     }
 
     public async Task<ReconciliationReport> RunAsync(
-        ReconciliationPeriod period, string? customerId, IReadOnlyList<DeepgramRequest> requests, CancellationToken cancellationToken)
+        ReconciliationPeriod period, string? customerId, IReadOnlyList<DeepgramRequest> requests, ReconciliationTrigger trigger, CancellationToken cancellationToken)
     {
         var scope = customerId ?? "all customers";
         try
@@ -116,17 +113,17 @@ internal sealed class ReconciliationService
                 }
             }
 
-            var report = matcher.Finish(customerId, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            var report = matcher.Finish(customerId, _time.GetUtcNow().ToUnixTimeMilliseconds()) with { Trigger = trigger.Name() };
             await _store.SaveAsync(customerId, JsonSerializer.Serialize(report, ReconciliationJsonContext.Default.ReconciliationReport)).ConfigureAwait(false);
-            _metrics.ReconciliationCompleted(report.MissingInRecordsCount, report.MissingAtDeepgramCount, report.DurationDriftMs.Total, report.DurationDriftMs.Max);
-            ReconciliationLog.Completed(_logger, report.From, report.To, scope, report.Matched, report.MissingInRecordsCount,
+            _metrics.ReconciliationCompleted(trigger.Name(), report.MissingInRecordsCount, report.MissingAtDeepgramCount, report.DurationDriftMs.Total, report.DurationDriftMs.Max);
+            ReconciliationLog.Completed(_logger, report.From, report.To, scope, report.Trigger, report.Matched, report.MissingInRecordsCount,
                 report.MissingAtDeepgramCount, report.DurationDriftMs.Total, report.DurationDriftMs.Max);
             return report;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _metrics.ReconciliationFailed();
-            ReconciliationLog.Failed(_logger, period.FromText, period.ToText, scope, ex);
+            _metrics.ReconciliationFailed(trigger.Name());
+            ReconciliationLog.Failed(_logger, period.FromText, period.ToText, scope, trigger.Name(), ex);
             throw;
         }
     }

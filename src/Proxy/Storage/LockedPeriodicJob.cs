@@ -31,6 +31,10 @@ internal sealed class LockedPeriodicJob
     /// <summary>Takes or extends the job's lock; returns whether this instance holds it now.</summary>
     public Task<bool> TryHoldLockAsync() => RedisLock.TryHoldAsync(_redis.GetDatabase(), _lock, _owner, 3 * Interval);
 
+    /// <summary>Gives the lock up if this instance holds it (a graceful stop), so another instance takes over at its
+    /// next pass rather than after the expiry.</summary>
+    public Task<bool> ReleaseLockAsync() => RedisLock.ReleaseAsync(_redis.GetDatabase(), _lock, _owner);
+
     /// <summary>Runs <paramref name="pass"/> every interval until <paramref name="stoppingToken"/> fires, the first
     /// right away when <paramref name="firstPassAtOnce"/>; a pass's failure goes to <paramref name="passFailed"/>.</summary>
     public async Task RunAsync(Func<CancellationToken, Task> pass, Action<Exception> passFailed, bool firstPassAtOnce, CancellationToken stoppingToken)

@@ -40,4 +40,7 @@ internal sealed class LockedPeriodicJobs
     /// Billing's configuration).</summary>
     public LockedPeriodicJob UpstreamKeyRetirement(TimeSpan interval) =>
         new(_redis, _connection, _keys.UpstreamKeyRetirementLock, _instance.Id, interval, _time);
+    /// <summary>Billing's scheduled reconciliation with Deepgram, every <paramref name="interval"/> (its own setting).</summary>
+    public LockedPeriodicJob ScheduledReconciliation(TimeSpan interval) =>
+        new(_redis, _connection, _keys.ReconcileScheduleLock, _instance.Id, interval, _time);
 }

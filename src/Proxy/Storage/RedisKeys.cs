@@ -29,6 +29,8 @@ internal sealed class RedisKeys
         LastReconciliation = prefix + "reconcile:last";
         UpstreamKeyRetirements = prefix + "upstream-key-retirements";
         UpstreamKeyRetirementLock = prefix + "upstream-key-retirement-lock";
+        ReconcileScheduleLock = prefix + "reconcile:schedule-lock";
+        ReconcileScheduledTo = prefix + "reconcile:scheduled-to";
     }
 
     /// <summary>Set of the customer ids that may have a retiring Deepgram key (<see cref="UpstreamKeyRetiring"/>), so
@@ -54,6 +56,13 @@ internal sealed class RedisKeys
 
     /// <summary>String: the JSON report of the last reconciliation over all customers (Billing's ReconciliationStore).</summary>
     public RedisKey LastReconciliation { get; }
+
+    /// <summary>Held by the one instance whose scheduled reconciliation runs (with an expiry, like the reaper's).</summary>
+    public RedisKey ReconcileScheduleLock { get; }
+
+    /// <summary>String: Unix ms where the last scheduled reconciliation's window ended, where the next one starts
+    /// (Billing's ReconciliationStore); kept, so a restart continues without a gap or an overlap.</summary>
+    public RedisKey ReconcileScheduledTo { get; }
 
     /// <summary>String: the JSON report of the customer's last reconciliation of its own.</summary>
     public RedisKey CustomerLastReconciliation(string customerId) => $"{_prefix}{{{customerId}}}:reconcile:last";

@@ -22,7 +22,19 @@ internal static class RedisLock
         return 0
         """;
 
+    // KEYS: lock. ARGV: instance id. Deletes the lock only if ours; 1 when it was.
+    private const string ReleaseScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          return redis.call('DEL', KEYS[1])
+        end
+        return 0
+        """;
+
     /// <summary>Takes or extends the lock; returns whether this instance holds it now.</summary>
     public static async Task<bool> TryHoldAsync(IDatabaseAsync db, RedisKey key, string owner, TimeSpan ttl) =>
         (int)await db.ScriptEvaluateAsync(Script, [key], [owner, (long)ttl.TotalMilliseconds]).ConfigureAwait(false) == 1;
+
+    /// <summary>Gives the lock up if this instance holds it, so another takes it at once instead of after its expiry.</summary>
+    public static async Task<bool> ReleaseAsync(IDatabaseAsync db, RedisKey key, string owner) =>
+        (int)await db.ScriptEvaluateAsync(ReleaseScript, [key], [owner]).ConfigureAwait(false) == 1;
 }

@@ -29,8 +29,27 @@ internal sealed class ProxyMetrics
     /// <summary>A reconciliation that found a request or a record missing on the other side.</summary>
     public const string ReconciliationResultMismatch = "mismatch";
 
-    /// <summary>A reconciliation that could not finish (storage failed).</summary>
+    /// <summary>A reconciliation that could not finish (Deepgram's list could not be fetched, or storage failed).</summary>
     public const string ReconciliationResultFailed = "failed";
+
+    /// <summary>A reconciliation an admin asked for (<c>POST /admin/v1/reconcile</c>).</summary>
+    public const string ReconciliationTriggerOnDemand = "on_demand";
+
+    /// <summary>A reconciliation the schedule ran (<c>Deepgram:ReconcileEvery</c>).</summary>
+    public const string ReconciliationTriggerScheduled = "scheduled";
+
+    private static readonly string[] ReconciliationTriggers = [ReconciliationTriggerOnDemand, ReconciliationTriggerScheduled];
+
+    // The outcomes of one call to Deepgram's management API (each try counts once).
+    public const string ManagementOutcomeOk = "ok";
+    public const string ManagementOutcomeRateLimited = "rate_limited";
+    public const string ManagementOutcomeServerError = "server_error";
+    public const string ManagementOutcomeRefused = "refused";
+    public const string ManagementOutcomeClientError = "client_error";
+    public const string ManagementOutcomeFailed = "failed";
+
+    private static readonly string[] ManagementOutcomes =
+        [ManagementOutcomeOk, ManagementOutcomeRateLimited, ManagementOutcomeServerError, ManagementOutcomeRefused, ManagementOutcomeClientError, ManagementOutcomeFailed];
 
     private readonly CustomerLabel _customer;
     private readonly Counter<long> _sessions;
@@ -51,6 +70,7 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _budgetCloses;
     private readonly Counter<long> _reconciliationRuns;
     private readonly Counter<long> _deepgramKeyDeletions;
+    private readonly Counter<long> _managementRequests;
     private ReconciliationFigures? _lastReconciliation;
 
     public ProxyMetrics(IMeterFactory meterFactory, CustomerLabel customer)
@@ -77,7 +97,8 @@ internal sealed class ProxyMetrics
         _unratedSessions = meter.CreateCounter<long>("dgproxy.sessions.unrated", description: "Sessions whose final record was written with a plan id but no cost (no version of the plan in force at the open, or a price beyond Int64): counted once, like dgproxy.sessions.");
         _budgetCloses = meter.CreateCounter<long>("dgproxy.budget.closes", description: "Live sessions closed because a monthly budget with budget_action close was reached, by scope (customer, key).");
         _recordWrites = meter.CreateCounter<long>("dgproxy.record.writes", description: "Session record writes, by record (open, final) and result (ok, spooled, replayed, already_final, replaced_estimate, failed).");
-        _reconciliationRuns = meter.CreateCounter<long>("dgproxy.reconciliation.runs", description: "Reconciliations with Deepgram's requests list run on this instance, by result (ok, mismatch, failed).");
+        _reconciliationRuns = meter.CreateCounter<long>("dgproxy.reconciliation.runs", description: "Reconciliations with Deepgram's requests list run on this instance, by result (ok, mismatch, failed) and trigger (on_demand, scheduled).");
+        _managementRequests = meter.CreateCounter<long>("dgproxy.deepgram.management.requests", description: "Calls to Deepgram's management API (each try, retries included), by outcome (ok, rate_limited, server_error, refused, client_error, failed).");
         meter.CreateObservableGauge("dgproxy.reconciliation.missing", ObserveMissing,
             description: "The last reconciliation on this instance: Deepgram requests without a record (side=records) and records Deepgram does not list (side=deepgram); absent before the first run.");
         meter.CreateObservableGauge("dgproxy.reconciliation.drift.ms", ObserveDrift,
@@ -101,7 +122,15 @@ internal sealed class ProxyMetrics
 
         foreach (var result in ReconciliationResults)
         {
-            _reconciliationRuns.Add(0, new KeyValuePair<string, object?>("result", result));
+            foreach (var trigger in ReconciliationTriggers)
+            {
+                _reconciliationRuns.Add(0, new KeyValuePair<string, object?>("result", result), new KeyValuePair<string, object?>("trigger", trigger));
+            }
+        }
+
+        foreach (var outcome in ManagementOutcomes)
+        {
+            _managementRequests.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
         }
 
         _deepgramKeyDeletions = meter.CreateCounter<long>("dgproxy.deepgram.key.deletions", description: "Retired customer Deepgram keys the retirement job tried to delete at Deepgram, by result (deleted, failed).");
@@ -203,11 +232,12 @@ internal sealed class ProxyMetrics
     public void IndicatorPosted(string result) =>
         _indicators.Add(1, new KeyValuePair<string, object?>("result", result));
 
-    /// <summary>A reconciliation finished: counted by its result, and its figures become the gauges' values.</summary>
-    public void ReconciliationCompleted(long missingInRecords, long missingAtDeepgram, long driftTotalMs, long driftMaxMs)
+    /// <summary>A reconciliation finished: counted by its result and <paramref name="trigger"/>, and its figures become
+    /// the gauges' values.</summary>
+    public void ReconciliationCompleted(string trigger, long missingInRecords, long missingAtDeepgram, long driftTotalMs, long driftMaxMs)
     {
         var result = missingInRecords == 0 && missingAtDeepgram == 0 ? ReconciliationResultOk : ReconciliationResultMismatch;
-        _reconciliationRuns.Add(1, new KeyValuePair<string, object?>("result", result));
+        _reconciliationRuns.Add(1, new KeyValuePair<string, object?>("result", result), new KeyValuePair<string, object?>("trigger", trigger));
         Volatile.Write(ref _lastReconciliation, new ReconciliationFigures(missingInRecords, missingAtDeepgram, driftTotalMs, driftMaxMs));
     }
 
@@ -216,8 +246,12 @@ internal sealed class ProxyMetrics
         _deepgramKeyDeletions.Add(1, new KeyValuePair<string, object?>("result", deleted ? DeepgramKeyDeleted : DeepgramKeyDeletionFailed));
 
     /// <summary>A reconciliation could not finish; the gauges keep the last finished one.</summary>
-    public void ReconciliationFailed() =>
-        _reconciliationRuns.Add(1, new KeyValuePair<string, object?>("result", ReconciliationResultFailed));
+    public void ReconciliationFailed(string trigger) =>
+        _reconciliationRuns.Add(1, new KeyValuePair<string, object?>("result", ReconciliationResultFailed), new KeyValuePair<string, object?>("trigger", trigger));
+
+    /// <summary>One call (one try) to Deepgram's management API ended with <paramref name="outcome"/>.</summary>
+    public void DeepgramManagementRequest(string outcome) =>
+        _managementRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     private IEnumerable<Measurement<long>> ObserveMissing()
     {

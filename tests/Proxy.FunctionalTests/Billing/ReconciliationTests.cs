@@ -150,7 +150,7 @@ public sealed class ReconciliationTests
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("deepgram_unavailable", body.GetProperty("error").GetString());
+        Assert.Equal("deepgram_management_refused", body.GetProperty("error").GetString());
         Assert.Contains("refused Deepgram:ManagementKey (401)", body.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("not-a-deepgram-key", body.GetProperty("message").GetString(), StringComparison.Ordinal);
     }

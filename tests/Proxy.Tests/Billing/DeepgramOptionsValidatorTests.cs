@@ -71,4 +71,48 @@ public sealed class DeepgramOptionsValidatorTests
         Assert.True(result.Failed);
         Assert.Contains(message, result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_retry_and_schedule_defaults_are_valid_and_the_schedule_runs_only_when_configured()
+    {
+        var options = new DeepgramOptions();
+
+        Assert.Equal(4, options.MaxAttempts);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.RetryBudget);
+        Assert.Equal(TimeSpan.FromHours(1), options.ReconcileEvery);
+        Assert.Equal(TimeSpan.FromMinutes(15), options.ReconcileLag);
+        Assert.False(options.IsScheduled);
+        Assert.True(new DeepgramOptions { ProjectId = "p", ManagementKey = "k" }.IsScheduled);
+        Assert.False(new DeepgramOptions { ProjectId = "p", ManagementKey = "k", ReconcileEvery = TimeSpan.Zero }.IsScheduled);
+    }
+
+    [Theory]
+    [InlineData("MaxAttempts", "0")]
+    [InlineData("MaxAttempts", "11")]
+    [InlineData("RetryBudget", "-00:00:01")]
+    [InlineData("RetryBudget", "00:10:01")]
+    [InlineData("RequestTimeout", "00:00:00")]
+    [InlineData("ReconcileEvery", "00:00:00.500")]
+    [InlineData("ReconcileEvery", "32.00:00:00")]
+    [InlineData("ReconcileLag", "-00:00:01")]
+    [InlineData("ReconcileLag", "1.00:00:01")]
+    public void A_retry_or_schedule_setting_out_of_range_is_refused_naming_its_key(string key, string value)
+    {
+        var options = new DeepgramOptions();
+        var property = typeof(DeepgramOptions).GetProperty(key)!;
+        property.SetValue(options, property.PropertyType == typeof(int)
+            ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture)
+            : TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+
+        var result = new DeepgramOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains($"Deepgram:{key} must be", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_schedule_of_zero_is_off_and_valid()
+    {
+        Assert.True(new DeepgramOptionsValidator().Validate(null, new DeepgramOptions { ReconcileEvery = TimeSpan.Zero, ReconcileLag = TimeSpan.Zero }).Succeeded);
+    }
 }

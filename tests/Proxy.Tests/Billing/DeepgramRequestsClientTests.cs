@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Microsoft.Extensions.Time.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using Proxy.Billing;
 using Proxy.Tests.TestSupport;
 
@@ -29,21 +29,49 @@ public sealed class DeepgramRequestsClientTests
     }
 
     [Fact]
-    public async Task A_429_is_retried_after_its_retry_after_and_a_5xx_after_a_backoff()
+    public async Task A_429_left_after_the_retries_fails_as_rate_limited_with_deepgrams_retry_after()
     {
-        var handler = new ScriptedHandler(
-            _ => TooManyRequests(TimeSpan.FromSeconds(7)),
-            _ => new HttpResponseMessage(HttpStatusCode.BadGateway),
-            _ => Ok(Page(2, offset: 0)));
-        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(Dec1));
+        var handler = new ScriptedHandler(_ => TooManyRequests(TimeSpan.FromSeconds(42)));
 
-        var listing = NewClient(handler, time).ListAsync(Period, null, CancellationToken.None);
-        // 7 s (Retry-After), then 2 s (the second attempt's backoff).
-        await AdvanceUntilAsync(time, () => handler.Requests.Count == 2, TimeSpan.FromSeconds(7));
-        await AdvanceUntilAsync(time, () => handler.Requests.Count == 3, TimeSpan.FromSeconds(2));
-        var requests = await listing;
+        var failure = await Assert.ThrowsAsync<DeepgramRequestsException>(() => ListAsync(handler, null));
 
-        Assert.Equal(2, requests.Count);
+        Assert.Equal(DeepgramManagementFailure.RateLimited, failure.Failure);
+        Assert.Equal(TimeSpan.FromSeconds(42), failure.RetryAfter);
+        Assert.Contains("rate limiting its management API (429)", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("in 42 s", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_5xx_left_after_the_retries_fails_as_unavailable_naming_the_status()
+    {
+        var handler = new ScriptedHandler(_ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+
+        var failure = await Assert.ThrowsAsync<DeepgramRequestsException>(() => ListAsync(handler, null));
+
+        Assert.Equal(DeepgramManagementFailure.Unavailable, failure.Failure);
+        Assert.Contains("Deepgram answered 503", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("upload the requests list", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Through_the_retry_handler_a_5xx_on_every_attempt_fails_saying_how_many_times()
+    {
+        var inner = new ScriptedHandler(_ => new HttpResponseMessage(HttpStatusCode.BadGateway));
+        var time = new TimerWatchingTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(Dec1));
+        var options = Options(maxAttempts: 2);
+        var retrying = new DeepgramManagementRetryHandler(options, time, TestMetrics.Create(), NullLogger<DeepgramManagementRetryHandler>.Instance, jitter: () => 1.0)
+        {
+            InnerHandler = inner,
+        };
+
+        var listing = new DeepgramRequestsClient(new SingleClientFactory(retrying), options, time).ListAsync(Period, null, CancellationToken.None);
+        await time.WaitForTimerAsync(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var failure = await Assert.ThrowsAsync<DeepgramRequestsException>(() => listing.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(DeepgramManagementFailure.Unavailable, failure.Failure);
+        Assert.Equal("Deepgram answered 502, 2 times: try again later, or upload the requests list.", failure.Message);
+        Assert.Equal(2, inner.Requests.Count);
     }
 
     [Fact]
@@ -54,6 +82,7 @@ public sealed class DeepgramRequestsClientTests
         var failure = await Assert.ThrowsAsync<DeepgramRequestsException>(() => ListAsync(handler, null));
 
         Assert.Single(handler.Requests);
+        Assert.Equal(DeepgramManagementFailure.Refused, failure.Failure);
         Assert.Contains("refused Deepgram:ManagementKey (401)", failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("mgmt-secret", failure.Message, StringComparison.Ordinal);
     }
@@ -73,23 +102,11 @@ public sealed class DeepgramRequestsClientTests
 
     private static DeepgramRequestsClient NewClient(ScriptedHandler handler, TimeProvider time) =>
         new(new SingleClientFactory(handler),
-            new TestOptionsMonitor<DeepgramOptions>(new DeepgramOptions { ApiUrl = new Uri("https://dg.test"), ProjectId = "proj-1", ManagementKey = "mgmt-secret" }),
+            Options(),
             time);
 
-    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> done, TimeSpan step)
-    {
-        // The client waits on the fake clock: move it once the wait has started, within a bounded number of tries.
-        for (var i = 0; i < 500 && !done(); i++)
-        {
-            await Task.Delay(10);
-            if (!done())
-            {
-                time.Advance(step);
-            }
-        }
-
-        Assert.True(done(), "the client did not send the next attempt");
-    }
+    private static TestOptionsMonitor<DeepgramOptions> Options(int maxAttempts = 4) =>
+        new(new DeepgramOptions { ApiUrl = new Uri("https://dg.test"), ProjectId = "proj-1", ManagementKey = "mgmt-secret", MaxAttempts = maxAttempts });
 
     private static string Page(int count, int offset) =>
         $$"""{"page":0,"limit":1000,"requests":[{{string.Join(",", Enumerable.Range(offset, count).Select(i => $$"""{"request_id":"r-{{i}}","created":"2026-12-01T10:00:00Z"}"""))}}]}""";

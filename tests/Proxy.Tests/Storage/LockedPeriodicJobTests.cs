@@ -56,6 +56,20 @@ public sealed class LockedPeriodicJobTests : IClassFixture<LockedPeriodicJobTest
     }
 
     [Fact]
+    public async Task Releasing_gives_up_only_a_lock_this_instance_holds()
+    {
+        var first = Job("instance-a");
+        var second = Job("instance-b");
+        Assert.True(await first.TryHoldLockAsync());
+
+        Assert.False(await second.ReleaseLockAsync());
+        Assert.Equal("instance-a", (string?)await _redis.Server.Database.StringGetAsync(_lock));
+        Assert.True(await first.ReleaseLockAsync());
+
+        Assert.True(await second.TryHoldLockAsync());
+    }
+
+    [Fact]
     public async Task The_reaper_and_the_retention_sweep_take_their_own_locks_with_their_own_intervals()
     {
         var keys = new RedisKeys($"t{Guid.NewGuid():N}:");

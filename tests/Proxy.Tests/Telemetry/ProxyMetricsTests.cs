@@ -123,12 +123,12 @@ public sealed class ProxyMetricsTests
         missing.RecordObservableInstruments();
         Assert.Empty(missing.GetMeasurementSnapshot());
 
-        metrics.ReconciliationCompleted(missingInRecords: 0, missingAtDeepgram: 0, driftTotalMs: 0, driftMaxMs: 0);
-        metrics.ReconciliationCompleted(missingInRecords: 2, missingAtDeepgram: 1, driftTotalMs: 40, driftMaxMs: 30);
-        metrics.ReconciliationFailed();
+        metrics.ReconciliationCompleted(ProxyMetrics.ReconciliationTriggerOnDemand, missingInRecords: 0, missingAtDeepgram: 0, driftTotalMs: 0, driftMaxMs: 0);
+        metrics.ReconciliationCompleted(ProxyMetrics.ReconciliationTriggerScheduled, missingInRecords: 2, missingAtDeepgram: 1, driftTotalMs: 40, driftMaxMs: 30);
+        metrics.ReconciliationFailed(ProxyMetrics.ReconciliationTriggerScheduled);
 
-        var counted = runs.GetMeasurementSnapshot().Where(m => m.Value > 0).Select(m => (string)m.Tags["result"]!).ToList();
-        Assert.Equal(["ok", "mismatch", "failed"], counted);
+        var counted = runs.GetMeasurementSnapshot().Where(m => m.Value > 0).Select(m => $"{m.Tags["result"]}/{m.Tags["trigger"]}").ToList();
+        Assert.Equal(["ok/on_demand", "mismatch/scheduled", "failed/scheduled"], counted);
         missing.RecordObservableInstruments();
         drift.RecordObservableInstruments();
         Assert.Equal(["records=2", "deepgram=1"], missing.GetMeasurementSnapshot().Select(m => $"{m.Tags["side"]}={m.Value}"));
