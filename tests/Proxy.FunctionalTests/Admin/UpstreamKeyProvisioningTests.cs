@@ -189,12 +189,13 @@ public sealed class UpstreamKeyProvisioningTests
             Assert.Equal("deepgram_management_refused", await ErrorAsync(refused));
         }
 
+        // A Retry-After beyond Deepgram:RetryBudget (30 s) is not waited for: the 429 comes back at once.
         await using var proxy = await StartProxyAsync(emulator);
-        await emulator.SendAsync(HttpMethod.Post, "/emulator/v1/management-faults", null, """{"status":429,"retry_after_seconds":7,"path_contains":"/keys"}""");
+        await emulator.SendAsync(HttpMethod.Post, "/emulator/v1/management-faults", null, """{"status":429,"retry_after_seconds":120,"path_contains":"/keys"}""");
         using (var limited = await PostAsync(proxy, customer, "provision"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, limited.StatusCode);
-            Assert.Equal(TimeSpan.FromSeconds(7), limited.Headers.RetryAfter?.Delta);
+            Assert.Equal(TimeSpan.FromSeconds(120), limited.Headers.RetryAfter?.Delta);
             Assert.Equal("deepgram_rate_limited", await ErrorAsync(limited));
         }
 
