@@ -193,6 +193,7 @@ def main(rendered_path, root):
         c.need(target.get("kind") == "StatefulSet" and target.get("name") == sts["metadata"]["name"], f"the HorizontalPodAutoscaler scales {target}, not the StatefulSet")
         c.need(any(m.get("type") == "Resource" and m["resource"]["name"] == "cpu" for m in hpa["spec"].get("metrics", [])), "the HorizontalPodAutoscaler has no CPU metric")
         c.need(hpa["spec"].get("minReplicas", 1) >= 2, "the HorizontalPodAutoscaler may scale below 2 replicas")
+        c.need("replicas" not in sts["spec"], f"the StatefulSet sets replicas {sts['spec'].get('replicas')} beside the HPA: every kubectl apply would scale it back (and drain pods)")
 
     # Monitoring.
     monitor = single("ServiceMonitor")
