@@ -7,7 +7,9 @@
 #     its RUN lines – the same dotnet restore and publish – with a scratch folder standing for /), so a source the
 #     image build would miss fails here too; the ENTRYPOINT's dll must be in the published folder;
 #   - the published app started with the image's ENV (ports and spool moved to free loopback ports and a scratch
-#     folder, throwaway secrets, no Redis) until the image's own HEALTHCHECK command passes against it.
+#     folder, throwaway secrets, no Redis) on a read-only root filesystem (a private mount namespace; only the spool
+#     writable) where this user can make one, until the image's own HEALTHCHECK command passes against it; it must
+#     exit 0 on SIGTERM, and the HEALTHCHECK must fail once it has.
 # Runs from any directory; exits non-zero on the first failure.
 set -euo pipefail
 
@@ -75,10 +77,24 @@ image_admin_port="$(python3 "$helper" field "$dockerfile" env:Endpoints__Admin |
 healthcheck="$(python3 "$helper" field "$dockerfile" healthcheck)"
 grep -q "$image_admin_port" <<<"$healthcheck" || fail "the HEALTHCHECK does not probe the admin port $image_admin_port"
 
-step "starting the published app with the image's ENV (proxy :$proxy_port, admin :$admin_port, no Redis)"
 mkdir -p "$tmp/spool"
+# Read-only root filesystem, as in the container: where this user may make a private mount namespace (root, or
+# CAP_SYS_ADMIN), the app runs in one whose / is remounted read-only (that mount only, not the machine's) and only
+# the spool is a writable mount. Elsewhere it runs on the ordinary filesystem and the check says so.
+read_only=()
+if unshare -m --propagation private true 2>/dev/null; then
+  read_only=(unshare -m --propagation private bash -c '
+    app="$1"; shift
+    mount --bind "$0" "$0" && mount -o remount,bind,ro / || exit 97
+    if touch "$app/.read-only-probe" 2>/dev/null; then echo "the root filesystem is still writable" >&2; exit 98; fi
+    exec "$@"' "$tmp/spool" "$(dirname "$tmp/fs$dll")")
+  filesystem="read-only root filesystem, only the spool writable"
+else
+  filesystem="writable root filesystem: no mount namespace for this user, read-only not tried"
+fi
+step "starting the published app with the image's ENV (proxy :$proxy_port, admin :$admin_port, no Redis; $filesystem)"
 mapfile -t env_args < <(python3 "$helper" field "$dockerfile" env)
-env "${env_args[@]}" \
+"${read_only[@]}" env "${env_args[@]}" \
   Endpoints__Proxy="http://127.0.0.1:$proxy_port" Endpoints__Admin="http://127.0.0.1:$admin_port" \
   Storage__SpoolDirectory="$tmp/spool" Redis__Configuration="127.0.0.1:1" \
   Admin__Tokens__0="docker-check-$(python3 -c 'import secrets; print(secrets.token_hex(16))')" \
