@@ -45,6 +45,15 @@ def finalize_allowance_seconds(root):
     return 2 * int(limit.group(1)) + int(shape.group(1))
 
 
+def host_stop_margin_seconds(root):
+    """What the host's shutdown timeout adds past the drain and the final records (other services' bounded stops)."""
+    source = open(f"{root}/src/Proxy/Sessions/SessionsServiceCollectionExtensions.cs", encoding="utf-8").read()
+    shape = re.search(r"needed = sessions\.DrainTimeout \+ sessions\.CloseGrace \+ SessionDrainService\.FinalizeAllowance \+ TimeSpan\.FromSeconds\((\d+)\);", source)
+    if not shape:
+        raise SystemExit("manifest_check.py: the host's shutdown timeout in SessionsServiceCollectionExtensions changed shape; update host_stop_margin_seconds")
+    return int(shape.group(1))
+
+
 def probe_target(probe):
     get = (probe or {}).get("httpGet") or {}
     return get.get("path"), get.get("port")
@@ -94,13 +103,14 @@ def main(rendered_path, root):
     drain = timespan_seconds(config_value("Sessions__DrainTimeout", "Sessions", "DrainTimeout"))
     close_grace = timespan_seconds(config_value("Sessions__CloseGrace", "Sessions", "CloseGrace"))
     finalize = finalize_allowance_seconds(root)
+    margin = host_stop_margin_seconds(root)
     pre_stop = ((container.get("lifecycle") or {}).get("preStop") or {})
     c.need("sleep" in pre_stop, f"preStop {pre_stop}: expected the kubelet's sleep action (the image may have no sleep binary)")
     pre_stop_seconds = (pre_stop.get("sleep") or {}).get("seconds", 0)
     c.need(pre_stop_seconds >= 5, f"preStop sleeps {pre_stop_seconds} s: give endpoints and load balancers at least 5 s to stop sending new connections")
     grace = pod.get("terminationGracePeriodSeconds", 30)
-    needed = pre_stop_seconds + drain + close_grace + finalize
-    c.need(grace > needed, f"terminationGracePeriodSeconds {grace} is not above preStop {pre_stop_seconds} s + Sessions:DrainTimeout {drain:g} s + Sessions:CloseGrace {close_grace:g} s + final-record allowance {finalize} s = {needed:g} s")
+    needed = pre_stop_seconds + drain + close_grace + finalize + margin
+    c.need(grace > needed, f"terminationGracePeriodSeconds {grace} is not above preStop {pre_stop_seconds} s + Sessions:DrainTimeout {drain:g} s + Sessions:CloseGrace {close_grace:g} s + final-record allowance {finalize} s + the host's stop margin {margin} s = {needed:g} s")
 
     # Security.
     pod_security = pod.get("securityContext") or {}
