@@ -21,6 +21,10 @@ log "npm ci (tests/sdk-e2e: @deepgram/sdk, playwright-core)"
 log "alert rules, their unit tests and the Prometheus config (promtool)"
 bash deploy/prometheus/check.sh
 
+log "container image (deploy/docker/Dockerfile's build replayed, no engine) and Kubernetes manifests (kustomize)"
+bash deploy/k8s/check.sh
+bash deploy/docker/check.sh
+
 log "dotnet build (Release)"
 dotnet build Proxy.sln -c Release -warnaserror --nologo -v quiet
 
