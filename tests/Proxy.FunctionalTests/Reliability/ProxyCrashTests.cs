@@ -42,8 +42,10 @@ public sealed class ProxyCrashTests
 
         // Two heartbeats (1 s apart here) put a last sign of life on each open record.
         await Task.Delay(2500);
-        var killedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        // Read once the process is gone: a heartbeat can still land while the kill is under way (CI: 18 ms after
+        // an instant taken just before it).
         await doomed.Process.KillAsync();
+        var killedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var killed = System.Diagnostics.Stopwatch.GetTimestamp();
 
         var records = await survivor.WaitForClosedRecordsAsync("proxy-crash", 3, TimeSpan.FromSeconds(30));

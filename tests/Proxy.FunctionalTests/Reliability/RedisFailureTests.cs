@@ -145,8 +145,8 @@ public sealed class RedisFailureTests
 
         // Heartbeats (1 s here) go on while Redis is away: the session's last sign of life must not be lost with it.
         await Task.Delay(3000);
-        var killedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await first.Process.KillAsync();
+        var killedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(); // once gone: a beat can land during the kill
         await first.DisposeAsync();
 
         // Redis back, then a fresh process replays the dead one's spool: the open record it writes must not stay open.
