@@ -141,6 +141,65 @@ public sealed class ClusterTests : IClassFixture<ClusterGatewayFixture>
         }
     }
 
+    [Fact]
+    public async Task Live_sessions_of_a_killed_instance_on_every_master_are_listed_and_then_reaped_by_the_others()
+    {
+        var customers = await CustomersOnEveryMasterAsync("cluster-reap", perMaster: 2);
+        var doomed = await _gateway.StartProxyAsync();
+        try
+        {
+            var requestIds = new Dictionary<string, string>();
+            var clients = new List<AgentTestClient>();
+            foreach (var customer in customers)
+            {
+                var (_, secret) = await _gateway.First.IssueKeyAsync(customer);
+                await _gateway.First.PatchSettingsAsync(customer, new { idle_timeout_ms = 0 });
+                var (client, requestId) = await AgentTestClient.StartSessionAsync(doomed.AgentUrl(), secret);
+                clients.Add(client);
+                requestIds[customer] = requestId;
+            }
+
+            // The list over all customers reads every master: each of the doomed instance's sessions is on it.
+            // The request id reaches the record with the instance's next heartbeat (every second): poll until then.
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (true)
+            {
+                var live = await _gateway.Second.Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/sessions/live", UriKind.Relative));
+                List<string?> listed = [.. live.GetProperty("sessions").EnumerateArray()
+                    .Where(s => s.GetProperty("instance_id").GetString() == doomed.InstanceId)
+                    .Select(s => s.TryGetProperty("deepgram_request_id", out var id) ? id.GetString() : null)
+                    .Order()];
+                if (listed.SequenceEqual(requestIds.Values.Order()))
+                {
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"live list of the doomed instance: {string.Join(", ", listed)}; expected {string.Join(", ", requestIds.Values.Order())}");
+                await Task.Delay(200);
+            }
+
+            await doomed.Process.KillAsync();
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+
+            // Nobody renews the dead instance's leases: the surviving instances' reaper closes each session once.
+            foreach (var customer in customers)
+            {
+                var records = await _gateway.Second.WaitForClosedRecordsAsync(customer, 1, TimeSpan.FromSeconds(30));
+                var record = Assert.Single(records);
+                Assert.Equal(requestIds[customer], record.GetProperty("deepgram_request_id").GetString());
+                Assert.Equal("orphaned", record.GetProperty("close_reason").GetString());
+                Assert.Empty(await _gateway.First.ListSessionsAsync(customer, "open"));
+            }
+        }
+        finally
+        {
+            await doomed.DisposeAsync();
+        }
+    }
+
     // Customers named <prefix>-<n>, chosen so each master owns the slots of perMaster of them.
     private async Task<List<string>> CustomersOnEveryMasterAsync(string prefix, int perMaster)
     {
