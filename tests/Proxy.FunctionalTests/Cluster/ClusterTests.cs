@@ -200,6 +200,28 @@ public sealed class ClusterTests : IClassFixture<ClusterGatewayFixture>
         }
     }
 
+    [Fact]
+    public async Task The_eviction_policy_check_reads_every_master_of_the_cluster()
+    {
+        var healthy = await _gateway.First.ScrapeUntilAsync(s => s.Has("dgproxy_redis_eviction_policy_ok"));
+        Assert.Equal(1, healthy.Sum("dgproxy_redis_eviction_policy_ok"));
+
+        // One master (the last listed, so not the one a client asks first) allowed to evict: a new instance sees it.
+        var masters = _gateway.Cluster.Connection.GetServers().Where(s => !s.IsReplica).OrderBy(s => s.EndPoint.ToString()).ToList();
+        Assert.Equal(3, masters.Count);
+        await masters[^1].ConfigSetAsync("maxmemory-policy", "allkeys-lru");
+        try
+        {
+            await using var checker = await _gateway.StartProxyAsync();
+            var scrape = await checker.ScrapeUntilAsync(s => s.Has("dgproxy_redis_eviction_policy_ok"));
+            Assert.Equal(0, scrape.Sum("dgproxy_redis_eviction_policy_ok"));
+        }
+        finally
+        {
+            await masters[^1].ConfigSetAsync("maxmemory-policy", "noeviction");
+        }
+    }
+
     // Customers named <prefix>-<n>, chosen so each master owns the slots of perMaster of them.
     private async Task<List<string>> CustomersOnEveryMasterAsync(string prefix, int perMaster)
     {
