@@ -72,10 +72,17 @@ internal sealed class RedisCluster : IAsyncDisposable
     /// <summary>Kills the master serving <paramref name="key"/>'s slot with SIGKILL, then waits until its replica has
     /// taken over (the slot served by another, live master) and every surviving node reports <c>cluster_state:ok</c>.
     /// Returns the killed node's port.</summary>
-    public async Task<int> KillMasterOwningAsync(RedisKey key)
+    /// <param name="afterKill">Runs right after the kill, before the wait (e.g. thawing a frozen replica, which can
+    /// only take over once it runs again).</param>
+    public async Task<int> KillMasterOwningAsync(RedisKey key, Func<Task>? afterKill = null)
     {
         var port = await MasterPortOfAsync(key).ConfigureAwait(false);
         await KillNodeAsync(port).ConfigureAwait(false);
+        if (afterKill is not null)
+        {
+            await afterKill().ConfigureAwait(false);
+        }
+
         var slot = Connection.GetHashSlot(key);
         await PollAsync(async () =>
         {
@@ -93,6 +100,24 @@ internal sealed class RedisCluster : IAsyncDisposable
         }, FailoverTimeout, $"slot {slot} taken over by a replica after master {port} was killed").ConfigureAwait(false);
         return port;
     }
+
+    /// <summary>Freezes (SIGSTOP) the replica of the master serving <paramref name="key"/>'s slot and has the master drop
+    /// its replication link: the master goes on acknowledging writes that reach no replica, as when replication lags.
+    /// (A freeze alone is not enough: what the master sent waits in the frozen replica's socket and is applied when it
+    /// runs again.) Returns the replica's port.</summary>
+    public async Task<int> FreezeReplicaOfAsync(RedisKey key)
+    {
+        var master = await MasterPortOfAsync(key).ConfigureAwait(false);
+        var nodes = await ClusterNodesAsync(master).ConfigureAwait(false);
+        var masterId = nodes.Single(n => n.Port == master).Id;
+        var replica = nodes.Single(n => n.MasterId == masterId && !_killed.Contains(n.Port)).Port;
+        await _nodes[replica].SignalAsync("STOP").ConfigureAwait(false);
+        await Server(master).ExecuteAsync("CLIENT", "KILL", "TYPE", "replica").ConfigureAwait(false);
+        return replica;
+    }
+
+    /// <summary>Lets a node frozen by <see cref="FreezeReplicaOfAsync"/> run again.</summary>
+    public Task ThawAsync(int port) => _nodes[port].SignalAsync("CONT");
 
     /// <summary>Kills the <paramref name="index"/>th master (by port, 0–2) and waits for its replica's promotion.</summary>
     public async Task<int> KillMasterAsync(int index)
@@ -283,8 +308,8 @@ internal sealed class RedisCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>One line of CLUSTER NODES: id, address, flags, master id, ..., slot ranges.</summary>
-    private sealed record ClusterNodeLine(int Port, bool IsMaster, IReadOnlyList<(int Start, int End)> Slots)
+    /// <summary>One line of CLUSTER NODES: id, address, flags, master id ("-" for a master), ..., slot ranges.</summary>
+    private sealed record ClusterNodeLine(string Id, int Port, bool IsMaster, string MasterId, IReadOnlyList<(int Start, int End)> Slots)
     {
         public static ClusterNodeLine Parse(string line)
         {
@@ -307,7 +332,7 @@ internal sealed class RedisCluster : IAsyncDisposable
                     : (int.Parse(range[..dash], CultureInfo.InvariantCulture), int.Parse(range[(dash + 1)..], CultureInfo.InvariantCulture)));
             }
 
-            return new ClusterNodeLine(port, isMaster, slots);
+            return new ClusterNodeLine(fields[0], port, isMaster, fields[3], slots);
         }
     }
 }
