@@ -52,9 +52,11 @@ internal sealed partial class OrphanReaper : BackgroundService
     public async Task<int> ReapAsync()
     {
         // Right after Redis comes back every lease looks expired, live ones too: wait one lease period, in which
-        // every instance still alive renews its sessions' leases.
+        // every instance still alive renews its sessions' leases. On a cluster, a master that failed over is gone
+        // for good: the wait starts once its replica serves its slots.
         if (_connection.ConnectedFor < _sessions.CurrentValue.LeaseTtl)
         {
+            await _connection.RecheckDownNodesAsync().ConfigureAwait(false);
             return 0;
         }
 
