@@ -20,9 +20,7 @@ internal sealed class BudgetRunningStore
     // The session keys are built here rather than passed: which sessions other instances published is only known
     // inside the script. They carry the customer's hash tag, so they are in the same Cluster slot as KEYS.
     // Money is never added up in Lua (its numbers are doubles): the script returns the strings.
-    private const string PublishAndReadScript = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    private const string PublishAndReadScript = RedisScriptClock.NowMs + """
         local ttl = tonumber(ARGV[1])
         local n = tonumber(ARGV[3])
         for i = 0, n - 1 do

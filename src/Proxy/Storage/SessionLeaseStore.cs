@@ -12,16 +12,10 @@ namespace Proxy.Storage;
 /// </summary>
 internal sealed class SessionLeaseStore
 {
-    // Redis's clock in Unix ms. Redis 7 replicates a script's effects, not the script, so TIME before writes is safe.
-    private const string RedisNowMs = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        """;
-
     // KEYS: leases. ARGV: session id, ttl ms, limit (0 = none). Expired leases do not count but stay: they are how
     // the reaper finds the sessions of a dead instance.
     // Returns {1, count} when admitted, {0, count} when the limit is reached.
-    private const string AcquireScript = RedisNowMs + """
+    private const string AcquireScript = RedisScriptClock.NowMs + """
         local count = redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
         local limit = tonumber(ARGV[3])
         if limit > 0 and count >= limit and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
@@ -36,7 +30,7 @@ internal sealed class SessionLeaseStore
     // closed: the session was admitted while Redis was down (no lease yet), or Redis lost it. A record already
     // closed means the session was finalized, which released its lease: a renewal that raced with it must not bring
     // the lease back. Returns how many leases are held after the call.
-    private const string RenewScript = RedisNowMs + """
+    private const string RenewScript = RedisScriptClock.NowMs + """
         local expires = now + tonumber(ARGV[1])
         local held = 0
         for i = 2, #KEYS do
@@ -53,7 +47,7 @@ internal sealed class SessionLeaseStore
         """;
 
     // KEYS: leases. ARGV: 1 for the expired leases (id only), 0 for the live ones (id, expiry).
-    private const string RangeScript = RedisNowMs + """
+    private const string RangeScript = RedisScriptClock.NowMs + """
         if ARGV[1] == '1' then
           return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
         end

@@ -12,14 +12,9 @@ namespace Proxy.Storage;
 /// </summary>
 internal sealed class UpstreamKeyLeaseStore
 {
-    private const string RedisNowMs = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        """;
-
     // KEYS: the key's leases. ARGV: session id, ttl ms, limit (0 = none).
     // Returns {1, count} when admitted, {0, count} when the cap is reached.
-    private const string AcquireScript = RedisNowMs + """
+    private const string AcquireScript = RedisScriptClock.NowMs + """
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
         local count = redis.call('ZCARD', KEYS[1])
         local limit = tonumber(ARGV[3])
@@ -35,7 +30,7 @@ internal sealed class UpstreamKeyLeaseStore
     // A held lease is pushed out (ZADD XX), so a renewal that crosses the session's release never brings it back.
     // Only a session admitted without a lease (Redis was down) takes one here, beyond the cap: it is already live.
     // Returns the ids whose lease was not there to renew (released meanwhile, or lost by Redis).
-    private const string RenewScript = RedisNowMs + """
+    private const string RenewScript = RedisScriptClock.NowMs + """
         local expires = now + tonumber(ARGV[1])
         local missing = {}
         for i = 2, #ARGV, 2 do
