@@ -165,6 +165,61 @@ public sealed class ClusterFailoverTests : IClassFixture<ClusterGatewayFixture>
         Assert.Equal(0, notStreamed);
     }
 
+    [Fact]
+    public async Task A_final_record_the_replica_never_got_is_not_lost_when_the_master_dies()
+    {
+        const string customer = "cluster-unreplicated";
+        var (_, secret) = await _gateway.First.IssueKeyAsync(customer);
+        var probe = $"dgp:{{{customer}}}:leases";
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(_gateway.First.AgentUrl(), secret);
+        await _gateway.First.WaitForOpenRecordAsync(customer);
+
+        // Replication stalls, then the session ends: the master acknowledges a final record its replica never sees.
+        var frozen = await _gateway.Cluster.FreezeReplicaOfAsync(probe);
+        var thawed = false;
+        try
+        {
+            await using (client)
+            {
+                await client.SendBinaryAsync(640);
+                await client.CloseAsync();
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await _gateway.Cluster.KillMasterOwningAsync(probe, async () =>
+            {
+                await _gateway.Cluster.ThawAsync(frozen);
+                thawed = true;
+            });
+        }
+        finally
+        {
+            if (!thawed)
+            {
+                await _gateway.Cluster.ThawAsync(frozen);
+            }
+        }
+
+        await _gateway.First.WaitForEmptySpoolAsync(TimeSpan.FromSeconds(30));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement[] records;
+        while (true)
+        {
+            records = await _gateway.Second.ListSessionsAsync(customer);
+            if (records.Any(r => RequestId(r) == requestId && r.GetProperty("status").GetString() == "closed") || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        _output.WriteLine(string.Join("\n", records.Select(r => r.GetRawText())));
+        var record = Assert.Single(records);
+        Assert.Equal("closed", record.GetProperty("status").GetString());
+        Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
+    }
+
     private static string? RequestId(JsonElement record) =>
         record.TryGetProperty("deepgram_request_id", out var id) ? id.GetString() : null;
 
