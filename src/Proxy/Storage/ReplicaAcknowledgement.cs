@@ -33,6 +33,10 @@ internal sealed partial class ReplicaAcknowledgement
         return at
         """;
 
+    private const string ClusterNodesScript = "return redis.call('CLUSTER', 'NODES')";
+
+    private const string ReplicationInfoScript = "return redis.call('INFO', 'replication')";
+
     private readonly IConnectionMultiplexer _redis;
     private readonly IOptions<StorageOptions> _options;
     private readonly TimeProvider _time;
@@ -49,7 +53,8 @@ internal sealed partial class ReplicaAcknowledgement
 
     /// <summary>True when a replica of the master serving <paramref name="key"/> acknowledged everything up to the key's
     /// latest write within <c>Storage:ReplicaAckTimeout</c>, or when there is nothing to wait for (the check is off,
-    /// or the master has no replica).</summary>
+    /// or the master has no replica). Throws <see cref="StorageUnavailableException"/> when it cannot tell: the
+    /// record is then spooled like any write Redis did not take.</summary>
     public async Task<bool> ConfirmAsync(RedisKey key)
     {
         var timeout = _options.Value.ReplicaAckTimeout;
@@ -58,6 +63,20 @@ internal sealed partial class ReplicaAcknowledgement
             return true;
         }
 
+        try
+        {
+            return await WaitForReplicaAsync(key, timeout).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (StorageUnavailableException or OutOfMemoryException))
+        {
+            // Whatever the client throws (a command it refuses is not a RedisException): the record must reach the
+            // spool, not escape as a write that failed.
+            throw new StorageUnavailableException($"Could not ask the replicas of the Redis node serving {key}: {ex.Message}", ex);
+        }
+    }
+
+    private async Task<bool> WaitForReplicaAsync(RedisKey key, TimeSpan timeout)
+    {
         var db = _redis.GetDatabase();
         var endpoint = await db.IdentifyEndpointAsync(key).ConfigureAwait(false)
             ?? throw new StorageUnavailableException($"No Redis node serves {key}.");
@@ -92,22 +111,40 @@ internal sealed partial class ReplicaAcknowledgement
         return false;
     }
 
-    /// <summary>Replicas of this master. On a Cluster, every replica the cluster lists for it, reachable or not: a
+    /// <summary>Replicas of this master, asked through a script (INFO and CLUSTER are admin commands to the client,
+    /// which the gateway does not enable). On a Cluster, every replica the cluster lists for it, reachable or not: a
     /// replica cut off or stalled still counts (it is what a failover would promote), so records wait in the spool
     /// until it catches up or is removed from the cluster; a promoted master lists none (its old master is a failed
-    /// master until it comes back as a replica). On a single Redis (or Sentinel), the replicas connected now.</summary>
+    /// master until it comes back as its replica). On a single Redis (or Sentinel), the replicas connected now.</summary>
     private static async Task<int> ReplicasOfAsync(IServer server)
     {
         if (server.ServerType == ServerType.Cluster)
         {
-            var nodes = await server.ClusterNodesAsync().ConfigureAwait(false);
-            var myself = nodes?.Nodes.FirstOrDefault(n => n.IsMyself);
-            return myself is null ? 0 : nodes!.Nodes.Count(n => n.ParentNodeId == myself.NodeId);
+            return ReplicasInClusterNodes((string?)await server.ExecuteAsync("EVAL", ClusterNodesScript, 0).ConfigureAwait(false) ?? string.Empty);
         }
 
-        var info = await server.InfoAsync("replication").ConfigureAwait(false);
-        var connected = info.SelectMany(section => section).FirstOrDefault(pair => pair.Key == "connected_slaves").Value;
-        return int.TryParse(connected, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : 0;
+        var info = (string?)await server.ExecuteAsync("EVAL", ReplicationInfoScript, 0).ConfigureAwait(false) ?? string.Empty;
+        foreach (var line in info.Split('\n'))
+        {
+            if (line.StartsWith("connected_slaves:", StringComparison.Ordinal)
+                && int.TryParse(line.AsSpan("connected_slaves:".Length).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                return count;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>How many nodes in a <c>CLUSTER NODES</c> answer name the answering node (<c>myself</c>) as their master.</summary>
+    internal static int ReplicasInClusterNodes(string clusterNodes)
+    {
+        var lines = clusterNodes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' '))
+            .Where(fields => fields.Length > 3)
+            .ToList();
+        var myself = lines.FirstOrDefault(fields => fields[2].Split(',').Contains("myself"))?[0];
+        return myself is null ? 0 : lines.Count(fields => fields[3] == myself);
     }
 
     private sealed class MasterState(int replicas, long checkedAt, long laggingSince)

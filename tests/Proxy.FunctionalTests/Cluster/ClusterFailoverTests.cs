@@ -215,6 +215,7 @@ public sealed class ClusterFailoverTests : IClassFixture<ClusterGatewayFixture>
         }
 
         _output.WriteLine(string.Join("\n", records.Select(r => r.GetRawText())));
+        _output.WriteLine(string.Join("\n", _gateway.First.Process.Output.Where(l => l.Contains("spool", StringComparison.OrdinalIgnoreCase) || l.Contains("replica", StringComparison.OrdinalIgnoreCase) || l.Contains("final", StringComparison.OrdinalIgnoreCase))));
         var record = Assert.Single(records);
         Assert.Equal("closed", record.GetProperty("status").GetString());
         Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
