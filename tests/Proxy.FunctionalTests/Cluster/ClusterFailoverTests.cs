@@ -220,6 +220,14 @@ public sealed class ClusterFailoverTests : IClassFixture<ClusterGatewayFixture>
         var record = Assert.Single(records);
         Assert.Equal("closed", record.GetProperty("status").GetString());
         Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
+        Assert.Equal(requestId, RequestId(record));
+
+        // Replayed over and over while no replica confirmed it, then onto the promoted replica: counted once.
+        var day = DateTimeOffset.FromUnixTimeMilliseconds(record.GetProperty("upstream_opened_at_ms").GetInt64()).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var usage = await _gateway.Second.Admin.GetFromJsonAsync<JsonElement>(new Uri($"/admin/v1/usage?customer={customer}&from={day}&to={day}", UriKind.Relative));
+        var total = usage.GetProperty("total");
+        Assert.Equal(1, total.GetProperty("sessions").GetInt64());
+        Assert.Equal(record.GetProperty("billable_ms").GetInt64(), total.GetProperty("billable_ms").GetInt64());
     }
 
     private static string? RequestId(JsonElement record) =>
