@@ -95,11 +95,10 @@ internal sealed partial class ReplicaAcknowledgement
             return false;
         }
 
-        // Sent back to back on the one connection to that master: WAIT counts from the touch.
-        var touch = db.ScriptEvaluateAsync(Touch, [key]);
-        var wait = server.ExecuteAsync("WAIT", 1, (long)timeout.TotalMilliseconds);
-        await touch.ConfigureAwait(false);
-        var acknowledged = (long)await wait.ConfigureAwait(false);
+        // The touch is answered before WAIT is sent: the client may resend a script Redis does not know (EVALSHA, then
+        // EVAL), which would put the touch behind the WAIT if both were in flight.
+        await db.ScriptEvaluateAsync(Touch, [key]).ConfigureAwait(false);
+        var acknowledged = (long)await server.ExecuteAsync("WAIT", 1, (long)timeout.TotalMilliseconds).ConfigureAwait(false);
         if (acknowledged >= 1)
         {
             state.LaggingSince = 0;
