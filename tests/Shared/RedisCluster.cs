@@ -124,6 +124,16 @@ internal sealed class RedisCluster : IAsyncDisposable
         return replica;
     }
 
+    /// <summary>Whether the master serving <paramref name="key"/>'s slot has a replica that was not killed (after a
+    /// failover the promoted replica has none until its old master comes back).</summary>
+    public async Task<bool> HasLiveReplicaAsync(RedisKey key)
+    {
+        var master = await MasterPortOfAsync(key).ConfigureAwait(false);
+        var nodes = await ClusterNodesAsync(master).ConfigureAwait(false);
+        var masterId = nodes.Single(n => n.Port == master).Id;
+        return nodes.Any(n => n.MasterId == masterId && !_killed.Contains(n.Port));
+    }
+
     /// <summary>Lets a node frozen by <see cref="FreezeReplicaOfAsync"/> run again.</summary>
     public Task ThawAsync(int port) => _nodes[port].SignalAsync("CONT");
 
