@@ -108,12 +108,30 @@ internal sealed class RedisCluster : IAsyncDisposable
     public async Task<int> FreezeReplicaOfAsync(RedisKey key)
     {
         var master = await MasterPortOfAsync(key).ConfigureAwait(false);
-        var nodes = await ClusterNodesAsync(master).ConfigureAwait(false);
-        var masterId = nodes.Single(n => n.Port == master).Id;
-        var replica = nodes.Single(n => n.MasterId == masterId && !_killed.Contains(n.Port)).Port;
+        var replica = 0;
+
+        // Right after the cluster formed, the master may not list its replica yet (the replica's link is up before
+        // gossip tells the master whose replica it is).
+        await PollAsync(async () =>
+        {
+            var nodes = await ClusterNodesAsync(master).ConfigureAwait(false);
+            var masterId = nodes.Single(n => n.Port == master).Id;
+            replica = nodes.SingleOrDefault(n => n.MasterId == masterId && !_killed.Contains(n.Port))?.Port ?? 0;
+            return replica != 0;
+        }, FormationTimeout, $"master {master} listing its replica").ConfigureAwait(false);
         await _nodes[replica].SignalAsync("STOP").ConfigureAwait(false);
         await Server(master).ExecuteAsync("CLIENT", "KILL", "TYPE", "replica").ConfigureAwait(false);
         return replica;
+    }
+
+    /// <summary>Whether the master serving <paramref name="key"/>'s slot has a replica that was not killed (after a
+    /// failover the promoted replica has none until its old master comes back).</summary>
+    public async Task<bool> HasLiveReplicaAsync(RedisKey key)
+    {
+        var master = await MasterPortOfAsync(key).ConfigureAwait(false);
+        var nodes = await ClusterNodesAsync(master).ConfigureAwait(false);
+        var masterId = nodes.Single(n => n.Port == master).Id;
+        return nodes.Any(n => n.MasterId == masterId && !_killed.Contains(n.Port));
     }
 
     /// <summary>Lets a node frozen by <see cref="FreezeReplicaOfAsync"/> run again.</summary>

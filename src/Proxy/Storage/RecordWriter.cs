@@ -22,17 +22,21 @@ internal sealed partial class RecordWriter
     private readonly SessionRecordStore _store;
     private readonly FinalRecordCommitter _finals;
     private readonly RecordSpool _spool;
+    private readonly ReplicaAcknowledgement _replicas;
+    private readonly RedisKeys _keys;
     private readonly IConnectionMultiplexer _redis;
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<RecordWriter> _logger;
 
-    public RecordWriter(SessionRecordStore store, FinalRecordCommitter finals, RecordSpool spool, IConnectionMultiplexer redis, ProxyMetrics metrics, TimeProvider time, ILogger<RecordWriter> logger)
+    public RecordWriter(SessionRecordStore store, FinalRecordCommitter finals, RecordSpool spool, ReplicaAcknowledgement replicas, RedisKeys keys, IConnectionMultiplexer redis, ProxyMetrics metrics, TimeProvider time, ILogger<RecordWriter> logger)
     {
         _time = time;
         _store = store;
         _finals = finals;
         _spool = spool;
+        _replicas = replicas;
+        _keys = keys;
         _redis = redis;
         _metrics = metrics;
         _logger = logger;
@@ -74,6 +78,14 @@ internal sealed partial class RecordWriter
                 _metrics.RecordWritten(SessionRecordMetrics.KindOf(entry.Op), RecordWriteResults.AlreadyFinal);
                 AlreadyFinal(_logger, final.SessionId, final.CustomerId, final.DurationMs);
                 break;
+        }
+
+        // Written, but only to the master: a failover before its replica has it would lose it. Not yet written, then:
+        // it goes to (or stays in) the spool, and the replay writes it again (already final: nothing counted twice).
+        if (!await _replicas.ConfirmAsync(_keys.Session(final.CustomerId, final.SessionId)).ConfigureAwait(false))
+        {
+            throw new StorageUnavailableException(
+                $"No replica confirmed the final record of session {final.SessionId} within Storage:ReplicaAckTimeout.");
         }
     }
 

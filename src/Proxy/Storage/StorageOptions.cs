@@ -46,5 +46,11 @@ internal sealed class StorageOptions
     /// <summary>How often the retention sweep runs (one instance at a time): index trimming and stream trimming.</summary>
     public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a final record waits for a replica of its Redis master to confirm it (<c>WAIT 1</c>) before
+    /// it counts as not yet written and goes to the spool (replayed until a replica has it). Replication is
+    /// asynchronous: without this a master that dies right after a final record can take it with it. Skipped where
+    /// the master has no replica; 0 turns it off.</summary>
+    public TimeSpan ReplicaAckTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
+
     public bool IsFailOpen => RedisDownPolicy == FailOpen;
 }

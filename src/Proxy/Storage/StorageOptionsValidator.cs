@@ -51,6 +51,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             failures.Add($"Storage:RetentionSweepInterval must be between 00:00:01 and 01:00:00 (got {options.RetentionSweepInterval}).");
         }
 
+        if (options.ReplicaAckTimeout < TimeSpan.Zero || options.ReplicaAckTimeout > TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"Storage:ReplicaAckTimeout must be between 00:00:00 (off) and 00:00:01 (got {options.ReplicaAckTimeout}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

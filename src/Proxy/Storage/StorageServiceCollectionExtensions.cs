@@ -29,6 +29,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<SpooledHeartbeats>();
         services.AddSingleton<RedisConnectionState>();
         services.AddSingleton<FinalRecordCommitter>();
+        services.AddSingleton<ReplicaAcknowledgement>();
         services.AddSingleton<RecordWriter>();
         services.AddHostedService<RedisConnectionService>();
         services.AddHostedService<SpoolReplayService>();

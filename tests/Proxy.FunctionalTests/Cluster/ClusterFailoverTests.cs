@@ -165,6 +165,81 @@ public sealed class ClusterFailoverTests : IClassFixture<ClusterGatewayFixture>
         Assert.Equal(0, notStreamed);
     }
 
+    [Fact]
+    public async Task A_final_record_the_replica_never_got_is_not_lost_when_the_master_dies()
+    {
+        // A customer on a master that still has a replica (the other test of this class may have failed one over).
+        string? customer = null;
+        for (var n = 0; n < 1000 && customer is null; n++)
+        {
+            if (await _gateway.Cluster.HasLiveReplicaAsync($"dgp:{{cluster-unreplicated-{n}}}:leases"))
+            {
+                customer = $"cluster-unreplicated-{n}";
+            }
+        }
+
+        Assert.NotNull(customer);
+        var (_, secret) = await _gateway.First.IssueKeyAsync(customer);
+        var probe = $"dgp:{{{customer}}}:leases";
+        var (client, requestId) = await AgentTestClient.StartSessionAsync(_gateway.First.AgentUrl(), secret);
+        await _gateway.First.WaitForOpenRecordAsync(customer);
+
+        // Replication stalls, then the session ends: the master acknowledges a final record its replica never sees.
+        var frozen = await _gateway.Cluster.FreezeReplicaOfAsync(probe);
+        var thawed = false;
+        try
+        {
+            await using (client)
+            {
+                await client.SendBinaryAsync(640);
+                await client.CloseAsync();
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await _gateway.Cluster.KillMasterOwningAsync(probe, async () =>
+            {
+                await _gateway.Cluster.ThawAsync(frozen);
+                thawed = true;
+            });
+        }
+        finally
+        {
+            if (!thawed)
+            {
+                await _gateway.Cluster.ThawAsync(frozen);
+            }
+        }
+
+        await _gateway.First.WaitForEmptySpoolAsync(TimeSpan.FromSeconds(30));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement[] records;
+        while (true)
+        {
+            records = await _gateway.Second.ListSessionsAsync(customer);
+            if (records.Any(r => RequestId(r) == requestId && r.GetProperty("status").GetString() == "closed") || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        _output.WriteLine(string.Join("\n", records.Select(r => r.GetRawText())));
+        _output.WriteLine(string.Join("\n", _gateway.First.Process.Output.Where(l => l.Contains("spool", StringComparison.OrdinalIgnoreCase) || l.Contains("replica", StringComparison.OrdinalIgnoreCase) || l.Contains("final", StringComparison.OrdinalIgnoreCase))));
+        MeasurementLedger.FaultOutcome(nameof(A_final_record_the_replica_never_got_is_not_lost_when_the_master_dies), 1, records);
+        var record = Assert.Single(records);
+        Assert.Equal("closed", record.GetProperty("status").GetString());
+        Assert.Equal("client_closed", record.GetProperty("close_reason").GetString());
+        Assert.Equal(requestId, RequestId(record));
+
+        // Replayed over and over while no replica confirmed it, then onto the promoted replica: counted once.
+        var day = DateTimeOffset.FromUnixTimeMilliseconds(record.GetProperty("upstream_opened_at_ms").GetInt64()).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var usage = await _gateway.Second.Admin.GetFromJsonAsync<JsonElement>(new Uri($"/admin/v1/usage?customer={customer}&from={day}&to={day}", UriKind.Relative));
+        var total = usage.GetProperty("total");
+        Assert.Equal(1, total.GetProperty("sessions").GetInt64());
+        Assert.Equal(record.GetProperty("billable_ms").GetInt64(), total.GetProperty("billable_ms").GetInt64());
+    }
+
     private static string? RequestId(JsonElement record) =>
         record.TryGetProperty("deepgram_request_id", out var id) ? id.GetString() : null;
 

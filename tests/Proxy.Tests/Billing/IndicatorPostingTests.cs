@@ -37,7 +37,7 @@ public sealed class IndicatorPostingTests : IClassFixture<SessionRecordStoreTest
         var metrics = TestMetrics.Create(meters);
         using var spool = new RecordSpool(options, NullLogger<RecordSpool>.Instance, new MemorySpoolFileSystem());
         var finals = new FinalRecordCommitter(records, new RecordRater(catalog, NullLogger<RecordRater>.Instance), NullLogger<FinalRecordCommitter>.Instance);
-        var writer = new RecordWriter(records, finals, spool, connection, metrics, TimeProvider.System, NullLogger<RecordWriter>.Instance);
+        var writer = new RecordWriter(records, finals, spool, new ReplicaAcknowledgement(connection, options, TimeProvider.System, NullLogger<ReplicaAcknowledgement>.Instance), keys, connection, metrics, TimeProvider.System, NullLogger<RecordWriter>.Instance);
         var posting = new IndicatorPosting(new IndicatorStore(connection, keys, index, NullLogger<IndicatorStore>.Instance), plans, catalog, metrics);
 
         var created = (await plans.PutAsync(new PlanVersion

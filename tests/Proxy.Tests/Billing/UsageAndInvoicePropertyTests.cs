@@ -191,7 +191,7 @@ public sealed class UsageAndInvoicePropertyTests : IClassFixture<SessionRecordSt
         using var spool = new RecordSpool(options, NullLogger<RecordSpool>.Instance, new MemorySpoolFileSystem());
         var catalog = new PlanCatalog(plans, NullLogger<PlanCatalog>.Instance);
         var finals = new FinalRecordCommitter(records, new RecordRater(catalog, NullLogger<RecordRater>.Instance), NullLogger<FinalRecordCommitter>.Instance);
-        var writer = new RecordWriter(records, finals, spool, connection, TestMetrics.Create(), TimeProvider.System, NullLogger<RecordWriter>.Instance);
+        var writer = new RecordWriter(records, finals, spool, new ReplicaAcknowledgement(connection, options, TimeProvider.System, NullLogger<ReplicaAcknowledgement>.Instance), keys, connection, TestMetrics.Create(), TimeProvider.System, NullLogger<RecordWriter>.Instance);
         var posting = new IndicatorPosting(
             new IndicatorStore(connection, keys, index, NullLogger<IndicatorStore>.Instance), plans, catalog, TestMetrics.Create());
         var invoiceStore = new InvoiceStore(connection, keys);

@@ -35,4 +35,23 @@ public sealed class StorageOptionsValidatorTests
         Assert.True(result.Failed);
         Assert.Contains(key, result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("-00:00:00.001", false)]
+    [InlineData("00:00:00", true)]
+    [InlineData("00:00:00.100", true)]
+    [InlineData("00:00:01", true)]
+    [InlineData("00:00:01.001", false)]
+    public void The_replica_acknowledgement_timeout_is_off_at_zero_and_at_most_a_second(string timeout, bool accepted)
+    {
+        var options = new StorageOptions { ReplicaAckTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture) };
+
+        var result = new StorageOptionsValidator().Validate(null, options);
+
+        Assert.Equal(accepted, result.Succeeded);
+        if (!accepted)
+        {
+            Assert.Contains("Storage:ReplicaAckTimeout", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
 }
