@@ -112,13 +112,21 @@ internal sealed class RedisCluster : IAsyncDisposable
 
         // Right after the cluster formed, the master may not list its replica yet (the replica's link is up before
         // gossip tells the master whose replica it is).
-        await PollAsync(async () =>
+        try
         {
-            var nodes = await ClusterNodesAsync(master).ConfigureAwait(false);
-            var masterId = nodes.Single(n => n.Port == master).Id;
-            replica = nodes.SingleOrDefault(n => n.MasterId == masterId && !_killed.Contains(n.Port))?.Port ?? 0;
-            return replica != 0;
-        }, FormationTimeout, $"master {master} listing its replica").ConfigureAwait(false);
+            await PollAsync(async () =>
+            {
+                var nodes = await ClusterNodesAsync(master).ConfigureAwait(false);
+                var masterId = nodes.Single(n => n.Port == master).Id;
+                replica = nodes.SingleOrDefault(n => n.MasterId == masterId && !_killed.Contains(n.Port))?.Port ?? 0;
+                return replica != 0;
+            }, FormationTimeout, $"master {master} listing its replica").ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\n{await DescribeAsync().ConfigureAwait(false)}", ex);
+        }
+
         await _nodes[replica].SignalAsync("STOP").ConfigureAwait(false);
         await Server(master).ExecuteAsync("CLIENT", "KILL", "TYPE", "replica").ConfigureAwait(false);
         return replica;
@@ -132,6 +140,30 @@ internal sealed class RedisCluster : IAsyncDisposable
         var nodes = await ClusterNodesAsync(master).ConfigureAwait(false);
         var masterId = nodes.Single(n => n.Port == master).Id;
         return nodes.Any(n => n.MasterId == masterId && !_killed.Contains(n.Port));
+    }
+
+    /// <summary>Every node's view (CLUSTER NODES and its replication role), for a failure message.</summary>
+    private async Task<string> DescribeAsync()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var port in LivePorts())
+        {
+            try
+            {
+                var nodes = (string?)await Server(port).ExecuteAsync("CLUSTER", "NODES").ConfigureAwait(false);
+                var replication = (string?)await Server(port).ExecuteAsync("INFO", "replication").ConfigureAwait(false);
+                var role = string.Join(' ', (replication ?? string.Empty).Split('\n', StringSplitOptions.TrimEntries)
+                    .Where(line => line.StartsWith("role:", StringComparison.Ordinal) || line.StartsWith("master_port:", StringComparison.Ordinal)
+                        || line.StartsWith("master_link_status:", StringComparison.Ordinal) || line.StartsWith("connected_slaves:", StringComparison.Ordinal)));
+                text.Append(CultureInfo.InvariantCulture, $"node {port}: {role}\n{nodes}\n");
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"node {port}: {ex.GetType().Name}: {ex.Message}\n");
+            }
+        }
+
+        return text.ToString();
     }
 
     /// <summary>Lets a node frozen by <see cref="FreezeReplicaOfAsync"/> run again.</summary>
@@ -273,6 +305,7 @@ internal sealed class RedisCluster : IAsyncDisposable
     private static async Task PollAsync(Func<Task<bool>> done, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
+        Exception? last = null;
         while (true)
         {
             try
@@ -281,15 +314,18 @@ internal sealed class RedisCluster : IAsyncDisposable
                 {
                     return;
                 }
+
+                last = null;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException && DateTime.UtcNow < deadline)
             {
                 // A node not answering yet (or the client still reconnecting to it): ask again.
+                last = ex;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Redis Cluster: not {what} within {timeout}");
+                throw new TimeoutException($"Redis Cluster: not {what} within {timeout}" + (last is null ? string.Empty : $" (last asked: {last.GetType().Name}: {last.Message})"));
             }
 
             await Task.Delay(PollInterval).ConfigureAwait(false);
