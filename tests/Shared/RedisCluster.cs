@@ -271,7 +271,9 @@ internal sealed class RedisCluster : IAsyncDisposable
 
     private async Task<List<ClusterNodeLine>> ClusterNodesAsync(int port)
     {
+        // Over RESP3 the answer is a verbatim string, handed over with its "txt:" format in front of the first line.
         var text = (string)(await Server(port).ExecuteAsync("CLUSTER", "NODES").ConfigureAwait(false))!;
+        text = text.StartsWith("txt:", StringComparison.Ordinal) ? text["txt:".Length..] : text;
         return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(ClusterNodeLine.Parse)];
     }
 

@@ -138,13 +138,19 @@ internal sealed partial class ReplicaAcknowledgement
     /// <summary>How many nodes in a <c>CLUSTER NODES</c> answer name the answering node (<c>myself</c>) as their master.</summary>
     internal static int ReplicasInClusterNodes(string clusterNodes)
     {
-        var lines = clusterNodes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var lines = WithoutVerbatimFormat(clusterNodes).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(line => line.Split(' '))
             .Where(fields => fields.Length > 3)
             .ToList();
         var myself = lines.FirstOrDefault(fields => fields[2].Split(',').Contains("myself"))?[0];
         return myself is null ? 0 : lines.Count(fields => fields[3] == myself);
     }
+
+    /// <summary>Over RESP3, <c>CLUSTER NODES</c> is a verbatim string and the client may hand it over with its format
+    /// (<c>txt:</c>) in front: left there, it would glue onto the first node's id, and a master listed first in its
+    /// own answer would count none of its replicas.</summary>
+    internal static string WithoutVerbatimFormat(string text) =>
+        text.StartsWith("txt:", StringComparison.Ordinal) ? text["txt:".Length..] : text;
 
     private sealed class MasterState(int replicas, long checkedAt, long laggingSince)
     {

@@ -164,6 +164,19 @@ public sealed class ReplicaAcknowledgementTests
         Assert.Equal(0, ReplicaAcknowledgement.ReplicasInClusterNodes(promoted));
     }
 
+    [Fact]
+    public void A_resp3_verbatim_answer_with_the_master_listed_first_still_counts_its_replica()
+    {
+        // As a RESP3 client hands it over: the verbatim format glued onto the first line, here the master's own.
+        const string verbatim = """
+            txt:aaa 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460
+            ccc 127.0.0.1:7002@17002 master - 0 0 2 connected 5461-10922
+            bbb 127.0.0.1:7001@17001 slave aaa 0 0 1 connected
+            """;
+
+        Assert.Equal(1, ReplicaAcknowledgement.ReplicasInClusterNodes(verbatim));
+    }
+
     private ReplicaAcknowledgement Create(IConnectionMultiplexer connection, TimeSpan timeout) =>
         new(connection, Options.Create(new StorageOptions { ReplicaAckTimeout = timeout }), _time, NullLogger<ReplicaAcknowledgement>.Instance);
 }
