@@ -12,7 +12,9 @@ namespace Proxy.TestSupport;
 /// </summary>
 internal sealed class RedisCluster : IAsyncDisposable
 {
-    private const int Masters = 3;
+    /// <summary>How many masters the cluster has (each with one replica).</summary>
+    public const int Masters = 3;
+
     private const int NodeCount = Masters * 2;
 
     // The cluster bus listens on port + 10000: ports above this leave it nowhere to go.

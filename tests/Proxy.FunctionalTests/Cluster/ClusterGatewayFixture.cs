@@ -1,10 +1,11 @@
-using Proxy.FunctionalTests.Infrastructure;
+using Proxy.FunctionalTests.ScaleOut;
+using StackExchange.Redis;
 
 namespace Proxy.FunctionalTests.Cluster;
 
 /// <summary>A Redis Cluster (three masters, one replica each), the emulator and two proxy instances on it, with
-/// <see cref="GatewayFixture.ShortSessionControl"/>: what an operator past one Redis runs. One per test class.</summary>
-public sealed class ClusterGatewayFixture : IAsyncLifetime
+/// <see cref="TwoInstanceSettings"/>: what an operator past one Redis runs. One per test class.</summary>
+public sealed class ClusterGatewayFixture : IAsyncLifetime, ITwoInstanceGateway
 {
     private RedisCluster? _cluster;
     private EmulatorServer? _emulator;
@@ -21,11 +22,18 @@ public sealed class ClusterGatewayFixture : IAsyncLifetime
 
     internal IReadOnlyList<ProxyServer> Instances => [First, Second];
 
-    internal static Dictionary<string, string> Settings(string spoolDirectory) => new(GatewayFixture.ShortSessionControl)
-    {
-        ["Storage:ReaperInterval"] = "00:00:01",
-        ["Storage:SpoolDirectory"] = spoolDirectory,
-    };
+    ProxyServer ITwoInstanceGateway.First => First;
+
+    ProxyServer ITwoInstanceGateway.Second => Second;
+
+    IReadOnlyList<ProxyServer> ITwoInstanceGateway.Instances => Instances;
+
+    IDatabase ITwoInstanceGateway.Database => Cluster.Database;
+
+    int ITwoInstanceGateway.MasterCount => RedisCluster.Masters;
+
+    IReadOnlyList<IServer> ITwoInstanceGateway.Masters =>
+        [.. Cluster.Connection.GetServers().Where(s => !s.IsReplica).OrderBy(s => s.EndPoint.ToString(), StringComparer.Ordinal)];
 
     public async Task InitializeAsync()
     {
@@ -35,15 +43,28 @@ public sealed class ClusterGatewayFixture : IAsyncLifetime
         _second = await StartProxyAsync();
     }
 
-    internal Task<ProxyServer> StartProxyAsync(IDictionary<string, string>? overrides = null)
+    internal Task<ProxyServer> StartProxyAsync(IDictionary<string, string>? overrides = null) =>
+        ProxyServer.StartAsync(Cluster.Configuration, Emulator.WebSocketUrl, TwoInstanceSettings.For("dgproxy-spool-cluster-", overrides));
+
+    Task<ProxyServer> ITwoInstanceGateway.StartProxyAsync(IDictionary<string, string>? overrides) => StartProxyAsync(overrides);
+
+    // Customer names tried in order until each master owns the slots of perMaster of them.
+    async Task<IReadOnlyList<string>> ITwoInstanceGateway.CustomersOnEveryMasterAsync(string prefix, int perMaster)
     {
-        var settings = Settings(Directory.CreateTempSubdirectory("dgproxy-spool-cluster-").FullName);
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        var byMaster = new Dictionary<int, List<string>>();
+        for (var n = 0; n < 1000 && (byMaster.Count < RedisCluster.Masters || byMaster.Values.Any(c => c.Count < perMaster)); n++)
         {
-            settings[key] = value;
+            var customer = $"{prefix}-{n}";
+            var master = await Cluster.MasterPortOfAsync($"dgp:{{{customer}}}:leases");
+            var list = byMaster.TryGetValue(master, out var existing) ? existing : byMaster[master] = [];
+            if (list.Count < perMaster)
+            {
+                list.Add(customer);
+            }
         }
 
-        return ProxyServer.StartAsync(Cluster.Configuration, Emulator.WebSocketUrl, settings);
+        Assert.Equal(RedisCluster.Masters, byMaster.Count);
+        return [.. byMaster.Values.SelectMany(c => c)];
     }
 
     public async Task DisposeAsync()
