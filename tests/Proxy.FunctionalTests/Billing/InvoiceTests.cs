@@ -361,7 +361,7 @@ public sealed class InvoiceTests
     private static long Number(JsonElement json, string name) => json.GetProperty(name).GetInt64();
 
     /// <summary>A line's identifying fields, unit, quantity and amount, joined by '|'.</summary>
-    private static string Describe(JsonElement line)
+    internal static string Describe(JsonElement line)
     {
         var kind = Text(line, "kind");
         var identity = kind switch

@@ -3,8 +3,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Proxy.FunctionalTests.Billing;
 using Proxy.FunctionalTests.Gateway;
 using Proxy.FunctionalTests.Infrastructure;
+using Proxy.FunctionalTests.ScaleOut;
 using StackExchange.Redis;
 
 namespace Proxy.FunctionalTests.Cluster;
@@ -211,7 +213,7 @@ public sealed class ClusterBillingTests : IClassFixture<ClusterGatewayFixture>
             Assert.Equal(400_000L, Number(invoice, "total_micros"));
             Assert.Equal(
                 ["indicator|booked|indicator|1|100000", "indicator|lead_qualified|indicator|1|200000"],
-                invoice.GetProperty("lines").EnumerateArray().Where(l => Text(l, "kind") == "indicator").Select(Describe).Order(StringComparer.Ordinal));
+                invoice.GetProperty("lines").EnumerateArray().Where(l => Text(l, "kind") == "indicator").Select(InvoiceTests.Describe).Order(StringComparer.Ordinal));
             return sessionId;
         }));
 
@@ -263,7 +265,7 @@ public sealed class ClusterBillingTests : IClassFixture<ClusterGatewayFixture>
             Assert.Equal(("USD", "open", cost, (long)records.Count, ratedMs), (Text(invoice, "currency"), Text(invoice, "status"), Number(invoice, "total_micros"), Number(invoice, "sessions"), Number(invoice, "rated_ms")));
             Assert.Equal(
                 [$"usage|{Plan}|1|ms|{ratedMs}|{baseMicros}", $"flat_fee|{Plan}|1|session|{records.Count}|{records.Count * SessionFee}"],
-                invoice.GetProperty("lines").EnumerateArray().Select(Describe));
+                invoice.GetProperty("lines").EnumerateArray().Select(InvoiceTests.Describe));
             Assert.Equal(cost, invoice.GetProperty("lines").EnumerateArray().Sum(l => Number(l, "amount_micros")));
 
             // The month still runs: it cannot be finalized (a run that crosses a month's end sees it end: then 200).
@@ -329,23 +331,8 @@ public sealed class ClusterBillingTests : IClassFixture<ClusterGatewayFixture>
     }
 
     // Customers named <prefix>-<n>, chosen so each master owns the slots of perMaster of them.
-    private async Task<List<string>> CustomersOnEveryMasterAsync(string prefix, int perMaster)
-    {
-        var byMaster = new Dictionary<int, List<string>>();
-        for (var n = 0; n < 1000 && (byMaster.Count < 3 || byMaster.Values.Any(c => c.Count < perMaster)); n++)
-        {
-            var customer = $"{prefix}-{n}";
-            var master = await _gateway.Cluster.MasterPortOfAsync(LeasesKey(customer));
-            var list = byMaster.TryGetValue(master, out var existing) ? existing : byMaster[master] = [];
-            if (list.Count < perMaster)
-            {
-                list.Add(customer);
-            }
-        }
-
-        Assert.Equal(3, byMaster.Count);
-        return [.. byMaster.Values.SelectMany(c => c)];
-    }
+    private Task<IReadOnlyList<string>> CustomersOnEveryMasterAsync(string prefix, int perMaster) =>
+        ((ITwoInstanceGateway)_gateway).CustomersOnEveryMasterAsync(prefix, perMaster);
 
     /// <summary>The most entries the customer's running-cost hash held at once until <paramref name="until"/> ended.
     /// Polled (each guard check republishes), bounded by <paramref name="until"/>, which has a deadline of its own.</summary>
@@ -467,17 +454,4 @@ public sealed class ClusterBillingTests : IClassFixture<ClusterGatewayFixture>
     private static string Text(JsonElement json, string name) => json.GetProperty(name).GetString()!;
 
     private static long Number(JsonElement json, string name) => json.GetProperty(name).GetInt64();
-
-    /// <summary>A line's identifying fields, unit, quantity and amount, joined by '|' (as InvoiceTests describes them).</summary>
-    private static string Describe(JsonElement line)
-    {
-        var kind = Text(line, "kind");
-        var identity = kind switch
-        {
-            "usage" or "flat_fee" => $"{Text(line, "plan_id")}|{Number(line, "plan_version")}",
-            "model_surcharge" => $"{Text(line, "component")}|{Text(line, "model")}",
-            _ => Text(line, "name"),
-        };
-        return $"{kind}|{identity}|{Text(line, "unit")}|{Number(line, "quantity")}|{Number(line, "amount_micros")}";
-    }
 }
