@@ -45,10 +45,8 @@ internal sealed class RedisBackend : IAsyncDisposable
     }
 
     /// <summary>The master serving <paramref name="key"/>'s slot (the only one, on a single Redis), from the client's
-    /// slot map: nothing is sent.</summary>
-    public async Task<EndPoint> MasterOfAsync(RedisKey key) =>
-        await _monitor.GetDatabase().IdentifyEndpointAsync(key).ConfigureAwait(false)
-        ?? throw new InvalidOperationException($"no Redis node serves {key}");
+    /// slot map: nothing is sent (<c>IdentifyEndpointAsync</c> would send an <c>EXISTS</c>).</summary>
+    public EndPoint MasterOf(RedisKey key) => _monitor.GetServer(key).EndPoint;
 
     /// <summary>Command calls so far, summed over the masters, without the ones this client sent.</summary>
     public async Task<RedisCommandStats> CommandStatsAsync()

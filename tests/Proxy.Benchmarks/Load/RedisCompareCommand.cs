@@ -179,7 +179,7 @@ internal static class RedisCompareCommand
         for (var n = 0; n < 100 * count && ids.Count < count; n++)
         {
             var id = string.Create(CultureInfo.InvariantCulture, $"{label}-c{n}");
-            var master = await redis.MasterOfAsync($"dgp:{{{id}}}:leases").ConfigureAwait(false);
+            var master = redis.MasterOf($"dgp:{{{id}}}:leases");
             if (ids.Count(c => c.Master.Equals(master)) < share)
             {
                 ids.Add((id, master));
