@@ -211,7 +211,7 @@ internal static class RedisCompareCommand
                 var pending = 0.0;
                 foreach (var instance in instances)
                 {
-                    pending += (await PrometheusScrape.ReadAsync(instance).ConfigureAwait(false)).Sum("dgproxy_spool_pending_records");
+                    pending += (await ScrapeAsync(instance).ConfigureAwait(false)).Sum("dgproxy_spool_pending_records");
                 }
 
                 if (pending == 0)
@@ -231,11 +231,14 @@ internal static class RedisCompareCommand
         var spooled = 0.0;
         foreach (var instance in instances)
         {
-            spooled += (await PrometheusScrape.ReadAsync(instance).ConfigureAwait(false)).Sum("dgproxy_record_writes_total", "record=\"final\"", "result=\"spooled\"");
+            spooled += (await ScrapeAsync(instance).ConfigureAwait(false)).Sum("dgproxy_record_writes_total", "record=final", "result=spooled");
         }
 
         return (long)spooled;
     }
+
+    private static async Task<PrometheusSnapshot> ScrapeAsync(ProxyServer instance) =>
+        PrometheusSnapshot.Parse(await instance.Admin.GetStringAsync(new Uri("/metrics", UriKind.Relative)).ConfigureAwait(false));
 
     private static string Report(RedisCompareSettings settings, List<RedisLoadResult> results)
     {
