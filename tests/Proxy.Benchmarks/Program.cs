@@ -5,6 +5,7 @@ using Proxy.Benchmarks.Sessions;
 // Load generator and comparison (see README.md, "Load comparison"):
 //   dotnet run -c Release --project tests/Proxy.Benchmarks -- compare [--quick]
 //   dotnet run -c Release --project tests/Proxy.Benchmarks -- load --url ws://… --key …
+//   dotnet run -c Release --project tests/Proxy.Benchmarks -- redis-compare [--quick]
 // Anything else goes to BenchmarkDotNet's microbenchmarks: `… -- --filter '*'`.
 switch (args)
 {
@@ -14,6 +15,9 @@ switch (args)
     case ["compare", .. var rest]:
         GeneratorRuntime.Configure();
         return await CompareCommand.RunAsync(rest);
+    case ["redis-compare", .. var rest]:
+        GeneratorRuntime.Configure();
+        return await RedisCompareCommand.RunAsync(rest);
     default:
         BenchmarkSwitcher.FromAssembly(typeof(SessionSweepBenchmarks).Assembly).Run(args);
         return 0;

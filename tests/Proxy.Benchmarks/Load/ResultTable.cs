@@ -48,6 +48,42 @@ internal static class ResultTable
         return text.ToString();
     }
 
+    /// <summary>One row per Redis setup of <c>redis-compare</c>.</summary>
+    public static string RedisComparison(IReadOnlyList<RedisLoadResult> results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| Redis | `Storage:ReplicaAckTimeout` | customers per master | sessions | errors | final records found / expected / duplicated / left open | finals spooled | open p50 / p99 | client close → record readable p50 / p99 | proxy CPU / session (both instances) | Redis commands / session (of them EVAL/EVALSHA) | WAIT / session |");
+        text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            text.Append(Invariant($"| {r.Redis} | {r.ReplicaAck} | {r.CustomersPerMaster} | {r.Load.Opened.Count:N0} of {r.Load.Sessions:N0} | {r.Load.Errors} "));
+            text.Append(Invariant($"| {r.Records.Found:N0} / {r.Records.Expected:N0} / {r.Records.Duplicated:N0} / {r.Records.LeftOpen:N0}{(r.Settled ? string.Empty : " (not settled)")} | {r.FinalsSpooled:N0} "));
+            text.Append(Invariant($"| {Millis(r.Load.OpenP50 / 1000.0)} / {Millis(r.Load.OpenP99 / 1000.0)} "));
+            text.Append(Invariant($"| {Millis(r.Records.ReadableP50Ms)} / {Millis(r.Records.ReadableP99Ms)} "));
+            text.Append(Invariant($"| {Millis(r.CpuMsPerSession)} | {Number(r.CommandsPerSession)} ({Number(r.ScriptsPerSession)}) | {Number(r.WaitsPerSession, "N2")} |"));
+            text.AppendLine();
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Calls per session of each Redis command (masters only; a script's own calls under their names as
+    /// well as under EVAL/EVALSHA), one column per row of <see cref="RedisComparison"/>.</summary>
+    public static string RedisCommandsPerSession(IReadOnlyList<RedisLoadResult> results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| command | " + string.Join(" | ", results.Select(r => $"{r.Redis}, {r.ReplicaAck}")) + " |");
+        text.AppendLine("|---|" + string.Concat(results.Select(_ => "---:|")));
+        var commands = results.SelectMany(r => r.Commands.Commands).Distinct(StringComparer.Ordinal)
+            .OrderByDescending(c => results.Max(r => r.PerSession(c) ?? 0));
+        foreach (var command in commands)
+        {
+            text.AppendLine($"| {command} | " + string.Join(" | ", results.Select(r => Number(r.PerSession(command), "N2"))) + " |");
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>The first errors of failed runs, for the reader of a red CI log.</summary>
     public static string Errors(IEnumerable<(string Run, IReadOnlyCollection<string> Messages)> runs)
     {
@@ -63,6 +99,10 @@ internal static class ResultTable
 
         return text.ToString();
     }
+
+    private static string Millis(double? milliseconds) => milliseconds is { } ms ? Invariant($"{ms:N1} ms") : None;
+
+    private static string Number(double? value, string format = "N1") => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : None;
 
     private static string Micros(long microseconds) => Invariant($"{microseconds:N0} µs");
 

@@ -41,8 +41,7 @@ internal sealed class TargetStack : IAsyncDisposable
         var processes = new List<IAsyncDisposable>();
         try
         {
-            var emulator = await EmulatorServer.StartAsync(launcher, "emulator-" + NameOf(kind),
-                ["load-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))], EmulatorSettings).ConfigureAwait(false);
+            var emulator = await StartEmulatorAsync(launcher, "emulator-" + NameOf(kind)).ConfigureAwait(false);
             processes.Add(emulator);
             LoadTarget target;
             switch (kind)
@@ -79,6 +78,10 @@ internal sealed class TargetStack : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => DisposeAllAsync(_processes);
+
+    /// <summary>An emulator for load: its own random key, one log line per connection left out.</summary>
+    public static Task<EmulatorServer> StartEmulatorAsync(ProcessLauncher launcher, string name) =>
+        EmulatorServer.StartAsync(launcher, name, ["load-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))], EmulatorSettings);
 
     /// <summary>One customer, with a key issued through the admin API once the proxy takes sessions.</summary>
     private static async Task<string> IssueKeyAsync(ProxyServer proxy)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Proxy.FunctionalTests.Infrastructure;
+namespace Proxy.TestSupport;
 
 /// <summary>One scrape of a Prometheus text exposition, parsed: every sample with its labels.</summary>
 internal sealed class PrometheusSnapshot
