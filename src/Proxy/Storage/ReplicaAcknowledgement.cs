@@ -77,36 +77,35 @@ internal sealed partial class ReplicaAcknowledgement
 
     private async Task<bool> WaitForReplicaAsync(RedisKey key, TimeSpan timeout)
     {
-        var db = _redis.GetDatabase();
-        var endpoint = await db.IdentifyEndpointAsync(key).ConfigureAwait(false)
-            ?? throw new StorageUnavailableException($"No Redis node serves {key}.");
-        var server = _redis.GetServer(endpoint);
-        var now = _time.GetTimestamp();
-        var state = _masters.TryGetValue(endpoint, out var known) && _time.GetElapsedTime(known.CheckedAt, now) < ReplicaCountTtl
-            ? known
-            : _masters[endpoint] = new MasterState(await ReplicasOfAsync(server).ConfigureAwait(false), now, known?.LaggingSince ?? 0);
-        if (state.Replicas == 0)
+        // The master from the client's slot map, with no round trip. Both commands go to that node and are not
+        // redirected: were the map stale (a failover, a slot moved), the touch answers MOVED or READONLY and the
+        // record is spooled and replayed, rather than a WAIT on one node vouching for a write on another.
+        var server = _redis.GetServer(key);
+        var endpoint = server.EndPoint;
+        var state = _masters.GetOrAdd(endpoint, static _ => new MasterState());
+        if (await state.ReplicasAsync(server, _time).ConfigureAwait(false) == 0)
         {
             return true;
         }
 
+        var now = _time.GetTimestamp();
         if (state.LaggingSince is var since and not 0 && _time.GetElapsedTime(since, now) < LaggingBackoff)
         {
             return false;
         }
 
-        // The touch is answered before WAIT is sent: the client may resend a script Redis does not know (EVALSHA, then
-        // EVAL), which would put the touch behind the WAIT if both were in flight.
-        await db.ScriptEvaluateAsync(Touch, [key]).ConfigureAwait(false);
-        var acknowledged = (long)await server.ExecuteAsync("WAIT", 1, (long)timeout.TotalMilliseconds).ConfigureAwait(false);
-        if (acknowledged >= 1)
+        // Sent before this caller's WAIT is (the connection keeps the order), so whichever WAIT it joins covers it.
+        var touch = server.ExecuteAsync("EVAL", [Touch, 1, key], CommandFlags.NoRedirect);
+        var acknowledged = state.JoinNextWait(server, (long)timeout.TotalMilliseconds);
+        await touch.ConfigureAwait(false);
+        if (await acknowledged.ConfigureAwait(false) >= 1)
         {
             state.LaggingSince = 0;
             return true;
         }
 
         state.LaggingSince = _time.GetTimestamp();
-        NotAcknowledged(_logger, endpoint.ToString() ?? "?", state.Replicas, (long)timeout.TotalMilliseconds);
+        NotAcknowledged(_logger, endpoint.ToString() ?? "?", state.LastReplicaCount, (long)timeout.TotalMilliseconds);
         return false;
     }
 
@@ -152,13 +151,19 @@ internal sealed partial class ReplicaAcknowledgement
     internal static string WithoutVerbatimFormat(string text) =>
         text.StartsWith("txt:", StringComparison.Ordinal) ? text["txt:".Length..] : text;
 
-    private sealed class MasterState(int replicas, long checkedAt, long laggingSince)
+    /// <summary>One master as seen from this instance: its replica count (read at most once per
+    /// <see cref="ReplicaCountTtl"/>, however many finals arrive together) and its WAITs, one at a time.</summary>
+    private sealed class MasterState
     {
-        private long _laggingSince = laggingSince;
+        private readonly Lock _gate = new();
+        private Task<int>? _replicas;
+        private long _replicasReadAt;
+        private long _laggingSince;
+        private Task<long>? _waitInFlight;
+        private TaskCompletionSource<long>? _nextWait;
+        private long _nextWaitTimeoutMs;
 
-        public int Replicas { get; } = replicas;
-
-        public long CheckedAt { get; } = checkedAt;
+        public int LastReplicaCount => _replicas is { IsCompletedSuccessfully: true } read ? read.Result : 0;
 
         /// <summary>When a WAIT on this master was last answered by no replica; 0 once one answers.</summary>
         public long LaggingSince
@@ -166,6 +171,89 @@ internal sealed partial class ReplicaAcknowledgement
             get => Volatile.Read(ref _laggingSince);
             set => Volatile.Write(ref _laggingSince, value);
         }
+
+        public Task<int> ReplicasAsync(IServer server, TimeProvider time)
+        {
+            lock (_gate)
+            {
+                var now = time.GetTimestamp();
+                if (_replicas is null || _replicas.IsFaulted || _replicas.IsCanceled
+                    || (_replicas.IsCompleted && time.GetElapsedTime(_replicasReadAt, now) >= ReplicaCountTtl))
+                {
+                    _replicas = ReplicasOfAsync(server);
+                    _replicasReadAt = now;
+                }
+
+                return _replicas;
+            }
+        }
+
+        /// <summary>The answer of a WAIT sent after this call: the one sent now if none is in flight, else the next
+        /// one, sent as soon as the one in flight is answered and shared by every caller that joined it meanwhile.
+        /// A WAIT holds the connection to its master (every command behind it waits), and one WAIT covers every
+        /// write before it on that connection: finals that end together cost one WAIT, not one each in a row.</summary>
+        public Task<long> JoinNextWait(IServer server, long timeoutMs)
+        {
+            lock (_gate)
+            {
+                if (_waitInFlight is null)
+                {
+                    _waitInFlight = SendWait(server, timeoutMs);
+                    return _waitInFlight;
+                }
+
+                _nextWait ??= new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _nextWaitTimeoutMs = Math.Max(_nextWaitTimeoutMs, timeoutMs);
+                return _nextWait.Task;
+            }
+        }
+
+        private Task<long> SendWait(IServer server, long timeoutMs)
+        {
+            // Not run inline: a WAIT answered at once (a connection already gone) would otherwise reach SendNext before
+            // the caller, holding the gate, has recorded it as the one in flight.
+            var wait = AskAsync(server, timeoutMs);
+            _ = wait.ContinueWith(_ => SendNext(server), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return wait;
+        }
+
+        private void SendNext(IServer server)
+        {
+            lock (_gate)
+            {
+                if (_nextWait is not { } joined)
+                {
+                    _waitInFlight = null;
+                    return;
+                }
+
+                _nextWait = null;
+                var timeoutMs = _nextWaitTimeoutMs;
+                _nextWaitTimeoutMs = 0;
+                _waitInFlight = SendWait(server, timeoutMs);
+                _ = _waitInFlight.ContinueWith(
+                    static (wait, state) =>
+                    {
+                        var joined = (TaskCompletionSource<long>)state!;
+                        if (wait.IsCompletedSuccessfully)
+                        {
+                            joined.TrySetResult(wait.Result);
+                        }
+                        else if (wait.Exception is { } failed)
+                        {
+                            joined.TrySetException(failed.InnerExceptions);
+                        }
+                        else
+                        {
+                            joined.TrySetCanceled();
+                        }
+                    },
+                    joined, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+
+        private static async Task<long> AskAsync(IServer server, long timeoutMs) =>
+            (long)await server.ExecuteAsync("WAIT", [1, timeoutMs], CommandFlags.NoRedirect).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 4111, Level = LogLevel.Warning,
