@@ -46,6 +46,11 @@ dotnet test tests/Proxy.FunctionalTests -c Release --no-build --nologo
 log "quick load comparison (direct, proxy, nginx)"
 dotnet run -c Release --project tests/Proxy.Benchmarks --no-build -- compare --quick
 
+# Short sessions over two instances on a single Redis, a Redis Cluster without and with WAIT: fails on any session
+# error and on any final record lost, duplicated or left open (tests/Proxy.Benchmarks/README.md, "Redis comparison").
+log "quick Redis comparison (single Redis, Cluster, Cluster with WAIT)"
+dotnet run -c Release --project tests/Proxy.Benchmarks --no-build -- redis-compare --quick
+
 # The microbenchmarks in BenchmarkDotNet's short job: they must run; the figures are for reading, not asserting
 # (the allocation-free hot path is asserted by unit tests).
 log "microbenchmarks (BenchmarkDotNet, short job)"

@@ -27,13 +27,15 @@ internal sealed partial class IndicatorStore
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
     private readonly SessionIndexStore _index;
+    private readonly RecordsStreamAppender _stream;
     private readonly ILogger<IndicatorStore> _logger;
 
-    public IndicatorStore(IConnectionMultiplexer redis, RedisKeys keys, SessionIndexStore index, ILogger<IndicatorStore> logger)
+    public IndicatorStore(IConnectionMultiplexer redis, RedisKeys keys, SessionIndexStore index, RecordsStreamAppender stream, ILogger<IndicatorStore> logger)
     {
         _redis = redis;
         _keys = keys;
         _index = index;
+        _stream = stream;
         _logger = logger;
     }
 
@@ -177,13 +179,9 @@ internal sealed partial class IndicatorStore
                 return;
             }
 
-            await db.StreamAddAsync(_keys.Records, SessionRecordHash.ToEntries(stored)).ConfigureAwait(false);
-            await db.ScriptEvaluateAsync(
-                SessionRecordScripts.MarkStreamed,
-                [_keys.Session(customerId, sessionId), _keys.UnstreamedRecords(customerId)],
-                [sessionId, version]).ConfigureAwait(false);
+            await _stream.AppendAsync(db, customerId, sessionId, SessionRecordHash.ToEntries(stored), version).ConfigureAwait(false);
         }
-        catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
+        catch (Exception ex) when (StorageFailures.IsRedisFailure(ex) || ex is StorageUnavailableException)
         {
             StreamAppendDeferred(_logger, sessionId, version, ex.Message);
         }

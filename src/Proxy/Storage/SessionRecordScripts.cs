@@ -114,6 +114,7 @@ internal static class SessionRecordScripts
         end
         if (redis.call('HGET', KEYS[1], 'record_version') or '1') == ARGV[2] then
           redis.call('HSET', KEYS[1], 'streamed', '1')
+          redis.call('HDEL', KEYS[1], 'stream_entry_pending')
           redis.call('ZREM', KEYS[2], ARGV[1])
         end
         return 1

@@ -12,12 +12,14 @@ internal sealed class SessionRecordStore
     private readonly RedisKeys _keys;
     private readonly SessionIndexStore _index;
     private readonly IOptions<StorageOptions> _options;
+    private readonly RecordsStreamAppender _stream;
 
-    public SessionRecordStore(IConnectionMultiplexer redis, RedisKeys keys, SessionIndexStore index, IOptions<StorageOptions> options)
+    public SessionRecordStore(IConnectionMultiplexer redis, RedisKeys keys, SessionIndexStore index, RecordsStreamAppender stream, IOptions<StorageOptions> options)
     {
         _redis = redis;
         _keys = keys;
         _index = index;
+        _stream = stream;
         _options = options;
     }
 
@@ -91,7 +93,7 @@ internal sealed class SessionRecordStore
 
         if (written == 1)
         {
-            await AppendToStreamAsync(db, customerId, record.SessionId, SessionRecordHash.ToEntries(record with { RecordVersion = version }), version).ConfigureAwait(false);
+            await _stream.AppendAsync(db, customerId, record.SessionId, SessionRecordHash.ToEntries(record with { RecordVersion = version }), version).ConfigureAwait(false);
             return version == 1
                 ? new FinalizeResult(FinalizeOutcome.Finalized, 0)
                 : new FinalizeResult(FinalizeOutcome.ReplacedEstimate, (record.BillableMs ?? 0) - (long)result[2], (record.CostMicros ?? 0) - (long)result[3]);
@@ -137,17 +139,9 @@ internal sealed class SessionRecordStore
 
         // Records finalized before versions existed are version 1.
         var version = record.RecordVersion ?? 1;
-        await AppendToStreamAsync(db, customerId, sessionId, SessionRecordHash.ToEntries(record with { RecordVersion = version }), version).ConfigureAwait(false);
+        var pending = stored.FirstOrDefault(field => field.Name == RecordsStreamAppender.PendingEntryField).Value;
+        await _stream.AppendAsync(db, customerId, sessionId, SessionRecordHash.ToEntries(record with { RecordVersion = version }), version, pending).ConfigureAwait(false);
         return true;
-    }
-
-    private async Task AppendToStreamAsync(IDatabase db, string customerId, string sessionId, NameValueEntry[] entries, long version)
-    {
-        await db.StreamAddAsync(_keys.Records, entries).ConfigureAwait(false);
-        await db.ScriptEvaluateAsync(
-            SessionRecordScripts.MarkStreamed,
-            [_keys.Session(customerId, sessionId), _keys.UnstreamedRecords(customerId)],
-            [sessionId, version]).ConfigureAwait(false);
     }
 
     /// <summary>Refreshes the open records of one customer's live sessions in one round trip.</summary>

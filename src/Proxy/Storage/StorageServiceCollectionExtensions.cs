@@ -30,6 +30,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisConnectionState>();
         services.AddSingleton<FinalRecordCommitter>();
         services.AddSingleton<ReplicaAcknowledgement>();
+        services.AddSingleton<RecordsStreamAppender>();
         services.AddSingleton<RecordWriter>();
         services.AddHostedService<RedisConnectionService>();
         services.AddHostedService<SpoolReplayService>();

@@ -30,7 +30,7 @@ public sealed class IndicatorPostingTests : IClassFixture<SessionRecordStoreTest
         var keys = new RedisKeys($"posting{Guid.NewGuid():N}:");
         var options = Options.Create(new StorageOptions());
         var index = new SessionIndexStore(connection, keys, options);
-        var records = new SessionRecordStore(connection, keys, index, options);
+        var records = new SessionRecordStore(connection, keys, index, TestRecordsStream.Appender(connection, keys), options);
         var plans = new PlanStore(connection, keys);
         var catalog = new PlanCatalog(plans, NullLogger<PlanCatalog>.Instance);
         var meters = TestMetrics.NewMeterFactory();
@@ -38,7 +38,7 @@ public sealed class IndicatorPostingTests : IClassFixture<SessionRecordStoreTest
         using var spool = new RecordSpool(options, NullLogger<RecordSpool>.Instance, new MemorySpoolFileSystem());
         var finals = new FinalRecordCommitter(records, new RecordRater(catalog, NullLogger<RecordRater>.Instance), NullLogger<FinalRecordCommitter>.Instance);
         var writer = new RecordWriter(records, finals, spool, new ReplicaAcknowledgement(connection, options, TimeProvider.System, NullLogger<ReplicaAcknowledgement>.Instance), keys, connection, metrics, TimeProvider.System, NullLogger<RecordWriter>.Instance);
-        var posting = new IndicatorPosting(new IndicatorStore(connection, keys, index, NullLogger<IndicatorStore>.Instance), plans, catalog, metrics);
+        var posting = new IndicatorPosting(new IndicatorStore(connection, keys, index, TestRecordsStream.Appender(connection, keys), NullLogger<IndicatorStore>.Instance), plans, catalog, metrics);
 
         var created = (await plans.PutAsync(new PlanVersion
         {

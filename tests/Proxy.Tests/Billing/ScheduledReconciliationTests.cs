@@ -11,6 +11,7 @@ using Proxy.Billing;
 using Proxy.Customers;
 using Proxy.Runtime;
 using Proxy.Storage;
+using Proxy.Tests.Storage;
 using Proxy.Telemetry;
 using Proxy.Tests.TestSupport;
 using StackExchange.Redis;
@@ -176,7 +177,7 @@ public sealed class ScheduledReconciliationTests : IClassFixture<ScheduledReconc
         var metrics = TestMetrics.Create(_meters);
         var store = new ReconciliationStore(Connection, _keys);
         var service = new ReconciliationService(
-            new SessionRecordStore(Connection, _keys, new SessionIndexStore(Connection, _keys, storage), storage),
+            new SessionRecordStore(Connection, _keys, new SessionIndexStore(Connection, _keys, storage), TestRecordsStream.Appender(Connection, _keys), storage),
             new CustomerStore(Connection, _keys, _time),
             store,
             new DeepgramRequestsClient(new SingleClientFactory(deepgram), new TestOptionsMonitor<DeepgramOptions>(deepgramOptions), _time),

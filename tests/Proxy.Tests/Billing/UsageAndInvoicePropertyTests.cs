@@ -186,14 +186,14 @@ public sealed class UsageAndInvoicePropertyTests : IClassFixture<SessionRecordSt
         var keys = new RedisKeys($"prop{Guid.NewGuid():N}:");
         var options = Options.Create(new StorageOptions());
         var index = new SessionIndexStore(connection, keys, options);
-        var records = new SessionRecordStore(connection, keys, index, options);
+        var records = new SessionRecordStore(connection, keys, index, TestRecordsStream.Appender(connection, keys), options);
         var plans = new PlanStore(connection, keys);
         using var spool = new RecordSpool(options, NullLogger<RecordSpool>.Instance, new MemorySpoolFileSystem());
         var catalog = new PlanCatalog(plans, NullLogger<PlanCatalog>.Instance);
         var finals = new FinalRecordCommitter(records, new RecordRater(catalog, NullLogger<RecordRater>.Instance), NullLogger<FinalRecordCommitter>.Instance);
         var writer = new RecordWriter(records, finals, spool, new ReplicaAcknowledgement(connection, options, TimeProvider.System, NullLogger<ReplicaAcknowledgement>.Instance), keys, connection, TestMetrics.Create(), TimeProvider.System, NullLogger<RecordWriter>.Instance);
         var posting = new IndicatorPosting(
-            new IndicatorStore(connection, keys, index, NullLogger<IndicatorStore>.Instance), plans, catalog, TestMetrics.Create());
+            new IndicatorStore(connection, keys, index, TestRecordsStream.Appender(connection, keys), NullLogger<IndicatorStore>.Instance), plans, catalog, TestMetrics.Create());
         var invoiceStore = new InvoiceStore(connection, keys);
         var invoices = new InvoiceService(invoiceStore, NullLogger<InvoiceService>.Instance);
         var usage = new UsageStore(connection, keys);

@@ -41,8 +41,8 @@ public sealed class FinalRecordCommitterTests : IClassFixture<SessionRecordStore
         var connection = redis.Server.Connection!;
         var options = Options.Create(new StorageOptions());
         var index = new SessionIndexStore(connection, _keys, options);
-        _records = new SessionRecordStore(connection, _keys, index, options);
-        _indicators = new IndicatorStore(connection, _keys, index, NullLogger<IndicatorStore>.Instance);
+        _records = new SessionRecordStore(connection, _keys, index, TestRecordsStream.Appender(connection, _keys), options);
+        _indicators = new IndicatorStore(connection, _keys, index, TestRecordsStream.Appender(connection, _keys), NullLogger<IndicatorStore>.Instance);
         _committer = new FinalRecordCommitter(_records, _committerRater, NullLogger<FinalRecordCommitter>.Instance);
     }
 

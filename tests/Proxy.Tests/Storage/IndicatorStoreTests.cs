@@ -26,8 +26,8 @@ public sealed class IndicatorStoreTests : IClassFixture<SessionRecordStoreTests.
         var connection = redis.Server.Connection!;
         var options = Options.Create(new StorageOptions());
         var index = new SessionIndexStore(connection, _keys, options);
-        _records = new SessionRecordStore(connection, _keys, index, options);
-        _indicators = new IndicatorStore(connection, _keys, index, NullLogger<IndicatorStore>.Instance);
+        _records = new SessionRecordStore(connection, _keys, index, TestRecordsStream.Appender(connection, _keys), options);
+        _indicators = new IndicatorStore(connection, _keys, index, TestRecordsStream.Appender(connection, _keys), NullLogger<IndicatorStore>.Instance);
     }
 
     private IDatabase Db => _redis.Server.Database;
@@ -229,7 +229,7 @@ public sealed class IndicatorStoreTests : IClassFixture<SessionRecordStoreTests.
         var user = $"noxadd{Guid.NewGuid():N}";
         await Db.ExecuteAsync("ACL", "SETUSER", user, "on", ">secret-for-test", "~*", "&*", "+@all", "-xadd");
         await using var limited = await ConnectionMultiplexer.ConnectAsync($"{_redis.Server.Configuration},user={user},password=secret-for-test");
-        var failing = new IndicatorStore(limited, _keys, new SessionIndexStore(limited, _keys, Options.Create(new StorageOptions())), NullLogger<IndicatorStore>.Instance);
+        var failing = new IndicatorStore(limited, _keys, new SessionIndexStore(limited, _keys, Options.Create(new StorageOptions())), TestRecordsStream.Appender(limited, _keys), NullLogger<IndicatorStore>.Instance);
 
         Assert.Equal(IndicatorPostStatus.Created, (await failing.PostAsync(Customer, SessionId, "lead_qualified", 1m, _ => Task.FromResult(200_000L))).Status);
         Assert.Equal([("1", "1200000")], await StreamedAsync());

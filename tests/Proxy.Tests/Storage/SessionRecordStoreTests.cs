@@ -238,7 +238,7 @@ public sealed class SessionRecordStoreTests : IClassFixture<SessionRecordStoreTe
     private SessionRecordStore StoreFor(IConnectionMultiplexer connection)
     {
         var options = Options.Create(new StorageOptions { LeaseTtl = LeaseTtl });
-        return new(connection, _keys, new SessionIndexStore(connection, _keys, options), options);
+        return new(connection, _keys, new SessionIndexStore(connection, _keys, options), TestRecordsStream.Appender(connection, _keys), options);
     }
 
     private async Task<Dictionary<string, long>> UsageAsync() =>

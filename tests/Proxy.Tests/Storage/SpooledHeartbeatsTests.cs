@@ -22,7 +22,7 @@ public sealed class SpooledHeartbeatsTests : IClassFixture<SessionRecordStoreTes
     public async Task Beats_of_a_dead_process_survive_its_successors_own_beats_and_reach_the_open_records()
     {
         var options = Options.Create(new StorageOptions());
-        var store = new SessionRecordStore(_redis.Server.Connection!, _keys, new SessionIndexStore(_redis.Server.Connection!, _keys, options), options);
+        var store = new SessionRecordStore(_redis.Server.Connection!, _keys, new SessionIndexStore(_redis.Server.Connection!, _keys, options), TestRecordsStream.Appender(_redis.Server.Connection!, _keys), options);
         await store.WriteOpenAsync(Open("acme", "s-1"));
         await store.WriteOpenAsync(Open("globex", "s-2"));
 
