@@ -10,23 +10,33 @@ namespace Proxy.Tunnel;
 /// </summary>
 internal sealed class UpstreamConnectionStream : ObservedStream
 {
+    /// <summary>A kernel stamp older than this when the proxy reads it is not believed (a clock step, a stale stamp):
+    /// the user-space instant is used instead.</summary>
+    internal static readonly TimeSpan MaxKernelStampAge = TimeSpan.FromSeconds(5);
+
     private readonly TimeProvider _time;
     private readonly Socket _socket;
+    private readonly KernelStampedSocketStream? _kernel;
     private ITunnelObserver? _observer;
     private bool _sawResponse;
 
-    public UpstreamConnectionStream(Stream inner, Socket socket, TimeProvider time)
+    public UpstreamConnectionStream(Stream inner, Socket socket, KernelStampedSocketStream? kernel, TimeProvider time)
         : base(inner)
     {
         _time = time;
         _socket = socket;
+        _kernel = kernel;
     }
 
     /// <summary>When the first response bytes reached the socket (monotonic timestamp and Unix ms): the upstream's
-    /// clock started when it sent them, not when the response head had been parsed.</summary>
+    /// clock started when it sent them, not when the response head had been parsed. The kernel's receive time of the
+    /// segment where it has one, moved into the monotonic clock's domain by its age; else when the read completed.</summary>
     public long FirstResponseTimestamp { get; private set; }
 
     public long FirstResponseAtMs { get; private set; }
+
+    /// <summary>Whether <see cref="FirstResponseTimestamp"/> is the kernel's receive time.</summary>
+    public bool FirstResponseStampedByKernel { get; private set; }
 
     public void Attach(ITunnelObserver observer) => Volatile.Write(ref _observer, observer);
 
@@ -38,8 +48,27 @@ internal sealed class UpstreamConnectionStream : ObservedStream
         }
 
         _sawResponse = true;
-        FirstResponseTimestamp = _time.GetTimestamp();
-        FirstResponseAtMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _time.GetTimestamp();
+        var nowUtc = _time.GetUtcNow();
+        _kernel?.Disarm();
+        var age = KernelStampAge();
+        FirstResponseStampedByKernel = age is not null;
+        FirstResponseTimestamp = now - ((age ?? TimeSpan.Zero).Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond);
+        FirstResponseAtMs = (nowUtc - (age ?? TimeSpan.Zero)).ToUnixTimeMilliseconds();
+    }
+
+    // The kernel stamps CLOCK_REALTIME, so the stamp's age is read on that clock (the system's), whatever clock the
+    // proxy otherwise runs on; the age then moves the proxy's own instants back.
+    private TimeSpan? KernelStampAge()
+    {
+        if (_kernel is not { LastArrivalUnixNs: > 0 and var arrivalNs })
+        {
+            return null;
+        }
+
+        var nowNs = (TimeProvider.System.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
+        var age = TimeSpan.FromTicks((nowNs - arrivalNs) / 100);
+        return age >= TimeSpan.Zero && age <= MaxKernelStampAge ? age : null;
     }
 
     protected override void OnEnded() => Volatile.Read(ref _observer)?.OnEnded(TunnelSide.Upstream);

@@ -127,7 +127,8 @@ internal sealed class UpstreamUpgradeHandler : HttpMessageHandler
             throw;
         }
 
-        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        var raw = KernelStampedSocketStream.Create(socket);
+        Stream stream = raw;
         if (uri.Scheme == Uri.UriSchemeHttps)
         {
             var tls = new SslStream(stream, leaveInnerStreamOpen: false);
@@ -151,7 +152,9 @@ internal sealed class UpstreamUpgradeHandler : HttpMessageHandler
             stream = tls;
         }
 
-        return new UpstreamConnectionStream(stream, socket, _time);
+        // What is read from here on is the answer to the upgrade (the TLS handshake's reads were not).
+        raw.Arm();
+        return new UpstreamConnectionStream(stream, socket, raw, _time);
     }
 
     /// <summary>Reads until the response head is complete; returns it and the bytes already read behind it.</summary>

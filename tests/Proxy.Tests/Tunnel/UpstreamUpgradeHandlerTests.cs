@@ -36,10 +36,13 @@ public sealed class UpstreamUpgradeHandlerTests : IDisposable
     {
         var peer = AnswerAsync("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: abc=\r\n\r\n\x81\x07Welcome");
 
-        using var response = await _invoker.SendAsync(UpgradeRequest("/v1/agent/converse?model=x"), CancellationToken.None).WaitAsync(Timeout);
+        using var upgrade = UpgradeRequest("/v1/agent/converse?model=x");
+        var sent = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        using var response = await _invoker.SendAsync(upgrade, CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Equal(HttpStatusCode.SwitchingProtocols, response.StatusCode);
         Assert.Equal("abc=", response.Headers.GetValues("Sec-WebSocket-Accept").Single());
+        AssertOpenStampedByKernel(upgrade, sent);
         var (request, socket) = await peer.WaitAsync(Timeout);
         using var _ = socket;
         Assert.Equal(
@@ -127,9 +130,14 @@ public sealed class UpstreamUpgradeHandlerTests : IDisposable
             TimeProvider.System,
             (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString()));
 
-        using var response = await invoker.SendAsync(UpgradeRequest("/v1/agent/converse", scheme: "https"), CancellationToken.None).WaitAsync(Timeout);
+        using var upgrade = UpgradeRequest("/v1/agent/converse", scheme: "https");
+        var sent = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        using var response = await invoker.SendAsync(upgrade, CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Equal(HttpStatusCode.SwitchingProtocols, response.StatusCode);
+
+        // The segment carrying the 101, not the TLS handshake's: stamped after the request went out.
+        AssertOpenStampedByKernel(upgrade, sent);
         var (request, tls) = await peer.WaitAsync(Timeout);
         await using var _ = tls;
         Assert.StartsWith("GET /v1/agent/converse HTTP/1.1\r\nHost: 127.0.0.1:", request, StringComparison.Ordinal);
@@ -158,6 +166,13 @@ public sealed class UpstreamUpgradeHandlerTests : IDisposable
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
         }
+    }
+
+    private static void AssertOpenStampedByKernel(HttpRequestMessage upgrade, long sentAtMs)
+    {
+        Assert.True(upgrade.Options.TryGetValue(UpstreamUpgradeHandler.ConnectionOption, out var connection));
+        Assert.True(connection.FirstResponseStampedByKernel);
+        Assert.InRange(connection.FirstResponseAtMs, sentAtMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
     }
 
     private static X509Certificate2 SelfSignedLocalhost()
