@@ -44,11 +44,12 @@ internal sealed class KernelStampedSocketStream : NetworkStream
     /// nanoseconds (CLOCK_REALTIME); 0 when none was stamped.</summary>
     public long LastArrivalUnixNs => Interlocked.Read(ref _lastArrivalUnixNs);
 
-    /// <summary>Turns the kernel's receive timestamps on for <paramref name="socket"/> where it can.</summary>
-    public static KernelStampedSocketStream Create(Socket socket)
+    /// <summary>Turns the kernel's receive timestamps on for <paramref name="socket"/> where it can (and where
+    /// <paramref name="wanted"/>: off, every read is the socket's ordinary one).</summary>
+    public static KernelStampedSocketStream Create(Socket socket, bool wanted = true)
     {
         var stamps = false;
-        if (OperatingSystem.IsLinux() && IntPtr.Size == 8)
+        if (wanted && OperatingSystem.IsLinux() && IntPtr.Size == 8)
         {
             try
             {

@@ -11,7 +11,7 @@ internal sealed class UpstreamClient : IDisposable
 {
     public UpstreamClient(IOptions<UpstreamOptions> options, TimeProvider time)
     {
-        Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(new UpstreamUpgradeHandler(time), options.Value.ConnectTimeout, time), disposeHandler: true);
+        Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(new UpstreamUpgradeHandler(time, kernelReceiveTimestamps: options.Value.KernelReceiveTimestamps), options.Value.ConnectTimeout, time), disposeHandler: true);
         BaseUrl = options.Value.HttpBaseUrl();
     }
 

@@ -19,6 +19,11 @@ internal sealed class UpstreamOptions
     /// <summary>Time allowed for TCP + TLS + the upgrade response before the client gets a 502.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Whether the session's open instant is the kernel's receive time of the segment carrying the 101
+    /// (Linux, <c>SO_TIMESTAMPNS</c>); off, it is when the proxy's code read it, which is late when many handshakes
+    /// compete for the cores. On by default; off only to compare the two.</summary>
+    public bool KernelReceiveTimestamps { get; set; } = true;
+
     /// <summary>
     /// The cut-off for a tunnel that moves no frame at all, either way: the session sweep closes it as idle, whatever
     /// the customer's idle settings (YARP also applies it to the upgrade handshake). Only a backstop: keep it above

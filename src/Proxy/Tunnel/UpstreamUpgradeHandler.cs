@@ -24,14 +24,18 @@ internal sealed class UpstreamUpgradeHandler : HttpMessageHandler
 
     private readonly TimeProvider _time;
     private readonly RemoteCertificateValidationCallback? _validateCertificate;
+    private readonly bool _kernelReceiveTimestamps;
 
     /// <param name="time">The clock of the connection's first-response and end stamps.</param>
     /// <param name="validateCertificate">Replaces the system's validation of the upstream's certificate; only tests
     /// pass one (a peer with a certificate of their own). Null in production: the system's trust store decides.</param>
-    public UpstreamUpgradeHandler(TimeProvider time, RemoteCertificateValidationCallback? validateCertificate = null)
+    /// <param name="kernelReceiveTimestamps">Whether the open instant is the kernel's receive time of the answer
+    /// (<c>Upstream:KernelReceiveTimestamps</c>).</param>
+    public UpstreamUpgradeHandler(TimeProvider time, RemoteCertificateValidationCallback? validateCertificate = null, bool kernelReceiveTimestamps = true)
     {
         _time = time;
         _validateCertificate = validateCertificate;
+        _kernelReceiveTimestamps = kernelReceiveTimestamps;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -127,7 +131,7 @@ internal sealed class UpstreamUpgradeHandler : HttpMessageHandler
             throw;
         }
 
-        var raw = KernelStampedSocketStream.Create(socket);
+        var raw = KernelStampedSocketStream.Create(socket, _kernelReceiveTimestamps);
         Stream stream = raw;
         if (uri.Scheme == Uri.UriSchemeHttps)
         {
