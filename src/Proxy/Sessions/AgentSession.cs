@@ -197,6 +197,7 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
                 ? WebSocketFrameWriter.Concat(WebSocketFrameWriter.Text(AgentControlMessages.Error(request.ErrorCode, request.Description), masked: false), close)
                 : close;
             var toUpstream = WebSocketFrameWriter.Close(request.UpstreamCloseCode, "closed by proxy", masked: true);
+            Tunnel.ExpectUpstreamEnd();
             // A peer stalled in the middle of a frame (or not reading) keeps its side from ever reaching a message
             // boundary: after the grace both connections are cut, which ends the billing as surely.
             bool injected;
@@ -243,6 +244,8 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
     /// side counts; the first side overall decides the close reason when no Close frame was seen.
     /// </summary>
     public void OnEnded(TunnelSide side) => _ending.MarkEnded(side);
+
+    public void OnEnded(TunnelSide side, TimeSpan sinceEnd) => _ending.MarkEnded(side, sinceEnd);
 
     /// <summary>Characters of the upstream's ConversationText with role user so far.</summary>
     public long UserChars => _messages.UserChars;
@@ -293,6 +296,13 @@ internal sealed class AgentSession : ITunnelObserver, IDisposable
 
     public void OnCloseFrame(TunnelSide from, int? code)
     {
+        // The client's Close goes upstream next: the upstream's answer (its Close, then its FIN) ends the session,
+        // and the kernel's receive time of that answer is when it ended, however late the proxy reads it.
+        if (from == TunnelSide.Client)
+        {
+            Tunnel.ExpectUpstreamEnd();
+        }
+
         // 1005: "no status code was present" (RFC 6455 §7.4.1). The parser reports only codes a peer may send (a
         // Close with another is a protocol violation), so an observed-only code is never stored as the peer's.
         _ending.TryClaimFirstClose((CloseOrigin)from, code ?? WebSocketCloseCodes.NoStatusReceived);

@@ -31,11 +31,12 @@ internal sealed class SessionEnding
     /// <summary>Who sent the first Close frame; <see cref="CloseOrigin.None"/> before any.</summary>
     public CloseOrigin FirstClose => (CloseOrigin)Volatile.Read(ref _firstCloseFrom);
 
-    /// <summary>A side's connection ended now. Only the first call per side counts.</summary>
-    public void MarkEnded(TunnelSide side)
+    /// <summary>A side's connection ended now, or <paramref name="sinceEnd"/> before now. Only the first call per side
+    /// counts.</summary>
+    public void MarkEnded(TunnelSide side, TimeSpan sinceEnd = default)
     {
-        var timestamp = _time.GetTimestamp();
-        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var timestamp = _time.GetTimestamp() - (sinceEnd.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond);
+        var nowMs = (_time.GetUtcNow() - sinceEnd).ToUnixTimeMilliseconds();
         lock (_gate)
         {
             if (side == TunnelSide.Upstream)

@@ -41,6 +41,10 @@ internal interface ITunnelObserver
     /// than once per side; only the first call counts.</summary>
     void OnEnded(TunnelSide side);
 
+    /// <summary>As <see cref="OnEnded(TunnelSide)"/>, for an end that happened <paramref name="sinceEnd"/> before now
+    /// (the kernel's receive time of the upstream's last words, read late).</summary>
+    void OnEnded(TunnelSide side, TimeSpan sinceEnd) => OnEnded(side);
+
     /// <summary>The upstream connection dropped without a Close; the client side is still open.</summary>
     Task OnUpstreamLostAsync();
 }

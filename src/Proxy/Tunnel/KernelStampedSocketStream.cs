@@ -26,6 +26,11 @@ internal sealed class KernelStampedSocketStream : NetworkStream
     /// <summary>A stamped read never asks the kernel for more than this (the answer's head is far smaller).</summary>
     private const int MaxStampedRead = 16 * 1024;
 
+    // The kernel turns receive timestamps on for the whole machine only once some socket asks, and then through a
+    // deferred work item: a session that is the only one asking would often see its 101 arrive unstamped. A socket
+    // that asks for the process's lifetime keeps them on.
+    private static readonly Lazy<Socket?> StampingKeeper = new(KeepKernelStampingOn);
+
     private readonly Socket _socket;
     private volatile bool _armed;
     private long _lastArrivalUnixNs;
@@ -49,7 +54,7 @@ internal sealed class KernelStampedSocketStream : NetworkStream
     public static KernelStampedSocketStream Create(Socket socket, bool wanted = true)
     {
         var stamps = false;
-        if (wanted && OperatingSystem.IsLinux() && IntPtr.Size == 8)
+        if (wanted && StampingKeeper.Value is not null)
         {
             try
             {
@@ -65,10 +70,41 @@ internal sealed class KernelStampedSocketStream : NetworkStream
         return new KernelStampedSocketStream(socket, stamps);
     }
 
+    /// <summary>Asks the kernel to stamp received segments from now on (see <see cref="StampingKeeper"/>); false
+    /// where it cannot (not Linux, not 64-bit, refused).</summary>
+    public static bool KeepStampingOn() => StampingKeeper.Value is not null;
+
+    private static Socket? KeepKernelStampingOn()
+    {
+        if (!OperatingSystem.IsLinux() || IntPtr.Size != 8)
+        {
+            return null;
+        }
+
+        var keeper = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            keeper.SetRawSocketOption(SolSocket, SoTimestampNs, BitConverter.GetBytes(1));
+            return keeper;
+        }
+        catch (SocketException)
+        {
+            keeper.Dispose();
+            return null;
+        }
+    }
+
     /// <summary>From now on reads carry the kernel's receive time, until <see cref="Disarm"/>.</summary>
     public void Arm() => _armed = Stamps;
 
     public void Disarm() => _armed = false;
+
+    /// <summary>Stamps reads again from now on, forgetting earlier stamps: what arrives next answers a Close.</summary>
+    public void ArmForEnd()
+    {
+        Interlocked.Exchange(ref _lastArrivalUnixNs, 0);
+        _armed = Stamps;
+    }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _armed && !buffer.IsEmpty ? ReadStampedAsync(buffer, cancellationToken) : base.ReadAsync(buffer, cancellationToken);

@@ -41,7 +41,7 @@ internal abstract class ObservedStream : ConnectionStream
 
         if (read == 0 && !buffer.IsEmpty)
         {
-            OnEnded();
+            OnEndOfStream();
             await OnLostAsync().ConfigureAwait(false);
             return 0;
         }
@@ -118,6 +118,9 @@ internal abstract class ObservedStream : ConnectionStream
     /// <summary>The connection ended; may be called more than once.</summary>
     protected abstract void OnEnded();
 
+    /// <summary>The peer ended the stream (a read found its end): by default like any other end.</summary>
+    protected virtual void OnEndOfStream() => OnEnded();
+
     /// <summary>The peer's connection ended under a read (end of stream or error), before the tunnel learns of it:
     /// the last moment to tell the other peer something.</summary>
     protected virtual ValueTask OnLostAsync() => ValueTask.CompletedTask;
@@ -149,7 +152,7 @@ internal abstract class ObservedStream : ConnectionStream
         else if (!buffer.IsEmpty)
         {
             // A zero-byte read into an empty buffer only waits for data; into a real buffer it is end of stream.
-            OnEnded();
+            OnEndOfStream();
         }
     }
 }

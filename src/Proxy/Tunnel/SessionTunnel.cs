@@ -73,6 +73,10 @@ internal sealed class SessionTunnel : IDisposable
 
     /// <summary>Closes the upstream connection now if the pump has not (a client gone before the pump started
     /// leaves it to be collected later): billing stops when Deepgram sees the connection end.</summary>
+    /// <summary>A Close is on its way upstream: the upstream connection's answer is its end (see
+    /// <see cref="UpstreamConnectionStream.ExpectEnd"/>).</summary>
+    public void ExpectUpstreamEnd() => (Volatile.Read(ref _upstreamConnection) as UpstreamConnectionStream)?.ExpectEnd();
+
     public void CloseUpstreamConnection() => Volatile.Read(ref _upstreamConnection)?.Dispose();
 
     public void Dispose()

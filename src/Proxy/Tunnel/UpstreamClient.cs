@@ -11,6 +11,12 @@ internal sealed class UpstreamClient : IDisposable
 {
     public UpstreamClient(IOptions<UpstreamOptions> options, TimeProvider time)
     {
+        if (options.Value.KernelReceiveTimestamps)
+        {
+            // Before the first session, so its 101 finds the kernel stamping already.
+            KernelStampedSocketStream.KeepStampingOn();
+        }
+
         Invoker = new HttpMessageInvoker(new UpstreamObserverHandler(new UpstreamUpgradeHandler(time, kernelReceiveTimestamps: options.Value.KernelReceiveTimestamps), options.Value.ConnectTimeout, time), disposeHandler: true);
         BaseUrl = options.Value.HttpBaseUrl();
     }

@@ -19,6 +19,7 @@ internal sealed class UpstreamConnectionStream : ObservedStream
     private readonly KernelStampedSocketStream? _kernel;
     private ITunnelObserver? _observer;
     private bool _sawResponse;
+    private volatile bool _endExpected;
 
     public UpstreamConnectionStream(Stream inner, Socket socket, KernelStampedSocketStream? kernel, TimeProvider time)
         : base(inner)
@@ -72,6 +73,23 @@ internal sealed class UpstreamConnectionStream : ObservedStream
     }
 
     protected override void OnEnded() => Volatile.Read(ref _observer)?.OnEnded(TunnelSide.Upstream);
+
+    /// <summary>A Close is on its way to the upstream: its answer (its Close, then at once its FIN) ends the
+    /// connection, and from now on the reads carrying it are stamped by the kernel.</summary>
+    public void ExpectEnd()
+    {
+        _endExpected = true;
+        _kernel?.ArmForEnd();
+    }
+
+    // The upstream ended the stream after answering a Close: it ended when its last words arrived (the FIN carries no
+    // stamp, and follows them at once), not when the proxy got round to reading them. An end nobody asked for (the
+    // upstream hanging up first) is stamped when it is read.
+    protected override void OnEndOfStream()
+    {
+        var sinceEnd = _endExpected ? KernelStampAge() : null;
+        Volatile.Read(ref _observer)?.OnEnded(TunnelSide.Upstream, sinceEnd ?? TimeSpan.Zero);
+    }
 
     // Closing a socket that still has an operation in flight is deferred until that operation has unwound: the FIN
     // goes out right after the end is stamped, so Deepgram's clock stops when the record's does.

@@ -10,6 +10,8 @@ public sealed class KernelStampedSocketStreamTests
     [Fact]
     public async Task An_armed_read_carries_the_kernel_time_the_bytes_arrived_not_when_they_were_read()
     {
+        Assert.True(KernelStampedSocketStream.KeepStampingOn());
+        await Task.Delay(50);
         var (client, server) = await ConnectedPairAsync();
         using var _ = server;
         await using var stream = KernelStampedSocketStream.Create(client);
@@ -42,6 +44,8 @@ public sealed class KernelStampedSocketStreamTests
     [Fact]
     public async Task Unarmed_and_disarmed_reads_are_the_sockets_own_and_stamp_nothing()
     {
+        Assert.True(KernelStampedSocketStream.KeepStampingOn());
+        await Task.Delay(50);
         var (client, server) = await ConnectedPairAsync();
         using var _ = server;
         await using var stream = KernelStampedSocketStream.Create(client);

@@ -21,6 +21,13 @@ public sealed class UpstreamUpgradeHandlerTests : IDisposable
     public UpstreamUpgradeHandlerTests()
     {
         _listener.Start();
+
+        // The kernel turns receive stamping on through deferred work the first time a process asks (the proxy asks
+        // at start): the open-stamp checks below must not race it.
+        if (KernelStampedSocketStream.KeepStampingOn())
+        {
+            Thread.Sleep(50);
+        }
     }
 
     private int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
