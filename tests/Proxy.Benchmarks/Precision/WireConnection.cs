@@ -11,8 +11,8 @@ internal sealed class WireConnection(int proxyPort, long synAtNs)
 
     public long SynAtNs { get; } = synAtNs;
 
-    /// <summary>When the proxy's last payload segment (the upgrade request, under TLS its records) was seen; the TLS
-    /// rule takes the first upstream payload after it.</summary>
+    /// <summary>When the proxy last sent payload before the open (the upgrade request; under TLS also its handshake):
+    /// an upstream segment counts as the open only after the proxy has sent something.</summary>
     public long? RequestAtNs { get; set; }
 
     public long? OpenedAtNs { get; set; }
