@@ -17,7 +17,7 @@ internal static class PrecisionCommand
 {
     private const string CustomerId = "precision";
     private static readonly string[] Options = ["--singles", "--bursts", "--burst-size", "--drops", "--hold", "--out"];
-    private static readonly string[] Flags = ["--quick", "--tls"];
+    private static readonly string[] Flags = ["--quick", "--tls", "--keep"];
 
     public const string Usage = """
         precision [options]
@@ -29,6 +29,7 @@ internal static class PrecisionCommand
           --drops N          sessions whose client connection is reset, one at a time, per proxy (default 10)
           --hold S           seconds each session is held open (default 0.5)
           --out PATH         also write the table to PATH
+          --keep             keep the run's directory (logs, upstream.pcap) even when it succeeds
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -153,7 +154,11 @@ internal static class PrecisionCommand
             return 1;
         }
 
-        Directory.Delete(workDirectory, recursive: true);
+        if (!parsed.Has("--keep"))
+        {
+            Directory.Delete(workDirectory, recursive: true);
+        }
+
         return 0;
     }
 
