@@ -135,6 +135,10 @@ internal static class PrecisionCommand
             }
         }
 
+        // Per session, to look up a stray one in upstream.pcap (kept with --keep or on failure).
+        await File.WriteAllLinesAsync(Path.Combine(workDirectory, "sessions.tsv"),
+            ["variant\tscenario\trequest_id\tproxy_port\topen_error_ms\tclose_error_ms\tduration_error_ms\tunmatched",
+             .. samples.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Variant}\t{s.Scenario}\t{s.RequestId}\t{s.ProxyPort}\t{s.OpenErrorMs:0.000}\t{s.CloseErrorMs:0.000}\t{s.DurationErrorMs:0.000}\t{s.Unmatched}"))]).ConfigureAwait(false);
         var report = Report(samples, tls, singles, bursts, burstSize, drops, hold, kernelDrops);
         await Console.Out.WriteAsync(report).ConfigureAwait(false);
         if (parsed.Get("--out") is { } outPath)
@@ -277,6 +281,7 @@ internal static class PrecisionCommand
 
             var wireOpenMs = connection.OpenedAtNs!.Value / 1e6;
             var wireCloseMs = connection.ClosedAtNs.Value / 1e6;
+            sample.ProxyPort = port;
             sample.OpenErrorMs = openedMs.Value - wireOpenMs;
             sample.CloseErrorMs = closedMs.Value - wireCloseMs;
             sample.DurationErrorMs = durationMs.Value - (wireCloseMs - wireOpenMs);

@@ -10,6 +10,9 @@ internal sealed record PrecisionSample(string Variant, string Scenario, string R
 
     public double? DurationErrorMs { get; set; }
 
+    /// <summary>The proxy's TCP port of its upstream connection, once matched.</summary>
+    public int? ProxyPort { get; set; }
+
     /// <summary>Why it has no errors (no record, no connection in the capture, …).</summary>
     public string? Unmatched { get; set; }
 }
