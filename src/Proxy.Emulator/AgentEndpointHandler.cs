@@ -89,7 +89,8 @@ internal sealed class AgentEndpointHandler(
             requestedProtocols: maskedProtocols,
             requestHeaders: requestHeaders,
             openedAtMs: openedAt.ToUnixTimeMilliseconds(),
-            acceptedTimestamp: acceptedTimestamp);
+            acceptedTimestamp: acceptedTimestamp,
+            remotePort: context.Connection.RemotePort);
         store.Add(record);
         var tracked = ConnectionEndTracker.Attach(context, record);
         if (logger.IsEnabled(LogLevel.Information))

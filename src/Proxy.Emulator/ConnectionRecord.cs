@@ -38,7 +38,8 @@ internal sealed class ConnectionRecord
         string[] requestedProtocols,
         Dictionary<string, string> requestHeaders,
         long openedAtMs,
-        long acceptedTimestamp)
+        long acceptedTimestamp,
+        int remotePort)
     {
         RequestId = requestId;
         _path = path;
@@ -51,12 +52,17 @@ internal sealed class ConnectionRecord
         _requestHeaders = requestHeaders;
         _openedAtMs = openedAtMs;
         AcceptedTimestamp = acceptedTimestamp;
+        RemotePort = remotePort;
     }
 
     public string RequestId { get; }
 
     /// <summary>Monotonic timestamp taken when AcceptWebSocketAsync returned; duration_ms counts from it.</summary>
     public long AcceptedTimestamp { get; }
+
+    /// <summary>The client's TCP port: what ties this connection to its packets in a capture (the precision
+    /// benchmark matches a proxy's upstream connections to its records through it).</summary>
+    public int RemotePort { get; }
 
     public void RecordBinaryBytesReceived(int bytes)
     {
@@ -167,6 +173,7 @@ internal sealed class ConnectionRecord
             return new ConnectionSnapshot
             {
                 RequestId = RequestId,
+                RemotePort = RemotePort,
                 Path = _path,
                 Query = _query,
                 AuthMethod = _authMethod,

@@ -4,6 +4,9 @@ namespace Proxy.Emulator;
 internal sealed record ConnectionSnapshot
 {
     public required string RequestId { get; init; }
+
+    /// <summary>The client's TCP port (<c>remote_port</c>), to find the connection in a packet capture.</summary>
+    public required int RemotePort { get; init; }
     public required string Path { get; init; }
     public required string Query { get; init; }
     public required string AuthMethod { get; init; }

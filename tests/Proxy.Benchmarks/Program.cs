@@ -1,11 +1,13 @@
 using BenchmarkDotNet.Running;
 using Proxy.Benchmarks.Load;
+using Proxy.Benchmarks.Precision;
 using Proxy.Benchmarks.Sessions;
 
 // Load generator and comparison (see README.md, "Load comparison"):
 //   dotnet run -c Release --project tests/Proxy.Benchmarks -- compare [--quick]
 //   dotnet run -c Release --project tests/Proxy.Benchmarks -- load --url ws://… --key …
 //   dotnet run -c Release --project tests/Proxy.Benchmarks -- redis-compare [--quick]
+//   dotnet run -c Release --project tests/Proxy.Benchmarks -- precision [--quick] [--tls]   (README: "Precision against the wire")
 // Anything else goes to BenchmarkDotNet's microbenchmarks: `… -- --filter '*'`.
 switch (args)
 {
@@ -18,6 +20,8 @@ switch (args)
     case ["redis-compare", .. var rest]:
         GeneratorRuntime.Configure();
         return await RedisCompareCommand.RunAsync(rest);
+    case ["precision", .. var rest]:
+        return await PrecisionCommand.RunAsync(rest);
     default:
         BenchmarkSwitcher.FromAssembly(typeof(SessionSweepBenchmarks).Assembly).Run(args);
         return 0;

@@ -21,6 +21,9 @@ internal sealed class RawWebSocketClient : IAsyncDisposable
         _stream = tcp.GetStream();
     }
 
+    /// <summary>The TCP port this client's connection comes from.</summary>
+    public int LocalPort => ((System.Net.IPEndPoint)_tcp.Client.LocalEndPoint!).Port;
+
     public static async Task<RawWebSocketClient> ConnectAsync(Uri proxyUrl, string key)
     {
         var tcp = new TcpClient();
