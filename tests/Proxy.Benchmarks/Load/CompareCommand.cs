@@ -250,7 +250,7 @@ internal static class CompareCommand
             ? await NodeStreamingLoad.RunAsync(target, streaming).ConfigureAwait(false)
             : await StreamingLoad.RunAsync(target, streaming).ConfigureAwait(false);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Target} × {size} ({result.GeneratorName}): {result.FramesPerSecond:N0} frames/s, RTT p50 {result.RoundTripP50:N0} µs p99 {result.RoundTripP99:N0} µs, errors {result.Errors}, dropped {result.Dropped}, skipped {result.Skipped:N0}, generator {result.GeneratorCpuPercent:N0} % CPU, send lag p99 {result.SendLagP99:N0} µs"));
+            $"{result.Target} × {size} ({result.GeneratorName}): {result.FramesPerSecond:N0} frames/s, RTT p50 {result.RoundTripP50:N0} µs p99 {result.RoundTripP99:N0} µs, errors {result.Errors}, dropped {result.Dropped}, skipped {result.Skipped:N0}, target CPU {result.CpuMsPerThousandFrames:N2} ms / 1,000 frames, generator {result.GeneratorCpuPercent:N0} % CPU, send lag p99 {result.SendLagP99:N0} µs"));
         return result;
     }
 
