@@ -41,8 +41,9 @@ dotnet test tests/Proxy.Tests -c Release --no-build --nologo
 log "functional and SDK end-to-end tests"
 dotnet test tests/Proxy.FunctionalTests -c Release --no-build --nologo
 
-# A few seconds of the same load against the emulator, the proxy and nginx: fails on any session error or lost
-# frame (tests/Proxy.Benchmarks/README.md, "Load comparison").
+# A few seconds of the same load against the emulator, the proxy and nginx, from the .NET and the Node ws generator
+# (the latter needs the npm ci above): fails on any session error or lost frame (tests/Proxy.Benchmarks/README.md,
+# "Load comparison").
 log "quick load comparison (direct, proxy, nginx)"
 dotnet run -c Release --project tests/Proxy.Benchmarks --no-build -- compare --quick
 

@@ -14,13 +14,17 @@ internal static class CompareCommand
     // Descriptors a proxy needs besides its two sockets per session: Redis, admin listener, spool, logs, runtime.
     private const int ProxyDescriptorReserve = 400;
 
-    private static readonly string[] Options = ["--sizes", "--duration", "--warmup", "--idle", "--hold", "--targets", "--senders", "--connect-concurrency", "--out", "--proxy-env"];
+    private static readonly string[] Options = ["--sizes", "--generator", "--runs", "--duration", "--warmup", "--idle", "--hold", "--targets", "--senders", "--connect-concurrency", "--out", "--proxy-env"];
     private static readonly string[] Flags = ["--quick"];
 
     public const string Usage = """
         compare [options]
-          --quick                   CI setting: 20 sessions × 3 s, 20 idle sessions × 5 s, one stack per target
+          --quick                   CI setting: 20 sessions × 3 s with both generators, 20 idle sessions × 5 s,
+                                    one stack per target
           --sizes N[,N…]            streaming sessions per run (default 100,500,1000)
+          --generator G             dotnet, node (Node's ws, tests/sdk-e2e/load-ws.mjs) or both, side by side
+                                    against the same targets (default dotnet; with --quick both)
+          --runs N                  the streaming runs N times over, then medians and ranges (default 1)
           --duration S              measured seconds per streaming run (default 60)
           --warmup S                unmeasured seconds after all sessions are open (default 5)
           --idle N                  idle sessions per target; 0 = no idle run (default 10000, capped to what the
@@ -49,7 +53,7 @@ internal static class CompareCommand
 
         var workDirectory = Directory.CreateTempSubdirectory("dgproxy-load-").FullName;
         Console.Error.WriteLine($"compare: logs and generated configuration in {workDirectory}");
-        var streaming = new List<StreamingResult>();
+        var rounds = Enumerable.Range(0, settings.Runs).Select(_ => new List<StreamingResult>()).ToList();
         var idle = new List<IdleResult>();
 
         // The generator's own socket tuning (see GeneratorRuntime) must not change how a target runs.
@@ -67,7 +71,10 @@ internal static class CompareCommand
                     await using var stack = await StartAsync(kind, redis, launcher, settings).ConfigureAwait(false);
                     foreach (var size in settings.Sizes)
                     {
-                        streaming.Add(await RunStreamingAsync(stack.Target, size, settings).ConfigureAwait(false));
+                        foreach (var generator in settings.Generators)
+                        {
+                            rounds[0].Add(await RunStreamingAsync(stack.Target, size, generator, settings).ConfigureAwait(false));
+                        }
                     }
 
                     if (settings.IdleSessions > 0)
@@ -78,13 +85,20 @@ internal static class CompareCommand
             }
             else
             {
-                // A fresh stack per run: no run inherits another's heap, threads or connections.
-                foreach (var size in settings.Sizes)
+                // A fresh stack per run: no run inherits another's heap, threads or connections. Each generator
+                // takes the targets one after the other, so its rows compare with each other as in a single run.
+                foreach (var round in rounds)
                 {
-                    foreach (var kind in settings.Targets)
+                    foreach (var size in settings.Sizes)
                     {
-                        await using var stack = await StartAsync(kind, redis, launcher, settings).ConfigureAwait(false);
-                        streaming.Add(await RunStreamingAsync(stack.Target, size, settings).ConfigureAwait(false));
+                        foreach (var generator in settings.Generators)
+                        {
+                            foreach (var kind in settings.Targets)
+                            {
+                                await using var stack = await StartAsync(kind, redis, launcher, settings).ConfigureAwait(false);
+                                round.Add(await RunStreamingAsync(stack.Target, size, generator, settings).ConfigureAwait(false));
+                            }
+                        }
                     }
                 }
 
@@ -99,13 +113,14 @@ internal static class CompareCommand
             }
         }
 
-        var report = Report(settings, streaming, idle);
+        var report = Report(settings, rounds, idle);
         await Console.Out.WriteAsync(report).ConfigureAwait(false);
         if (settings.OutPath is { } outPath)
         {
             await File.WriteAllTextAsync(outPath, report).ConfigureAwait(false);
         }
 
+        var streaming = rounds.SelectMany(r => r).ToList();
         var clean = streaming.All(r => r.Clean) && idle.All(r => r.Clean);
         if (clean)
         {
@@ -114,7 +129,7 @@ internal static class CompareCommand
         }
 
         await Console.Error.WriteAsync(ResultTable.Errors(
-            streaming.Select(r => ($"{r.Target} × {r.Sessions}", r.ErrorMessages))
+            streaming.Select(r => ($"{r.Target} × {r.Sessions} ({r.GeneratorName})", r.ErrorMessages))
                 .Concat(idle.Select(r => ($"{r.Target} idle × {r.Sessions}", r.ErrorMessages))))).ConfigureAwait(false);
         await Console.Error.WriteLineAsync($"compare: FAILED (session errors, dropped or reordered frames); logs kept in {workDirectory}").ConfigureAwait(false);
         return 1;
@@ -129,6 +144,25 @@ internal static class CompareCommand
         var targets = parsed.GetList("--targets") is { Count: > 0 } named
             ? [.. named.Select(t => Enum.TryParse<TargetKind>(t, ignoreCase: true, out var kind) ? kind : throw new ArgumentException($"--targets: unknown target '{t}'"))]
             : Enum.GetValues<TargetKind>();
+
+        var generators = parsed.Get("--generator") switch
+        {
+            null => quick ? [GeneratorKind.Dotnet, GeneratorKind.Node] : [GeneratorKind.Dotnet],
+            "dotnet" => [GeneratorKind.Dotnet],
+            "node" => [GeneratorKind.Node],
+            "both" => new[] { GeneratorKind.Dotnet, GeneratorKind.Node },
+            var other => throw new ArgumentException($"--generator: '{other}' is not dotnet, node or both"),
+        };
+        if (generators.Contains(GeneratorKind.Node) && NodeStreamingLoad.Unavailable() is { } missing)
+        {
+            throw new ArgumentException(missing);
+        }
+
+        var runs = parsed.GetInt("--runs", 1, 1, 100);
+        if (quick && runs > 1)
+        {
+            throw new ArgumentException("--runs: a quick run is a check, not numbers to compare; drop --quick to repeat runs");
+        }
 
         // The proxy holds two sockets per session and inherits this process's open-file limit.
         var limit = OpenFileLimit.Hard();
@@ -162,6 +196,8 @@ internal static class CompareCommand
         return new CompareSettings(
             sizes,
             targets,
+            generators,
+            runs,
             parsed.GetSeconds("--duration", TimeSpan.FromSeconds(quick ? 3 : 60), 0.5),
             parsed.GetSeconds("--warmup", TimeSpan.FromSeconds(quick ? 1 : 5), 0),
             idleSessions,
@@ -207,11 +243,14 @@ internal static class CompareCommand
         }
     }
 
-    private static async Task<StreamingResult> RunStreamingAsync(LoadTarget target, int size, CompareSettings settings)
+    private static async Task<StreamingResult> RunStreamingAsync(LoadTarget target, int size, GeneratorKind generator, CompareSettings settings)
     {
-        var result = await StreamingLoad.RunAsync(target, new StreamingSettings(size, settings.Duration, settings.WarmUp, settings.Senders, settings.ConnectConcurrency)).ConfigureAwait(false);
+        var streaming = new StreamingSettings(size, settings.Duration, settings.WarmUp, settings.Senders, settings.ConnectConcurrency);
+        var result = generator == GeneratorKind.Node
+            ? await NodeStreamingLoad.RunAsync(target, streaming).ConfigureAwait(false)
+            : await StreamingLoad.RunAsync(target, streaming).ConfigureAwait(false);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Target} × {size}: {result.FramesPerSecond:N0} frames/s, RTT p50 {result.RoundTripP50:N0} µs p99 {result.RoundTripP99:N0} µs, errors {result.Errors}, dropped {result.Dropped}, skipped {result.Skipped:N0}, generator {result.GeneratorCpuPercent:N0} % CPU, send lag p99 {result.SendLagP99:N0} µs"));
+            $"{result.Target} × {size} ({result.GeneratorName}): {result.FramesPerSecond:N0} frames/s, RTT p50 {result.RoundTripP50:N0} µs p99 {result.RoundTripP99:N0} µs, errors {result.Errors}, dropped {result.Dropped}, skipped {result.Skipped:N0}, target CPU {result.CpuMsPerThousandFrames:N2} ms / 1,000 frames, generator {result.GeneratorCpuPercent:N0} % CPU, send lag p99 {result.SendLagP99:N0} µs"));
         return result;
     }
 
@@ -238,20 +277,47 @@ internal static class CompareCommand
         }
     }
 
-    private static string Report(CompareSettings settings, List<StreamingResult> streaming, List<IdleResult> idle)
+    private static string Report(CompareSettings settings, List<List<StreamingResult>> rounds, List<IdleResult> idle)
     {
         var text = new StringBuilder();
         text.AppendLine("## Load comparison");
         text.AppendLine();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {MachineDescription.Describe()}."));
         text.AppendLine();
-        if (streaming.Count > 0)
+        if (rounds[0].Count > 0)
         {
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"Streaming: every session sends a 640-byte binary frame every 20 ms (50 frames/s), echoed by the emulator; {settings.WarmUp.TotalSeconds:0.#} s warm-up once all sessions are open, then {settings.Duration.TotalSeconds:0.#} s measured. {(settings.Quick ? "Quick run (one stack per target): a check that everything works, not numbers to compare." : "Each run starts its target afresh.")} The targets run one after another, on the same cores as the generator."));
             text.AppendLine();
-            text.Append(ResultTable.Streaming(streaming));
-            text.AppendLine();
+            if (settings.Generators.Contains(GeneratorKind.Node))
+            {
+                text.AppendLine("Generators: \"dotnet\" is this process (sender loops on bare sockets, see the benchmark README); \"node ws\" is tests/sdk-e2e/load-ws.mjs on Node's `ws`, each session on its own timer. Each generator's CPU is its own process's (`/proc/self/stat`, `process.cpuUsage()`). Added latency and CPU ÷ nginx compare rows of the same generator and size.");
+                text.AppendLine();
+            }
+
+            for (var i = 0; i < rounds.Count; i++)
+            {
+                if (rounds.Count > 1)
+                {
+                    text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Run {i + 1} of {rounds.Count}:"));
+                    text.AppendLine();
+                }
+
+                // Quick runs go target by target; the table reads size by size, each generator's targets together.
+                text.Append(ResultTable.Streaming([.. rounds[i]
+                    .OrderBy(r => r.Sessions)
+                    .ThenBy(r => r.Generator)
+                    .ThenBy(r => settings.Targets.Select(TargetStack.NameOf).ToList().IndexOf(r.Target))]));
+                text.AppendLine();
+            }
+
+            if (rounds.Count > 1)
+            {
+                text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Medians of the {rounds.Count} runs, [lowest–highest]:"));
+                text.AppendLine();
+                text.Append(ResultTable.StreamingSummary(rounds));
+                text.AppendLine();
+            }
         }
 
         if (idle.Count > 0)

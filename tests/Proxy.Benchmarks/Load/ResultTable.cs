@@ -8,22 +8,24 @@ internal static class ResultTable
 {
     private const string None = "–";
 
-    /// <summary>One row per streaming run; "added" latency is against the direct run of the same size.</summary>
+    /// <summary>One row per streaming run; "added" latency is against the direct run of the same size and generator,
+    /// CPU ÷ nginx against the nginx run of the same size and generator.</summary>
     public static string Streaming(IReadOnlyList<StreamingResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine("| target | sessions | frames/s achieved (scheduled) | RTT p50 | RTT p99 | RTT p99.9 | added p50 | added p99 | target CPU ms / 1,000 frames | target RSS / session | errors / dropped / out of order | generator CPU | send lag p99 | frames not sent (late or socket full) |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| target | generator | sessions | frames/s achieved (scheduled) | RTT p50 | RTT p99 | RTT p99.9 | added p50 | added p99 | target CPU ms / 1,000 frames | CPU ÷ nginx | target RSS / session | errors / dropped / out of order | generator CPU | send lag p99 | frames not sent (late or socket full) |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
-            var direct = results.FirstOrDefault(d => d.Target == TargetStack.NameOf(TargetKind.Direct) && d.Sessions == r.Sessions);
+            var direct = Peer(results, r, TargetKind.Direct);
             var isDirect = ReferenceEquals(direct, r);
-            text.Append(Invariant($"| {r.Target} | {r.Sessions:N0} | {r.FramesPerSecond:N0} ({r.ScheduledFramesPerSecond:N0}) "));
+            text.Append(Invariant($"| {r.Target} | {r.GeneratorName} | {r.Sessions:N0} | {r.FramesPerSecond:N0} ({r.ScheduledFramesPerSecond:N0}) "));
             text.Append(Invariant($"| {Micros(r.RoundTripP50)} | {Micros(r.RoundTripP99)} | {Micros(r.RoundTripP999)} "));
             text.Append(isDirect ? "| baseline | baseline " :
                 direct is null ? $"| {None} | {None} " :
                 Invariant($"| {Added(r.RoundTripP50 - direct.RoundTripP50)} | {Added(r.RoundTripP99 - direct.RoundTripP99)} "));
             text.Append(Invariant($"| {(r.CpuMsPerThousandFrames is { } cpu ? cpu.ToString("N2", CultureInfo.InvariantCulture) : None)} "));
+            text.Append(Invariant($"| {(isDirect ? None : RatioToNginx(results, r) is { } ratio ? ratio.ToString("N2", CultureInfo.InvariantCulture) + "×" : None)} "));
             text.Append(Invariant($"| {(r.RssPerSessionBytes is { } rss ? Kilobytes(rss) : None)} "));
             // Sessions that failed to open are among the errors (SessionPool records them).
             text.Append(Invariant($"| {r.Errors} / {r.Dropped:N0} / {r.OutOfOrder:N0} "));
@@ -31,6 +33,62 @@ internal static class ResultTable
         }
 
         return text.ToString();
+    }
+
+    /// <summary>Repeated runs of the same sizes, generators and targets: per row the median and, in brackets, the
+    /// lowest and highest value; "added" and "÷ nginx" are taken within each run first.</summary>
+    public static string StreamingSummary(IReadOnlyList<IReadOnlyList<StreamingResult>> runs)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| target | generator | sessions | runs | RTT p50 | RTT p99 | RTT p99.9 | added p50 | added p99 | target CPU ms / 1,000 frames | CPU ÷ nginx | generator CPU | errors / dropped / out of order (all runs) | frames not sent (all runs) |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var rows = runs.SelectMany(run => run.Select(r => (Run: run, Result: r)))
+            .GroupBy(x => (x.Result.Sessions, x.Result.Generator, x.Result.Target))
+            .OrderBy(g => g.Key.Sessions).ThenBy(g => g.Key.Generator).ThenBy(g => TargetOrder(g.Key.Target));
+        foreach (var row in rows)
+        {
+            var items = row.ToList();
+            var first = items[0].Result;
+            var added = items.Select(x => (x.Result, Direct: Peer(x.Run, x.Result, TargetKind.Direct))).ToList();
+            var isDirect = first.Target == TargetStack.NameOf(TargetKind.Direct);
+            text.Append(Invariant($"| {first.Target} | {first.GeneratorName} | {first.Sessions:N0} | {items.Count} "));
+            text.Append(Invariant($"| {Spread(items.Select(x => (double?)x.Result.RoundTripP50), "N0", " µs")} | {Spread(items.Select(x => (double?)x.Result.RoundTripP99), "N0", " µs")} | {Spread(items.Select(x => (double?)x.Result.RoundTripP999), "N0", " µs")} "));
+            text.Append(isDirect ? "| baseline | baseline " : Invariant($"| {Spread(added.Select(a => a.Direct is null ? null : (double?)(a.Result.RoundTripP50 - a.Direct.RoundTripP50)), "N0", " µs")} | {Spread(added.Select(a => a.Direct is null ? null : (double?)(a.Result.RoundTripP99 - a.Direct.RoundTripP99)), "N0", " µs")} "));
+            text.Append(Invariant($"| {Spread(items.Select(x => x.Result.CpuMsPerThousandFrames), "N2", string.Empty)} | {(isDirect ? None : Spread(items.Select(x => RatioToNginx(x.Run, x.Result)), "N2", "×"))} "));
+            text.Append(Invariant($"| {Spread(items.Select(x => (double?)x.Result.GeneratorCpuPercent), "N0", " %")} "));
+            text.AppendLine(Invariant($"| {items.Sum(x => x.Result.Errors)} / {items.Sum(x => x.Result.Dropped):N0} / {items.Sum(x => x.Result.OutOfOrder):N0} | {items.Sum(x => x.Result.Skipped):N0} |"));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The run of <paramref name="kind"/> with the same size and generator as <paramref name="result"/>.</summary>
+    private static StreamingResult? Peer(IReadOnlyList<StreamingResult> results, StreamingResult result, TargetKind kind) =>
+        results.FirstOrDefault(p => p.Target == TargetStack.NameOf(kind) && p.Sessions == result.Sessions && p.Generator == result.Generator);
+
+    private static double? RatioToNginx(IReadOnlyList<StreamingResult> results, StreamingResult result) =>
+        Peer(results, result, TargetKind.Nginx)?.CpuMsPerThousandFrames is { } nginx && nginx > 0 && result.CpuMsPerThousandFrames is { } cpu
+            ? cpu / nginx
+            : null;
+
+    private static int TargetOrder(string target) =>
+        Array.IndexOf(Enum.GetValues<TargetKind>().Select(TargetStack.NameOf).ToArray(), target);
+
+    /// <summary>"median [lowest–highest]" of the values present; a single value alone.</summary>
+    private static string Spread(IEnumerable<double?> values, string format, string unit)
+    {
+        var present = values.Where(v => v.HasValue).Select(v => v!.Value).Order().ToList();
+        if (present.Count == 0)
+        {
+            return None;
+        }
+
+        var middle = present.Count / 2;
+        var median = present.Count % 2 == 1 ? present[middle] : (present[middle - 1] + present[middle]) / 2;
+        string F(double v) => v.ToString(format, CultureInfo.InvariantCulture);
+        return present.Count == 1
+            ? F(median) + unit
+            : Invariant($"{F(median)}{unit} [{F(present[0])}–{F(present[^1])}]");
     }
 
     public static string Idle(IReadOnlyList<IdleResult> results)

@@ -89,6 +89,7 @@ internal static class StreamingLoad
             targetEnd is { } end && targetStart is { } start ? end.Cpu - start.Cpu : null,
             rssBefore,
             targetEnd?.RssBytes,
-            generatorEnd.Cpu - generatorStart.Cpu);
+            generatorEnd.Cpu - generatorStart.Cpu,
+            GeneratorKind.Dotnet);
     }
 }

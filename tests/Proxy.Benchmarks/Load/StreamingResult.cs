@@ -22,8 +22,11 @@ internal sealed record StreamingResult(
     TimeSpan? TargetCpu,
     long? TargetRssBefore,
     long? TargetRssLoaded,
-    TimeSpan GeneratorCpu)
+    TimeSpan GeneratorCpu,
+    GeneratorKind Generator)
 {
+    public string GeneratorName => Generator == GeneratorKind.Node ? "node ws" : "dotnet";
+
     public long Dropped => Math.Max(0, Sent - Received);
 
     public double FramesPerSecond => Received / Window.TotalSeconds;
