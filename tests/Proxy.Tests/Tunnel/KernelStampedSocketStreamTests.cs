@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Proxy.Tunnel;
 
@@ -12,7 +11,7 @@ public sealed class KernelStampedSocketStreamTests
     {
         Assert.True(KernelStampedSocketStream.KeepStampingOn());
         await Task.Delay(50);
-        var (client, server) = await ConnectedPairAsync();
+        var (client, server) = await LoopbackSocketPair.ConnectAsync();
         using var _ = server;
         await using var stream = KernelStampedSocketStream.Create(client);
         Assert.True(stream.Stamps, "the kernel refused SO_TIMESTAMPNS on a loopback TCP socket");
@@ -46,7 +45,7 @@ public sealed class KernelStampedSocketStreamTests
     {
         Assert.True(KernelStampedSocketStream.KeepStampingOn());
         await Task.Delay(50);
-        var (client, server) = await ConnectedPairAsync();
+        var (client, server) = await LoopbackSocketPair.ConnectAsync();
         using var _ = server;
         await using var stream = KernelStampedSocketStream.Create(client);
         var buffer = new byte[16];
@@ -71,7 +70,7 @@ public sealed class KernelStampedSocketStreamTests
     [Fact]
     public async Task An_armed_read_sees_the_end_of_the_stream()
     {
-        var (client, server) = await ConnectedPairAsync();
+        var (client, server) = await LoopbackSocketPair.ConnectAsync();
         await using var stream = KernelStampedSocketStream.Create(client);
         stream.Arm();
         server.Shutdown(SocketShutdown.Both);
@@ -94,17 +93,4 @@ public sealed class KernelStampedSocketStreamTests
     }
 
     private static long UnixNowNs() => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
-
-    private static async Task<(Socket Client, Socket Server)> ConnectedPairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var accepting = listener.AcceptAsync();
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        var server = await accepting;
-        server.NoDelay = true;
-        return (client, server);
-    }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Proxy.Tunnel;
 
@@ -15,7 +14,7 @@ public sealed class UpstreamConnectionStreamTests
     [Fact]
     public async Task After_a_Close_went_upstream_the_end_is_when_the_upstreams_answer_arrived_not_when_it_was_read()
     {
-        var (socket, peer) = await ConnectedPairAsync();
+        var (socket, peer) = await LoopbackSocketPair.ConnectAsync();
         using var _ = peer;
         var observer = new EndObserver();
         await using var connection = await OpenAsync(socket, peer, observer);
@@ -35,7 +34,7 @@ public sealed class UpstreamConnectionStreamTests
     [Fact]
     public async Task An_end_the_upstream_started_on_its_own_is_stamped_when_it_is_read()
     {
-        var (socket, peer) = await ConnectedPairAsync();
+        var (socket, peer) = await LoopbackSocketPair.ConnectAsync();
         using var _ = peer;
         var observer = new EndObserver();
         await using var connection = await OpenAsync(socket, peer, observer);
@@ -92,17 +91,6 @@ public sealed class UpstreamConnectionStreamTests
         {
             await Task.Delay(10);
         }
-    }
-
-    private static async Task<(Socket Client, Socket Server)> ConnectedPairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var accepting = listener.AcceptAsync();
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        return (client, await accepting);
     }
 
     /// <summary>Records the ends the connection reports (the first per side counts, as the session's ending does).</summary>
