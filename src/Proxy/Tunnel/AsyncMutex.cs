@@ -20,5 +20,8 @@ internal sealed class AsyncMutex
     /// leave in a <c>finally</c> either way.</summary>
     public ValueTask EnterAsync(CancellationToken cancellationToken = default) => new(_semaphore.WaitAsync(cancellationToken));
 
+    /// <summary>Takes the lock if it is free, without waiting.</summary>
+    public bool TryEnter() => _semaphore.Wait(0);
+
     public void Exit() => _semaphore.Release();
 }

@@ -22,10 +22,35 @@ internal sealed class ConnectionPipeStream : ConnectionStream
         _output = transport.Output;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    // The read after a zero-byte wait, and a write Kestrel's sender takes at once, complete without a state machine.
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var pending = _input.ReadAsync(cancellationToken);
+        return pending.IsCompletedSuccessfully ? new ValueTask<int>(Take(pending.Result, buffer, cancellationToken)) : ReadPendingAsync(pending, buffer, cancellationToken);
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var pending = _output.WriteAsync(buffer, cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return WritePendingAsync(pending, cancellationToken);
+        }
+
+        Check(pending.Result, cancellationToken);
+        return ValueTask.CompletedTask;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReadPendingAsync(ValueTask<ReadResult> pending, Memory<byte> buffer, CancellationToken cancellationToken) =>
+        Take(await pending.ConfigureAwait(false), buffer, cancellationToken);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask WritePendingAsync(ValueTask<FlushResult> pending, CancellationToken cancellationToken) =>
+        Check(await pending.ConfigureAwait(false), cancellationToken);
+
+    private int Take(ReadResult result, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
         if (result.IsCanceled)
         {
             throw new OperationCanceledException(cancellationToken);
@@ -53,10 +78,8 @@ internal sealed class ConnectionPipeStream : ConnectionStream
         return count;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    private static void Check(FlushResult flushed, CancellationToken cancellationToken)
     {
-        var flushed = await _output.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         if (flushed.IsCanceled)
         {
             throw new OperationCanceledException(cancellationToken);

@@ -99,10 +99,74 @@ internal sealed class MeteredTunnelStream : ObservedStream
         return await written.Task.ConfigureAwait(false);
     }
 
+    // Nearly every write is the copy loop forwarding whole frames with nothing queued, held or wrong: the lock is
+    // free and the socket takes the bytes at once, so that path runs without a state machine.
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested || !_writeLock.TryEnter())
+        {
+            return WriteWhenFreeAsync(buffer, cancellationToken);
+        }
+
+        if (_sealed || _cut || _heldClose is not null || _outgoing.IsFaulted || _outgoing.EndedInsideClose || HasPending())
+        {
+            return WriteHoldingLockAsync(buffer, cancellationToken);
+        }
+
+        ValueTask write;
+        try
+        {
+            write = buffer.IsEmpty ? ValueTask.CompletedTask : base.WriteAsync(buffer, cancellationToken);
+        }
+        catch
+        {
+            _writeLock.Exit();
+            throw;
+        }
+
+        if (!write.IsCompletedSuccessfully)
+        {
+            return ForwardPendingAsync(write);
+        }
+
+        try
+        {
+            write.GetAwaiter().GetResult();
+            _atBoundary = _outgoing.AtMessageBoundary;
+        }
+        finally
+        {
+            _writeLock.Exit();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    private async ValueTask ForwardPendingAsync(ValueTask write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+            _atBoundary = _outgoing.AtMessageBoundary;
+        }
+        finally
+        {
+            _writeLock.Exit();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteWhenFreeAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
         await _writeLock.EnterAsync(cancellationToken).ConfigureAwait(false);
+        await WriteHoldingLockAsync(buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The general write, with the lock held (and let go of here).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteHoldingLockAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
         try
         {
             if (_sealed || _cut)

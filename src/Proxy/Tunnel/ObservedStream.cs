@@ -20,13 +20,42 @@ internal abstract class ObservedStream : ConnectionStream
 
     public override bool CanWrite => _inner.CanWrite;
 
+    // Most reads and writes complete at once (a read after the zero-byte wait, a send the socket buffer takes): they
+    // are handled here without a state machine, and only the ones still pending go through the async path.
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ValueTask<int> pending;
+        try
+        {
+            pending = _inner.ReadAsync(buffer, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? ValueTask.FromException<int>(ex) : ReadFailedAsync(ex);
+        }
+
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return ReadPendingAsync(pending, buffer, cancellationToken);
+        }
+
+        var read = pending.Result;
+        if (read == 0 && !buffer.IsEmpty)
+        {
+            return EndOfStreamAsync();
+        }
+
+        Observe(buffer.Span, read);
+        return new ValueTask<int>(read);
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    private async ValueTask<int> ReadPendingAsync(ValueTask<int> pending, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         int read;
         try
         {
-            read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            read = await pending.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -48,6 +77,21 @@ internal abstract class ObservedStream : ConnectionStream
 
         Observe(buffer.Span, read);
         return read;
+    }
+
+    private async ValueTask<int> ReadFailedAsync(Exception ex)
+    {
+        OnEnded();
+        await OnLostAsync().ConfigureAwait(false);
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
+        return 0;
+    }
+
+    private async ValueTask<int> EndOfStreamAsync()
+    {
+        OnEndOfStream();
+        await OnLostAsync().ConfigureAwait(false);
+        return 0;
     }
 
     public override int Read(Span<byte> buffer)
@@ -72,12 +116,39 @@ internal abstract class ObservedStream : ConnectionStream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ValueTask pending;
+        try
+        {
+            pending = _inner.WriteAsync(buffer, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            if (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                OnEnded();
+            }
+
+            return ValueTask.FromException(ex);
+        }
+
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return WritePendingAsync(pending, cancellationToken);
+        }
+
+        // Consumed, so that a pooled source behind it is given back.
+        pending.GetAwaiter().GetResult();
+        return ValueTask.CompletedTask;
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    private async ValueTask WritePendingAsync(ValueTask pending, CancellationToken cancellationToken)
     {
         try
         {
-            await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await pending.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
