@@ -36,11 +36,11 @@ internal sealed class KestrelListenersSetup : IConfigureOptions<KestrelServerOpt
 
         // A client dripping its upgrade request byte by byte (slow-loris) is cut after this; Kestrel answers 408.
         options.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
-        Bind(options, endpoints.Proxy, ListenerKind.Proxy, listener => _bound.Proxy = listener);
+        Bind(options, endpoints.Proxy, ListenerKind.Proxy, listener => _bound.Proxy = listener, endpoints.InlineIo);
         Bind(options, endpoints.Admin, ListenerKind.Admin, listener => _bound.Admin = listener);
     }
 
-    private static void Bind(KestrelServerOptions options, string url, ListenerKind kind, Action<ListenOptions> remember)
+    private static void Bind(KestrelServerOptions options, string url, ListenerKind kind, Action<ListenOptions> remember, bool inlineIo = false)
     {
         if (!ListenerEndpoint.TryParse(url, out var endpoint, out var error))
         {
@@ -58,7 +58,7 @@ internal sealed class KestrelListenersSetup : IConfigureOptions<KestrelServerOpt
             if (kind == ListenerKind.Proxy)
             {
                 // Agent sessions take their connection over from the HTTP layer once upgraded.
-                listener.Use(next => connection => Tunnel.ConnectionHandoff.RunAsync(connection, next));
+                listener.Use(next => connection => Tunnel.ConnectionHandoff.RunAsync(connection, next, inlineIo));
             }
 
             remember(listener);

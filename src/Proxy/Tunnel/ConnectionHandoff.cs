@@ -20,9 +20,15 @@ internal sealed class ConnectionHandoff : IDuplexPipe, IConnectionHeartbeatFeatu
     private Func<Task>? _tunnel;
     private int _handedOff;
 
-    private ConnectionHandoff(ConnectionContext connection)
+    private ConnectionHandoff(ConnectionContext connection, bool directWrites)
     {
         _connection = connection;
+
+        // Straight socket writes need Kestrel's sender to have put the 101 on the socket before the tunnel's first
+        // write: with inline I/O it sends inside the flush that wrote it. Never under TLS (the pipe carries plaintext).
+        Socket = directWrites && connection.Features.Get<ITlsHandshakeFeature>() is null
+            ? connection.Features.Get<IConnectionSocketFeature>()?.Socket
+            : null;
         Transport = connection.Transport;
         Input = new HandoffPipeReader(Transport.Input, this);
         Output = new HandoffPipeWriter(Transport.Output, this);
@@ -36,6 +42,10 @@ internal sealed class ConnectionHandoff : IDuplexPipe, IConnectionHeartbeatFeatu
 
     /// <summary>The connection's real pipe, for the tunnel.</summary>
     public IDuplexPipe Transport { get; }
+
+    /// <summary>The connection's socket when the tunnel may write to it directly (see
+    /// <see cref="ConnectionPipeStream"/>), else null.</summary>
+    public System.Net.Sockets.Socket? Socket { get; }
 
     /// <summary>Fires when the client's connection ends (end of stream, reset, abort).</summary>
     public CancellationToken ConnectionClosed => _connection.ConnectionClosed;
@@ -71,9 +81,10 @@ internal sealed class ConnectionHandoff : IDuplexPipe, IConnectionHeartbeatFeatu
     }
 
     /// <summary>The connection middleware of the proxy listener.</summary>
-    public static async Task RunAsync(ConnectionContext connection, ConnectionDelegate next)
+    /// <param name="directWrites">Whether the tunnel may write to the socket itself (Kestrel's I/O runs inline).</param>
+    public static async Task RunAsync(ConnectionContext connection, ConnectionDelegate next, bool directWrites = false)
     {
-        var handoff = new ConnectionHandoff(connection);
+        var handoff = new ConnectionHandoff(connection, directWrites);
         connection.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static state => ((ConnectionHandoff)state).Tick(), handoff);
         connection.Features.Set<IConnectionHeartbeatFeature>(handoff);
         connection.Features.Set(handoff);

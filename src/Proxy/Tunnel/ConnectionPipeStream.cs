@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 
 namespace Proxy.Tunnel;
@@ -10,16 +11,21 @@ namespace Proxy.Tunnel;
 /// every frame). Only used once the connection is handed off (<see cref="ConnectionHandoff"/>): Kestrel's HTTP layer
 /// then no longer reads or writes it, and the tunnel runs from the connection middleware, which Kestrel waits for
 /// before it closes the connection.
+/// With the connection's socket given, writes go straight to it: Kestrel's output pipe is empty once the 101 is out
+/// (the HTTP layer's writes go nowhere after the handoff), so only the tunnel writes, and each write skips the copy
+/// into the pipe and Kestrel's sender loop. Reads stay on the pipe: Kestrel's receive loop owns the socket's reads.
 /// </summary>
 internal sealed class ConnectionPipeStream : ConnectionStream
 {
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
+    private readonly Socket? _socket;
 
-    public ConnectionPipeStream(IDuplexPipe transport)
+    public ConnectionPipeStream(IDuplexPipe transport, Socket? socket = null)
     {
         _input = transport.Input;
         _output = transport.Output;
+        _socket = socket;
     }
 
     // The read after a zero-byte wait, and a write Kestrel's sender takes at once, complete without a state machine.
@@ -31,6 +37,19 @@ internal sealed class ConnectionPipeStream : ConnectionStream
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (_socket is not null)
+        {
+            // A stream socket's send completes once every byte is in the socket's buffer.
+            var sending = _socket.SendAsync(buffer, SocketFlags.None, cancellationToken);
+            if (!sending.IsCompletedSuccessfully)
+            {
+                return SendPendingAsync(sending);
+            }
+
+            _ = sending.Result;
+            return ValueTask.CompletedTask;
+        }
+
         var pending = _output.WriteAsync(buffer, cancellationToken);
         if (!pending.IsCompletedSuccessfully)
         {
@@ -48,6 +67,9 @@ internal sealed class ConnectionPipeStream : ConnectionStream
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask WritePendingAsync(ValueTask<FlushResult> pending, CancellationToken cancellationToken) =>
         Check(await pending.ConfigureAwait(false), cancellationToken);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask SendPendingAsync(ValueTask<int> sending) => await sending.ConfigureAwait(false);
 
     private int Take(ReadResult result, Memory<byte> buffer, CancellationToken cancellationToken)
     {

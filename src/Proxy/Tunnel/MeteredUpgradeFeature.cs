@@ -28,7 +28,7 @@ internal sealed class MeteredUpgradeFeature : IHttpUpgradeFeature
         await _inner.UpgradeAsync().ConfigureAwait(false);
         _handoff.HandOff();
 
-        _tunnel.Attach(TunnelSide.Client, new ConnectionPipeStream(_handoff.Transport));
+        _tunnel.Attach(TunnelSide.Client, new ConnectionPipeStream(_handoff.Transport, _handoff.Socket));
         return HandedOffStream.Instance;
     }
 }

@@ -91,6 +91,31 @@ public sealed class ConnectionHandoffTests : IDisposable
         Assert.False(sent.IsCompleted);
     }
 
+    [Theory]
+    [InlineData(true, false, true)]
+    [InlineData(false, false, false)]
+    [InlineData(true, true, false)]
+    public async Task The_tunnel_writes_to_the_socket_itself_only_with_inline_io_and_no_tls(bool directWrites, bool tls, bool expected)
+    {
+        var (proxySide, peer) = await LoopbackSocketPair.ConnectAsync();
+        using var proxySocket = proxySide;
+        using var peerSocket = peer;
+        _connection.Features.Set<IConnectionSocketFeature>(new SocketFeature(proxySocket));
+        if (tls)
+        {
+            _connection.Features.Set<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>(new TlsHandshake());
+        }
+
+        System.Net.Sockets.Socket? seen = null;
+        await ConnectionHandoff.RunAsync(_connection, connection =>
+        {
+            seen = connection.Features.Get<ConnectionHandoff>()!.Socket;
+            return Task.CompletedTask;
+        }, directWrites);
+
+        Assert.Equal(expected ? proxySocket : null, seen);
+    }
+
     [Fact]
     public async Task A_tunnel_is_run_even_when_the_http_layer_fails_after_the_handoff()
     {
@@ -131,5 +156,31 @@ public sealed class ConnectionHandoffTests : IDisposable
                 action(state);
             }
         }
+    }
+
+    private sealed class SocketFeature(System.Net.Sockets.Socket socket) : IConnectionSocketFeature
+    {
+        public System.Net.Sockets.Socket Socket => socket;
+    }
+
+    private sealed class TlsHandshake : Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature
+    {
+        public System.Security.Authentication.SslProtocols Protocol => System.Security.Authentication.SslProtocols.Tls13;
+
+        public string HostName => "127.0.0.1";
+
+#pragma warning disable SYSLIB0058 // The interface still has the obsolete members; nothing reads them here.
+        public System.Security.Authentication.CipherAlgorithmType CipherAlgorithm => default;
+
+        public int CipherStrength => 0;
+
+        public System.Security.Authentication.HashAlgorithmType HashAlgorithm => default;
+
+        public int HashStrength => 0;
+
+        public System.Security.Authentication.ExchangeAlgorithmType KeyExchangeAlgorithm => default;
+
+        public int KeyExchangeStrength => 0;
+#pragma warning restore SYSLIB0058
     }
 }

@@ -87,4 +87,50 @@ public sealed class ConnectionPipeStreamTests
 
         await Assert.ThrowsAsync<IOException>(async () => await stream.WriteAsync(new byte[] { 1 }));
     }
+
+    [Fact]
+    public async Task With_the_connections_socket_writes_go_to_the_socket_and_reads_stay_on_the_pipe()
+    {
+        var (proxySide, peer) = await LoopbackSocketPair.ConnectAsync();
+        using var peerSocket = peer;
+        using var proxySocket = proxySide;
+        using var stream = new ConnectionPipeStream(_connection, proxySocket);
+
+        await stream.WriteAsync(new byte[] { 4, 5 });
+        await stream.WriteAsync(new byte[] { 6 });
+
+        var received = new byte[3];
+        for (var got = 0; got < received.Length;)
+        {
+            got += await peerSocket.ReceiveAsync(received.AsMemory(got));
+        }
+
+        Assert.Equal(new byte[] { 4, 5, 6 }, received);
+        Assert.False(_connection.PeerReceives.TryRead(out _));
+
+        await _connection.PeerSends.WriteAsync(new byte[] { 8 });
+        var buffer = new byte[4];
+        Assert.Equal(1, await stream.ReadAsync(buffer));
+        Assert.Equal(8, buffer[0]);
+    }
+
+    [Fact]
+    public async Task Writing_to_a_socket_the_peer_reset_fails()
+    {
+        var (proxySide, peer) = await LoopbackSocketPair.ConnectAsync();
+        using var proxySocket = proxySide;
+        peer.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        peer.Dispose();
+        using var stream = new ConnectionPipeStream(_connection, proxySocket);
+
+        // The first send may still be taken before the reset is seen; one of a few fails.
+        await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(async () =>
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await stream.WriteAsync(new byte[1024]);
+                await Task.Delay(10);
+            }
+        });
+    }
 }
