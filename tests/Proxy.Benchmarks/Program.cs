@@ -20,6 +20,9 @@ switch (args)
     case ["redis-compare", .. var rest]:
         GeneratorRuntime.Configure();
         return await RedisCompareCommand.RunAsync(rest);
+    case ["relay", .. var rest]:
+        // The compare command's relay target (RelayServer starts it with the proxy's runtime settings).
+        return await RelayCommand.RunAsync(rest);
     case ["precision", .. var rest]:
         return await PrecisionCommand.RunAsync(rest);
     default:

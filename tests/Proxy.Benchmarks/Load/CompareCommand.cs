@@ -4,8 +4,8 @@ using System.Text;
 namespace Proxy.Benchmarks.Load;
 
 /// <summary>
-/// <c>compare</c>: the same load against the emulator directly, through our proxy and through nginx, one target
-/// after the other on this machine's loopback, each started fresh per run; prints one markdown table per mode.
+/// <c>compare</c>: the same load against the emulator directly, through our proxy, through nginx and through a bare
+/// .NET socket relay, one target after the other on this machine's loopback, each started fresh per run; prints one markdown table per mode.
 /// </summary>
 internal static class CompareCommand
 {
@@ -16,6 +16,9 @@ internal static class CompareCommand
 
     private static readonly string[] Options = ["--sizes", "--generator", "--runs", "--duration", "--warmup", "--idle", "--hold", "--targets", "--senders", "--connect-concurrency", "--out", "--proxy-env"];
     private static readonly string[] Flags = ["--quick"];
+
+    // CI's quick check keeps its time: the relay is a reference point, not a path of the product.
+    private static readonly TargetKind[] QuickTargets = [TargetKind.Direct, TargetKind.Proxy, TargetKind.Nginx];
 
     public const string Usage = """
         compare [options]
@@ -30,12 +33,15 @@ internal static class CompareCommand
           --idle N                  idle sessions per target; 0 = no idle run (default 10000, capped to what the
                                     open-file limit allows the proxy: two sockets per session)
           --hold S                  seconds the idle sessions are held (default 120)
-          --targets T[,T…]          direct, proxy, nginx (default all three)
+          --targets T[,T…]          direct, proxy, nginx, relay (default all four; with --quick direct, proxy,
+                                    nginx). relay: a bare Socket-to-Socket relay in .NET, the floor of the
+                                    proxy's per-frame cost
           --senders N               sender loops (default: number of cores)
           --connect-concurrency N   sessions opened at a time (default 50)
           --out PATH                also write the tables to PATH
-          --proxy-env NAME=VALUE    environment variable for the proxy process only, repeatable (runtime
-                                    settings A/B: DOTNET_gcServer=1, DOTNET_GCDynamicAdaptationMode=1, …)
+          --proxy-env NAME=VALUE    environment variable for the proxy process, repeatable (runtime settings
+                                    A/B: DOTNET_gcServer=1, DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=1, …);
+                                    the DOTNET_* ones apply to the relay too
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -143,7 +149,7 @@ internal static class CompareCommand
             : quick ? new[] { 20 } : [100, 500, 1000];
         var targets = parsed.GetList("--targets") is { Count: > 0 } named
             ? [.. named.Select(t => Enum.TryParse<TargetKind>(t, ignoreCase: true, out var kind) ? kind : throw new ArgumentException($"--targets: unknown target '{t}'"))]
-            : Enum.GetValues<TargetKind>();
+            : quick ? QuickTargets : Enum.GetValues<TargetKind>();
 
         var generators = parsed.Get("--generator") switch
         {
@@ -164,7 +170,7 @@ internal static class CompareCommand
             throw new ArgumentException("--runs: a quick run is a check, not numbers to compare; drop --quick to repeat runs");
         }
 
-        // The proxy holds two sockets per session and inherits this process's open-file limit.
+        // The proxy (and the relay) holds two sockets per session and inherits this process's open-file limit.
         var limit = OpenFileLimit.Hard();
         var maxIdle = Math.Max(0, (limit - ProxyDescriptorReserve) / 2 / 100 * 100);
         var idleNote = (string?)null;
@@ -172,7 +178,7 @@ internal static class CompareCommand
         if (parsed.Get("--idle") is not null)
         {
             idleSessions = parsed.GetInt("--idle", 0, 0, 1_000_000);
-            if (idleSessions > maxIdle && targets.Contains(TargetKind.Proxy))
+            if (idleSessions > maxIdle && (targets.Contains(TargetKind.Proxy) || targets.Contains(TargetKind.Relay)))
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                     $"--idle {idleSessions}: the proxy holds two sockets per session and this machine's open-file hard limit is {limit} (ulimit -Hn), enough for {maxIdle} idle sessions. Raise the limit or pass --idle {maxIdle}."));
@@ -303,11 +309,12 @@ internal static class CompareCommand
                     text.AppendLine();
                 }
 
-                // Quick runs go target by target; the table reads size by size, each generator's targets together.
+                // Quick runs go target by target; the table reads size by size, each generator's targets together,
+                // in TargetKind's order whatever order --targets named them in (the relay, the floor, after nginx).
                 text.Append(ResultTable.Streaming([.. rounds[i]
                     .OrderBy(r => r.Sessions)
                     .ThenBy(r => r.Generator)
-                    .ThenBy(r => settings.Targets.Select(TargetStack.NameOf).ToList().IndexOf(r.Target))]));
+                    .ThenBy(r => ResultTable.TargetOrder(r.Target))]));
                 text.AppendLine();
             }
 
@@ -325,7 +332,7 @@ internal static class CompareCommand
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"Idle: sessions sending only KeepAlive every 5 s, held {settings.Hold.TotalSeconds:0.#} s once all are open.{(settings.IdleNote is null ? string.Empty : " " + settings.IdleNote)}"));
             text.AppendLine();
-            text.Append(ResultTable.Idle(idle));
+            text.Append(ResultTable.Idle([.. idle.OrderBy(r => ResultTable.TargetOrder(r.Target))]));
         }
 
         return text.ToString();

@@ -9,7 +9,7 @@ internal static class ResultTable
     private const string None = "–";
 
     /// <summary>One row per streaming run; "added" latency is against the direct run of the same size and generator,
-    /// CPU ÷ nginx against the nginx run of the same size and generator.</summary>
+    /// CPU ÷ nginx (proxy and relay rows) against the nginx run of the same size and generator.</summary>
     public static string Streaming(IReadOnlyList<StreamingResult> results)
     {
         var text = new StringBuilder();
@@ -71,7 +71,8 @@ internal static class ResultTable
             ? cpu / nginx
             : null;
 
-    private static int TargetOrder(string target) =>
+    /// <summary>Where a target's rows go: <see cref="TargetKind"/>'s order (direct, proxy, nginx, relay).</summary>
+    public static int TargetOrder(string target) =>
         Array.IndexOf(Enum.GetValues<TargetKind>().Select(TargetStack.NameOf).ToArray(), target);
 
     /// <summary>"median [lowest–highest]" of the values present; a single value alone.</summary>

@@ -10,4 +10,8 @@ internal enum TargetKind
 
     /// <summary>Through nginx as a plain WebSocket reverse proxy to the emulator.</summary>
     Nginx,
+
+    /// <summary>Through a bare Socket-to-Socket relay in .NET (<see cref="SocketRelay"/>) to the emulator: the floor
+    /// of what .NET's socket engine costs per frame, the proxy minus Kestrel, parsing and metering.</summary>
+    Relay,
 }

@@ -5,7 +5,7 @@ namespace Proxy.Benchmarks.Load;
 /// <summary>
 /// The processes behind one target, started fresh for each run so that no run inherits another's heap or
 /// connections: an emulator, plus the proxy (as in production: Production environment, real Redis, metering, idle
-/// timers, logging at its defaults) or nginx in front of it. Redis is shared by the whole comparison.
+/// timers, logging at its defaults), nginx or the bare socket relay in front of it. Redis is shared by the whole comparison.
 /// </summary>
 internal sealed class TargetStack : IAsyncDisposable
 {
@@ -33,6 +33,7 @@ internal sealed class TargetStack : IAsyncDisposable
         TargetKind.Direct => "direct",
         TargetKind.Proxy => "proxy",
         TargetKind.Nginx => "nginx",
+        TargetKind.Relay => "relay",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -63,6 +64,12 @@ internal sealed class TargetStack : IAsyncDisposable
                     processes.Add(nginx);
                     var masterId = nginx.Process.Id;
                     target = new LoadTarget(NameOf(kind), AgentUrl(nginx.Port), emulator.ApiKey, () => ProcessMeter.WithChildren(masterId));
+                    break;
+                case TargetKind.Relay:
+                    var relay = await RelayServer.StartAsync(launcher, emulator.Port, proxyEnvironment).ConfigureAwait(false);
+                    processes.Add(relay);
+                    var relayId = relay.Process.Id;
+                    target = new LoadTarget(NameOf(kind), AgentUrl(relay.Port), emulator.ApiKey, () => [relayId]);
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(kind));
