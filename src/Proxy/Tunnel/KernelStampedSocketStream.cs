@@ -145,7 +145,9 @@ internal sealed class KernelStampedSocketStream : NetworkStream
     }
 
     /// <summary>One non-blocking recvmsg: the bytes read (0 at the end of the stream), or -1 when nothing was there
-    /// after all (read again once readable). The timestamp is the newest segment's among those read.</summary>
+    /// after all (read again once readable). The timestamp is the newest segment's among those read; and a segment that
+    /// arrives behind an unread one is usually merged into it, taking its time, so a read that comes late (the 101
+    /// with the Welcome behind it) carries the later arrival – a one-byte peek first would not recover the earlier.</summary>
     private int ReceiveWithTimestamp(byte[] destination, int length, out long arrivalUnixNs)
     {
         arrivalUnixNs = 0;

@@ -17,12 +17,13 @@ internal static class PrecisionCommand
 {
     private const string CustomerId = "precision";
     private static readonly string[] Options = ["--singles", "--bursts", "--burst-size", "--drops", "--hold", "--out"];
-    private static readonly string[] Flags = ["--quick", "--tls", "--keep"];
+    private static readonly string[] Flags = ["--quick", "--tls", "--tls13", "--keep"];
 
     public const string Usage = """
         precision [options]
           --quick            CI setting: 3 single sessions, 1 burst, 3 drops per proxy
           --tls              the emulator on TLS 1.2 with a self-signed certificate (wss://)
+          --tls13            the emulator on TLS 1.3 with a self-signed certificate, issuing no session tickets
           --singles N        sessions opened one at a time, per proxy (default 10)
           --bursts N         bursts of concurrent opens, per proxy (default 5)
           --burst-size N     sessions opened at once in a burst (default 20)
@@ -51,8 +52,14 @@ internal static class PrecisionCommand
             return 2;
         }
 
+        if (parsed.Has("--tls") && parsed.Has("--tls13"))
+        {
+            await Console.Error.WriteLineAsync("precision: --tls (TLS 1.2) and --tls13 exclude each other.\n\n" + Usage).ConfigureAwait(false);
+            return 2;
+        }
+
         var quick = parsed.Has("--quick");
-        var tls = parsed.Has("--tls");
+        var security = parsed.Has("--tls13") ? UpstreamSecurity.Tls13 : parsed.Has("--tls") ? UpstreamSecurity.Tls12 : UpstreamSecurity.Plain;
         int singles, bursts, burstSize, drops;
         TimeSpan hold;
         try
@@ -76,7 +83,7 @@ internal static class PrecisionCommand
         int? kernelDrops;
 
         await using (var redis = await RedisServer.LaunchAsync(launcher, durable: true).ConfigureAwait(false))
-        await using (var upstream = await PrecisionUpstream.StartAsync(launcher, tls).ConfigureAwait(false))
+        await using (var upstream = await PrecisionUpstream.StartAsync(launcher, security).ConfigureAwait(false))
         {
             var environment = new Dictionary<string, string?>();
             if (upstream.CertificateFile is { } certificate)
@@ -131,7 +138,7 @@ internal static class PrecisionCommand
                 await Task.Delay(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
                 await capture.StopAsync().ConfigureAwait(false);
                 kernelDrops = capture.KernelDrops;
-                Match(samples, records, ports, PcapConnections.Read(capture.FilePath, upstream.Port, tls));
+                Match(samples, records, ports, PcapConnections.Read(capture.FilePath, upstream.Port, security));
             }
         }
 
@@ -139,7 +146,7 @@ internal static class PrecisionCommand
         await File.WriteAllLinesAsync(Path.Combine(workDirectory, "sessions.tsv"),
             ["variant\tscenario\trequest_id\tproxy_port\topen_error_ms\tclose_error_ms\tduration_error_ms\tunmatched",
              .. samples.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Variant}\t{s.Scenario}\t{s.RequestId}\t{s.ProxyPort}\t{s.OpenErrorMs:0.000}\t{s.CloseErrorMs:0.000}\t{s.DurationErrorMs:0.000}\t{s.Unmatched}"))]).ConfigureAwait(false);
-        var report = Report(samples, tls, singles, bursts, burstSize, drops, hold, kernelDrops);
+        var report = Report(samples, security, singles, bursts, burstSize, drops, hold, kernelDrops);
         await Console.Out.WriteAsync(report).ConfigureAwait(false);
         if (parsed.Get("--out") is { } outPath)
         {
@@ -288,7 +295,7 @@ internal static class PrecisionCommand
         }
     }
 
-    private static string Report(List<PrecisionSample> samples, bool tls, int singles, int bursts, int burstSize, int drops, TimeSpan hold, int? kernelDrops)
+    private static string Report(List<PrecisionSample> samples, UpstreamSecurity security, int singles, int bursts, int burstSize, int drops, TimeSpan hold, int? kernelDrops)
     {
         var text = new StringBuilder();
         text.AppendLine("## Precision against the wire");
@@ -296,11 +303,18 @@ internal static class PrecisionCommand
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {MachineDescription.Describe()}."));
         text.AppendLine();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Upstream {(tls ? "TLS 1.2 (wss://, self-signed)" : "plain (ws://)")}; per proxy {singles} single sessions, {bursts} bursts of {burstSize} concurrent opens, {drops} drops (client connection reset); each session held {hold.TotalSeconds:0.###} s. Errors are record − wire in ms (records hold whole ms); within 2 ms = |open| and |duration| both ≤ 2 ms. Kernel drops in the capture: {kernelDrops?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}."));
+            $"Upstream {Describe(security)}; per proxy {singles} single sessions, {bursts} bursts of {burstSize} concurrent opens, {drops} drops (client connection reset); each session held {hold.TotalSeconds:0.###} s. Errors are record − wire in ms (records hold whole ms); within 2 ms = |open| and |duration| both ≤ 2 ms. Kernel drops in the capture: {kernelDrops?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}."));
         text.AppendLine();
         text.Append(PrecisionTable.Render(samples));
         return text.ToString();
     }
+
+    private static string Describe(UpstreamSecurity security) => security switch
+    {
+        UpstreamSecurity.Tls12 => "TLS 1.2 (wss://, self-signed)",
+        UpstreamSecurity.Tls13 => "TLS 1.3 (wss://, self-signed, no session tickets)",
+        _ => "plain (ws://)",
+    };
 
     private static string? Text(JsonElement record, string field) =>
         record.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

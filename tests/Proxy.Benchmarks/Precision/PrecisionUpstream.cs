@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -9,8 +8,8 @@ using Proxy.Benchmarks.Load;
 namespace Proxy.Benchmarks.Precision;
 
 /// <summary>
-/// The emulator the two proxies share, plain (ws://) or on TLS 1.2 with a self-signed certificate for 127.0.0.1
-/// that the proxies trust through <c>SSL_CERT_FILE</c>; and what it knows of each connection (request id → the
+/// The emulator the two proxies share, plain (ws://) or on TLS 1.2 or 1.3 with a self-signed certificate for
+/// 127.0.0.1 that the proxies trust through <c>SSL_CERT_FILE</c>; and what it knows of each connection (request id → the
 /// proxy's port).
 /// </summary>
 internal sealed class PrecisionUpstream : IAsyncDisposable
@@ -40,30 +39,36 @@ internal sealed class PrecisionUpstream : IAsyncDisposable
     /// <summary>The PEM the proxies trust (<c>SSL_CERT_FILE</c>); null when plain.</summary>
     public string? CertificateFile { get; }
 
-    public static async Task<PrecisionUpstream> StartAsync(ProcessLauncher launcher, bool tls)
+    public static async Task<PrecisionUpstream> StartAsync(ProcessLauncher launcher, UpstreamSecurity security)
     {
         var apiKey = "precision-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        if (!tls)
+        if (security == UpstreamSecurity.Plain)
         {
             var plain = await TargetStack.StartEmulatorAsync(launcher, "emulator").ConfigureAwait(false);
             return new PrecisionUpstream(plain, null, plain.Api, apiKey: plain.ApiKey, plain.Port, plain.WebSocketUrl, null);
         }
 
         var directory = launcher.CreateDirectory("tls");
-        var (certificateFile, keyFile) = await CreateCertificateAsync(directory).ConfigureAwait(false);
+        var (certificateFile, keyFile) = await EmulatorTls.CreateCertificateAsync(directory).ConfigureAwait(false);
         var port = FreePort.Next();
+
+        // TLS 1.2: the server sends no application data before its answer to the request, so its first
+        // application-data record carries the 101. TLS 1.3: its encrypted handshake and any session ticket are
+        // application-data records on the wire too; the capture skips the handshake (see PcapConnections), and the
+        // OpenSSL configuration stops the tickets, which .NET's own settings cannot (see EmulatorTls).
+        var environment = new Dictionary<string, string?>();
+        if (security == UpstreamSecurity.Tls13)
+        {
+            environment[EmulatorTls.OpenSslConfigVariable] = EmulatorTls.WriteNoSessionTicketsConfig(directory);
+        }
+
         var process = launcher.Start("emulator", "dotnet",
         [
             RepositoryPaths.EmulatorDll,
             "--Emulator:ApiKeys:0", apiKey,
             "--Logging:LogLevel:Proxy.Emulator", "Warning",
-            "--Kestrel:Endpoints:Tls:Url", $"https://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
-            "--Kestrel:Endpoints:Tls:Certificate:Path", certificateFile,
-            "--Kestrel:Endpoints:Tls:Certificate:KeyPath", keyFile,
-            // TLS 1.2: the server sends no application data before its answer to the request, so the first
-            // application-data record it sends carries the 101 (TLS 1.3 sends session tickets first).
-            "--Kestrel:Endpoints:Tls:SslProtocols:0", "Tls12",
-        ], measured: true);
+            .. EmulatorTls.EndpointArguments(port, certificateFile, keyFile, security == UpstreamSecurity.Tls13 ? "Tls13" : "Tls12"),
+        ], environment, measured: true);
         HttpClient api;
         try
         {
@@ -109,21 +114,5 @@ internal sealed class PrecisionUpstream : IAsyncDisposable
             _api.Dispose();
             await _tlsProcess!.DisposeAsync().ConfigureAwait(false);
         }
-    }
-
-    private static async Task<(string Certificate, string Key)> CreateCertificateAsync(string directory)
-    {
-        var certificate = Path.Combine(directory, "emulator.pem");
-        var key = Path.Combine(directory, "emulator.key");
-        var info = new ProcessStartInfo(Executables.Find("openssl", "openssl")) { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var argument in new[] { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var openssl = Process.Start(info)!;
-        var errors = await openssl.StandardError.ReadToEndAsync().ConfigureAwait(false);
-        await openssl.WaitForExitAsync().ConfigureAwait(false);
-        return openssl.ExitCode == 0 ? (certificate, key) : throw new InvalidOperationException("openssl req failed: " + errors);
     }
 }

@@ -15,6 +15,10 @@ internal sealed class WireConnection(int proxyPort, long synAtNs)
     /// an upstream segment counts as the open only after the proxy has sent something.</summary>
     public long? RequestAtNs { get; set; }
 
+    /// <summary>When the proxy first sent a TLS application-data record (under TLS 1.3 its Finished, which ends the
+    /// handshake); only read under TLS 1.3.</summary>
+    public long? ProxyApplicationDataAtNs { get; set; }
+
     public long? OpenedAtNs { get; set; }
 
     public long? ClosedAtNs { get; set; }

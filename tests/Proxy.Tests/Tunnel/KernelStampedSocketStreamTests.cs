@@ -6,6 +6,8 @@ namespace Proxy.Tests.Tunnel;
 /// <summary>The kernel's receive time of the upgrade's answer, on real loopback sockets.</summary>
 public sealed class KernelStampedSocketStreamTests
 {
+    private const int TwoSegmentsLength = 36 + 4;
+
     [Fact]
     public async Task An_armed_read_carries_the_kernel_time_the_bytes_arrived_not_when_they_were_read()
     {
@@ -38,6 +40,22 @@ public sealed class KernelStampedSocketStreamTests
         const long Millisecond = 1_000_000;
         Assert.InRange(arrival, beforeSend - Millisecond, afterSend + Millisecond);
         Assert.True(readAt - arrival >= 140 * Millisecond, $"stamped {(readAt - arrival) / (double)Millisecond:F3} ms before the read returned");
+    }
+
+    [Fact]
+    public async Task A_read_armed_for_the_end_carries_the_newest_segments_arrival()
+    {
+        var (client, server, stream) = await StampingPairAsync();
+        using var _ = server;
+        await using var __ = stream;
+        stream.ArmForEnd();
+
+        var secondSentFrom = await SendTwoSegmentsAsync(client, server);
+        var read = await stream.ReadAsync(new byte[64]);
+
+        // The upstream's last words (its Close) end the session, whatever came just before them.
+        Assert.Equal(TwoSegmentsLength, read);
+        Assert.True(stream.LastArrivalUnixNs >= secondSentFrom - 1_000_000, "stamped with the first segment's arrival, not the newest's");
     }
 
     [Fact]
@@ -77,6 +95,39 @@ public sealed class KernelStampedSocketStreamTests
         server.Dispose();
 
         Assert.Equal(0, await stream.ReadAsync(new byte[16]));
+    }
+
+    private static async Task<(Socket Client, Socket Server, KernelStampedSocketStream Stream)> StampingPairAsync()
+    {
+        Assert.True(KernelStampedSocketStream.KeepStampingOn());
+        await Task.Delay(50);
+        var (client, server) = await LoopbackSocketPair.ConnectAsync();
+        var stream = KernelStampedSocketStream.Create(client);
+        Assert.True(stream.Stamps, "the kernel refused SO_TIMESTAMPNS on a loopback TCP socket");
+        return (client, server, stream);
+    }
+
+    /// <summary>Sends 36 bytes and, 30 ms later, a 4-byte frame, then waits until both are queued at the client
+    /// (bounded); returns when the second send started (Unix ns).</summary>
+    private static async Task<long> SendTwoSegmentsAsync(Socket client, Socket server)
+    {
+        await server.SendAsync("HTTP/1.1 101 Switching Protocols\r\n\r\n"u8.ToArray());
+        var gap = System.Diagnostics.Stopwatch.StartNew();
+        while (gap.ElapsedMilliseconds < 30)
+        {
+            await Task.Delay(10);
+        }
+
+        var secondFrom = UnixNowNs();
+        await server.SendAsync(new byte[] { 0x81, 0x02, 0x7B, 0x7D });
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (client.Available < TwoSegmentsLength)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the two segments did not reach the client socket within 10 s");
+            await Task.Delay(5);
+        }
+
+        return secondFrom;
     }
 
     private static async Task<int> ReadExactlyAsync(Stream stream, byte[] buffer, int count)
