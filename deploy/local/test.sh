@@ -10,6 +10,7 @@ cd "$root"
 
 ensure_package redis-server redis-server
 ensure_package faketime faketime   # libfaketime: the clock-skew test runs a proxy whose wall clock is 30 s behind
+ensure_package openssl openssl     # openssl s_client: the emulator sends no TLS 1.3 session ticket before the 101
 ensure_package chromium chromium   # the browser test: Debian's headless Chromium, driven by playwright-core from npm
 ensure_promtool
 ensure_nginx
