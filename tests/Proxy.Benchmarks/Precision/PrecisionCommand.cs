@@ -133,9 +133,11 @@ internal static class PrecisionCommand
                 var records = await WaitForRecordsAsync(kernel.Proxy, samples).ConfigureAwait(false);
                 var ports = await upstream.PortsByRequestIdAsync().ConfigureAwait(false);
 
-                // The last FINs of the last sessions are on the wire by the time their records are final; a moment
-                // more for tcpdump to have read them.
-                await Task.Delay(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
+                // The last FINs of the last sessions are on the wire by the time their records are final, but the
+                // kernel hands captured segments to tcpdump a block at a time: when a block fills or after tcpdump's
+                // packet-buffer timeout (1 s). A stop before that loses the last block (a run once lost the FIN of
+                // its last session 0.5 s after its record was final), so wait past it.
+                await Task.Delay(TimeSpan.FromMilliseconds(1500)).ConfigureAwait(false);
                 await capture.StopAsync().ConfigureAwait(false);
                 kernelDrops = capture.KernelDrops;
                 Match(samples, records, ports, PcapConnections.Read(capture.FilePath, upstream.Port, security));
