@@ -70,9 +70,7 @@ internal abstract class ObservedStream : ConnectionStream
 
         if (read == 0 && !buffer.IsEmpty)
         {
-            OnEndOfStream();
-            await OnLostAsync().ConfigureAwait(false);
-            return 0;
+            return await EndOfStreamAsync().ConfigureAwait(false);
         }
 
         Observe(buffer.Span, read);
