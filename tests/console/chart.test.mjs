@@ -92,6 +92,12 @@ test('labels: all of a few bars, at most 8 spread evenly (first and last) of man
   assert.deepEqual(labelIndexes(0), []);
 });
 
+test('a label may be as long as its share of the width: few bars allow long names, many bars short ones', () => {
+  assert.equal(barChartGeometry([1, 2, 3]).labelChars, Math.floor(plotWidth / 3 / 6.5));
+  assert.equal(barChartGeometry(Array.from({ length: 400 }, (_, i) => i)).labelChars, Math.floor(plotWidth / 8 / 6.5));
+  assert.equal(barChartGeometry([]).labelChars, 4);
+});
+
 test('long bar names are shortened under the axis', () => {
   assert.equal(shortLabel('2026-12-01'), '2026-12-01');
   assert.equal(shortLabel('think:a-very-long-model-name'), 'think:a-very-…');

@@ -110,7 +110,11 @@ export function barChartGeometry(values, layout = CHART_LAYOUT) {
     };
   });
   const ticks = axis.ticks.map((value) => ({ value, y: round2(baseline - plot.height * fraction(value)) }));
-  return { layout, plot, baseline, max, top: axis.top, step: axis.step, ticks, bars, labels: labelIndexes(amounts.length) };
+  const labels = labelIndexes(amounts.length);
+  // A label may use the width between it and the next labelled bar, at about 6.5 units per character of 10-unit text.
+  const labelSpan = labels.length === 0 ? 0 : plot.width / labels.length;
+  const labelChars = Math.max(4, Math.floor(labelSpan / 6.5));
+  return { layout, plot, baseline, max, top: axis.top, step: axis.step, ticks, bars, labels, labelChars };
 }
 
 /**
@@ -131,7 +135,7 @@ export function barChart({ rows, value, label, formatValue, title }) {
     svg('title', {}, `${label(rows[bar.index])}: ${formatValue(bar.value)}`)));
   const labels = geometry.labels.map((index) => svg('text', {
     x: geometry.bars[index].center, y: baseline + 16, class: 'bar-label', 'text-anchor': 'middle',
-  }, shortLabel(label(rows[index]))));
+  }, shortLabel(label(rows[index]), geometry.labelChars)));
   return svg('svg', {
     class: 'chart',
     viewBox: `0 0 ${layout.width} ${layout.height}`,
