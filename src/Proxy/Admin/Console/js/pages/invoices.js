@@ -107,6 +107,9 @@ export async function render(view, params, ctx) {
 
   function showInvoice(invoice) {
     const shown = { customer: invoice.customer, month: invoice.month };
+    if (view.isConnected) {
+      history.replaceState(null, '', `#/invoices?${new URLSearchParams(shown)}`);
+    }
     clear(result);
     result.appendChild(invoiceView(invoice));
     clear(actions);

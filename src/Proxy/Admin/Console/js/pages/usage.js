@@ -117,6 +117,10 @@ export async function render(view, params, ctx) {
       const report = await api('GET', '/usage', { query });
       // The report's own days: the API resolves defaults and instants, and the CSV's name says what it holds.
       loaded = { customer: report.customer, from: report.from, to: report.to, group_by: report.group_by };
+      // The address says what is shown (a reload or a shared link shows it again); replaceState fires no hashchange.
+      if (view.isConnected) {
+        history.replaceState(null, '', `#/usage?${new URLSearchParams(loaded)}`);
+      }
       clear(result);
       result.appendChild(h('h2', null, `Usage of ${report.customer}, ${report.from} to ${report.to} (UTC)`));
       result.appendChild(h('div', { class: 'chart-box', 'data-testid': 'usage-chart' }, chartOf(report)));
