@@ -27,14 +27,14 @@ function subject(line) {
   return '';
 }
 
-function description(line) {
+export function description(line) {
   if (line.kind === 'adjustment') {
     return `${line.adjusts_month} ${KINDS[line.adjusts_kind] || line.adjusts_kind}: ${subject(line)}`;
   }
   return subject(line);
 }
 
-function quantity(line) {
+export function quantity(line) {
   if (line.unit === 'ms') {
     return `${duration(line.quantity)} (${minutes(line.quantity)} min)`;
   }

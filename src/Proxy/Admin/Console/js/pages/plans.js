@@ -45,7 +45,7 @@ function editableOf(plan) {
 }
 
 /** The first number in value that JSON cannot carry exactly through a JavaScript number (beyond 2^53), as a path. */
-function inexactNumber(value, path = '') {
+export function inexactNumber(value, path = '') {
   if (typeof value === 'number') {
     return Number.isInteger(value) && !Number.isSafeInteger(value) ? path || '(value)' : null;
   }
