@@ -292,8 +292,8 @@ function parseCsv(text) {
     .map((line) => line.split(",").map((field) => field.replace(/^"(.*)"$/, "$1").replace(/""/g, '"')));
 }
 
-/** The number of sessions the page's usage total shows: the total row's cell under the "sessions" header, or the
- * number next to the word "sessions". */
+/** The number of sessions the page's usage total shows: a list's "Sessions" entry, the total row's cell under the
+ * "sessions" header, or the number next to the word "sessions". */
 async function pageTotalSessions(page) {
   const total = byId(page, "usage-total").first();
   const tag = await total.evaluate((el) => el.tagName);
@@ -303,6 +303,16 @@ async function pageTotalSessions(page) {
     check(column >= 0, `usage-table has no "sessions" column (headers: ${headers.join(" | ")})`);
     const cells = await total.locator("th, td").allTextContents();
     return Number(cells[column].replace(/[^\d]/g, ""));
+  }
+  if (tag === "DL") {
+    const value = await total.evaluate((dl) => {
+      for (const dt of dl.querySelectorAll("dt")) {
+        if (dt.textContent.trim().toLowerCase() === "sessions") return dt.nextElementSibling?.textContent ?? null;
+      }
+      return null;
+    });
+    check(value !== null, "usage-total has no Sessions entry");
+    return Number(value.replace(/[^\d]/g, ""));
   }
   const text = (await total.textContent()) ?? "";
   const match = /(\d[\d,  ]*)\s*sessions?\b/i.exec(text) ?? /sessions?\D{0,3}(\d[\d,  ]*)/i.exec(text);
@@ -500,6 +510,8 @@ try {
     ops.waitForEvent("page", { timeout: stepTimeout }),
     (await visible(page, "invoice-print")).click(),
   ]);
+  // The page opens the tab in the click's gesture (about:blank), then points it at the fetched blob.
+  await printable.waitForURL((url) => url.protocol === "blob:", { timeout: stepTimeout });
   await printable.waitForLoadState("load", { timeout: stepTimeout });
   summary.invoice_url_scheme = new URL(printable.url()).protocol;
   check(summary.invoice_url_scheme === "blob:", `the printable invoice opened at ${printable.url()}, not a blob: URL`);
