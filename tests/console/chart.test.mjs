@@ -1,7 +1,7 @@
 // The usage chart's geometry (src/Proxy/Admin/Console/js/chart.js): pure functions, no DOM needed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { barChartGeometry, niceAxis, labelIndexes, shortLabel, toBigInt, CHART_LAYOUT } from '../../src/Proxy/Admin/Console/js/chart.js';
+import { barChartGeometry, niceAxis, labelIndexes, shortLabel, toBigInt, CHART_LAYOUT, LABEL_CHAR_WIDTH } from '../../src/Proxy/Admin/Console/js/chart.js';
 
 const plotHeight = CHART_LAYOUT.height - CHART_LAYOUT.top - CHART_LAYOUT.bottom;
 const plotWidth = CHART_LAYOUT.width - CHART_LAYOUT.left - CHART_LAYOUT.right;
@@ -90,6 +90,19 @@ test('labels: all of a few bars, at most 8 spread evenly (first and last) of man
   assert.equal(many[0], 0);
   assert.equal(many.at(-1), 30);
   assert.deepEqual(labelIndexes(0), []);
+});
+
+test('labels: as many as fit the longest name whole (2 to 8), each as long as its share of the width', () => {
+  const days = Array.from({ length: 60 }, (_, i) => i);
+  const dayLabels = barChartGeometry(days, CHART_LAYOUT, 10); // 2026-12-01
+  assert.equal(dayLabels.labels.length, Math.floor(plotWidth / (10 * LABEL_CHAR_WIDTH + 12)));
+  assert.ok(dayLabels.labelChars >= 10, `a day fits whole (${dayLabels.labelChars} characters)`);
+  assert.equal(barChartGeometry(days, CHART_LAYOUT, 1).labels.length, 8);
+  assert.equal(barChartGeometry(days, CHART_LAYOUT, 500).labels.length, 2);
+  const models = barChartGeometry([1, 2, 3], CHART_LAYOUT, 26); // think some-long-model-name
+  assert.deepEqual(models.labels, [0, 1, 2]);
+  assert.equal(models.labelChars, Math.floor((plotWidth / 3 - 12) / LABEL_CHAR_WIDTH));
+  assert.equal(barChartGeometry([]).labelChars, 4);
 });
 
 test('long bar names are shortened under the axis', () => {

@@ -1,6 +1,7 @@
 namespace Proxy.Admin;
 
-/// <summary>Requires <c>Authorization: Bearer &lt;admin token&gt;</c> on every admin endpoint.</summary>
+/// <summary>Requires <c>Authorization: Bearer &lt;admin token&gt;</c> on every admin endpoint, keeps whose token it is
+/// on the request (<see cref="AdminIdentity"/>) and lets a token of role read only read.</summary>
 internal sealed class AdminAuthorizationFilter : IEndpointFilter
 {
     private readonly AdminTokenVerifier _verifier;
@@ -12,21 +13,29 @@ internal sealed class AdminAuthorizationFilter : IEndpointFilter
 
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (!_verifier.Enabled)
+        var http = context.HttpContext;
+        var identity = _verifier.Enabled ? _verifier.Verify(BearerToken(http.Request)) : AdminIdentity.Development;
+        if (identity is null)
         {
-            return next(context);
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return ValueTask.FromResult<object?>(AdminResults.Error(StatusCodes.Status401Unauthorized, "unauthorized",
+                "Send `Authorization: Bearer <admin token>` with one of the tokens in Admin:Tokens."));
         }
 
-        var header = context.HttpContext.Request.Headers.Authorization.ToString();
+        AdminIdentity.Set(http, identity);
+        if (identity.Role == AdminRole.Read && !AdminRoles.IsReadOnly(http.Request.Method))
+        {
+            return ValueTask.FromResult<object?>(AdminResults.Error(StatusCodes.Status403Forbidden, "forbidden",
+                $"The token '{identity.Name}' has role read: it may only read (GET). {http.Request.Method} needs a token of role admin."));
+        }
+
+        return next(context);
+    }
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
         const string Scheme = "Bearer ";
-        var token = header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? header[Scheme.Length..].Trim() : null;
-        if (_verifier.IsValid(token))
-        {
-            return next(context);
-        }
-
-        context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-        return ValueTask.FromResult<object?>(AdminResults.Error(StatusCodes.Status401Unauthorized, "unauthorized",
-            "Send `Authorization: Bearer <admin token>` with one of the tokens in Admin:Tokens."));
+        return header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? header[Scheme.Length..].Trim() : null;
     }
 }

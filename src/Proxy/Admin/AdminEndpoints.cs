@@ -22,6 +22,8 @@ internal static class AdminEndpoints
 
         app.MapGroup("/admin/v1")
             .WithMetadata(ListenerScope.Admin)
+            // Outermost first: the audit filter sees every answer, the authorization filter's refusals included.
+            .AddEndpointFilter<AdminAuditFilter>()
             .AddEndpointFilter<AdminAuthorizationFilter>()
             .AddEndpointFilter<StorageUnavailableFilter>()
             .MapCustomerEndpoints()
@@ -34,7 +36,9 @@ internal static class AdminEndpoints
             .MapIndicatorEndpoints()
             .MapInvoiceEndpoints()
             .MapReconcileEndpoints()
-            .MapSecretsEndpoints();
+            .MapSecretsEndpoints()
+            .MapWhoAmIEndpoints()
+            .MapAuditEndpoints();
         return app;
     }
 }

@@ -25,4 +25,6 @@ namespace Proxy.Admin;
 [JsonSerializable(typeof(Billing.UsageReport))]
 [JsonSerializable(typeof(IndicatorView))]
 [JsonSerializable(typeof(Customers.UpstreamKeyReEncryptionResult))]
+[JsonSerializable(typeof(WhoAmIView))]
+[JsonSerializable(typeof(AuditList))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

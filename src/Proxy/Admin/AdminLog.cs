@@ -1,6 +1,6 @@
 namespace Proxy.Admin;
 
-/// <summary>What the admin API changed, one line each (an audit trail until the audit log has its own store): ids and
+/// <summary>What the admin API changed, one line each beside the audit log (<see cref="AuditLogStore"/>): ids and
 /// counts only, never a secret.</summary>
 internal static partial class AdminLog
 {
@@ -14,4 +14,8 @@ internal static partial class AdminLog
     [LoggerMessage(EventId = 5032, Level = LogLevel.Information,
         Message = "Audit: upstream keys re-encrypted under master key id {MasterKeyId}: {ReEncrypted} re-encrypted, {AlreadyCurrent} already current, {Failed} failed")]
     public static partial void UpstreamKeysReEncrypted(ILogger logger, string masterKeyId, int reEncrypted, int alreadyCurrent, int failed);
+
+    [LoggerMessage(EventId = 5055, Level = LogLevel.Error,
+        Message = "Audit entry not written to Redis ({Reason}), recorded here instead: at_ms {AtMs} at {At} actor {Actor} role {Role} method {Method} path {Path} route {Route} status {Status}")]
+    public static partial void AuditWriteFailed(ILogger logger, long atMs, string at, string actor, string role, string method, string path, string route, int status, string reason);
 }

@@ -68,3 +68,14 @@ internal sealed record IndicatorView(
     long FeeMicros,
     long AtMs,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? RecordVersion);
+
+/// <summary>Who the token presented is (GET /admin/v1/whoami): its name and role, never the token.</summary>
+internal sealed record WhoAmIView(string Name, string Role);
+
+/// <summary>One change asked of the admin API: who (the token's name), what (method, path, route) and the answer's
+/// status. Never a body, never a token.</summary>
+internal sealed record AuditEntryView(string Id, long AtMs, string At, string Actor, string Role, string Method, string Path, string Route, int Status);
+
+/// <summary>A page of the audit log, newest first; <paramref name="NextCursor"/> asks for the page after it (null on
+/// the last).</summary>
+internal sealed record AuditList(IReadOnlyList<AuditEntryView> Entries, string? NextCursor = null);

@@ -11,6 +11,8 @@ internal static class AdminServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         services.AddSingleton<AdminTokenVerifier>();
         services.AddSingleton<CustomerOffboarding>();
+        services.AddSingleton<AuditLogStore>();
+        services.AddSingleton<AdminMetrics>();
 
         // One document for the admin API (the agent endpoint is Deepgram's protocol, documented by Deepgram).
         services.AddOpenApi(AdminEndpoints.OpenApiDocument, options =>
@@ -19,7 +21,7 @@ internal static class AdminServiceCollectionExtensions
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "Deepgram agent gateway – admin API";
-                document.Info.Description = "Customers, keys, settings, sessions, plans and usage. Every call needs `Authorization: Bearer <admin token>`; errors are `{\"error\": code, \"message\": …}`.";
+                document.Info.Description = "Customers, keys, settings, sessions, plans and usage. Every call needs `Authorization: Bearer <admin token>` (a token of role read may only GET: 403 forbidden otherwise; every other request is written to the audit log); errors are `{\"error\": code, \"message\": …}`.";
                 return Task.CompletedTask;
             });
         });

@@ -31,7 +31,12 @@ internal sealed class RedisKeys
         UpstreamKeyRetirementLock = prefix + "upstream-key-retirement-lock";
         ReconcileScheduleLock = prefix + "reconcile:schedule-lock";
         ReconcileScheduledTo = prefix + "reconcile:scheduled-to";
+        Audit = prefix + "audit";
     }
+
+    /// <summary>Stream of the admin API's audit log (Admin's AuditLogStore): one entry per change asked, capped at
+    /// about <c>Admin:AuditMaxEntries</c> by each append.</summary>
+    public RedisKey Audit { get; }
 
     /// <summary>Set of the customer ids that may have a retiring Deepgram key (<see cref="UpstreamKeyRetiring"/>), so
     /// the retirement job does not walk every customer. A member whose retiring hash is empty is taken off.</summary>

@@ -69,5 +69,25 @@ public sealed class AdminTokenVerifierTests
     }
 
     private static AdminTokenVerifier Verifier(params string[] tokens) =>
-        new(Options.Create(new AdminOptions { Tokens = tokens }));
+        new(Options.Create(new AdminOptions { Tokens = [.. tokens.Select(AdminTokenEntry.FromPlain)] }));
+
+    [Fact]
+    public void A_token_is_known_by_its_name_and_role_never_its_value()
+    {
+        var verifier = new AdminTokenVerifier(Options.Create(new AdminOptions
+        {
+            Tokens =
+            [
+                AdminTokenEntry.FromPlain(First),
+                new AdminTokenEntry { Name = "finance", Token = Second, Role = "read" },
+                new AdminTokenEntry { Name = "ops", Token = "ops-token-0123456789abc", Role = "Admin" },
+            ],
+        }));
+
+        Assert.Equal(new AdminIdentity("Admin:Tokens:0", AdminRole.Admin), verifier.Verify(First));
+        Assert.Equal(new AdminIdentity("finance", AdminRole.Read), verifier.Verify(Second));
+        Assert.Equal(new AdminIdentity("ops", AdminRole.Admin), verifier.Verify("ops-token-0123456789abc"));
+        Assert.Null(verifier.Verify("ops-token-0123456789abC"));
+        Assert.Null(verifier.Verify(null));
+    }
 }

@@ -78,11 +78,15 @@ export function shortLabel(text, max = 14) {
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
 }
 
+/** Width of one character of the 10-unit bar labels, in viewBox units (a little more than a digit needs). */
+export const LABEL_CHAR_WIDTH = 6;
+
 /**
- * Bar positions and heights for integer values (negative ones draw as 0 high: usage is never negative), and the
- * axis ticks with their y. Pure: the same values always give the same geometry.
+ * Bar positions and heights for integer values (negative ones draw as 0 high: usage is never negative), the axis
+ * ticks with their y, and which bars get a label: as many as fit the longest label (longestLabel characters) whole,
+ * at most 8. Pure: the same input always gives the same geometry.
  */
-export function barChartGeometry(values, layout = CHART_LAYOUT) {
+export function barChartGeometry(values, layout = CHART_LAYOUT, longestLabel = 0) {
   const amounts = values.map(toBigInt);
   const max = amounts.reduce((m, v) => (v > m ? v : m), 0n);
   const axis = niceAxis(max);
@@ -110,7 +114,12 @@ export function barChartGeometry(values, layout = CHART_LAYOUT) {
     };
   });
   const ticks = axis.ticks.map((value) => ({ value, y: round2(baseline - plot.height * fraction(value)) }));
-  return { layout, plot, baseline, max, top: axis.top, step: axis.step, ticks, bars, labels: labelIndexes(amounts.length) };
+  const fitting = Math.floor(plot.width / (longestLabel * LABEL_CHAR_WIDTH + 12));
+  const labels = labelIndexes(amounts.length, Math.max(2, Math.min(8, fitting)));
+  // A label may use the width between it and the next labelled bar; longer ones are cut (the tooltip has them whole).
+  const labelSpan = labels.length === 0 ? 0 : plot.width / labels.length;
+  const labelChars = Math.max(4, Math.floor((labelSpan - 12) / LABEL_CHAR_WIDTH));
+  return { layout, plot, baseline, max, top: axis.top, step: axis.step, ticks, bars, labels, labelChars };
 }
 
 /**
@@ -118,7 +127,8 @@ export function barChartGeometry(values, layout = CHART_LAYOUT) {
  * axis with exact labels. rows: the data; value(row) an integer; label(row) the bar's name; formatValue(bigint) text.
  */
 export function barChart({ rows, value, label, formatValue, title }) {
-  const geometry = barChartGeometry(rows.map(value));
+  const names = rows.map((row) => String(label(row)));
+  const geometry = barChartGeometry(rows.map(value), CHART_LAYOUT, names.reduce((m, n) => Math.max(m, [...n].length), 0));
   const { layout, plot, baseline } = geometry;
   const total = geometry.bars.reduce((sum, bar) => sum + (bar.value > 0n ? bar.value : 0n), 0n);
   const summary = rows.length === 0
@@ -128,10 +138,10 @@ export function barChart({ rows, value, label, formatValue, title }) {
     svg('line', { x1: plot.x - 4, x2: plot.x + plot.width, y1: tick.y, y2: tick.y, class: tick.value === 0n ? 'axis' : 'grid' }),
     svg('text', { x: plot.x - 8, y: tick.y, class: 'tick-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, formatValue(tick.value))));
   const bars = geometry.bars.map((bar) => svg('rect', { class: 'bar', x: bar.x, y: bar.y, width: bar.width, height: bar.height },
-    svg('title', {}, `${label(rows[bar.index])}: ${formatValue(bar.value)}`)));
+    svg('title', {}, `${names[bar.index]}: ${formatValue(bar.value)}`)));
   const labels = geometry.labels.map((index) => svg('text', {
     x: geometry.bars[index].center, y: baseline + 16, class: 'bar-label', 'text-anchor': 'middle',
-  }, shortLabel(label(rows[index]))));
+  }, shortLabel(names[index], geometry.labelChars)));
   return svg('svg', {
     class: 'chart',
     viewBox: `0 0 ${layout.width} ${layout.height}`,

@@ -79,3 +79,8 @@ export function field(label, control) {
 export function facts(pairs, attrs = {}) {
   return h('dl', { class: 'facts', ...attrs }, pairs.filter((p) => p).map(([label, value]) => [h('dt', null, label), h('dd', null, value)]));
 }
+
+/** A wide table in a box that scrolls sideways on a narrow screen instead of squeezing its columns. */
+export function scrolling(node) {
+  return h('div', { class: 'table-scroll' }, node);
+}

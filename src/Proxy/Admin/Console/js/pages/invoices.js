@@ -2,7 +2,7 @@
 // the status; the printable HTML invoice (fetched with the header, opened as a blob); finalizing a month that ended.
 import { api, openBlob } from '../api.js';
 import { clear, h, table } from '../dom.js';
-import { customerSelect, facts, field, segment, utcMonth } from '../finance.js';
+import { customerSelect, facts, field, scrolling, segment, utcMonth } from '../finance.js';
 import { duration, instant, minutes, money } from '../format.js';
 
 const KINDS = {
@@ -27,14 +27,14 @@ function subject(line) {
   return '';
 }
 
-function description(line) {
+export function description(line) {
   if (line.kind === 'adjustment') {
     return `${line.adjusts_month} ${KINDS[line.adjusts_kind] || line.adjusts_kind}: ${subject(line)}`;
   }
   return subject(line);
 }
 
-function quantity(line) {
+export function quantity(line) {
   if (line.unit === 'ms') {
     return `${duration(line.quantity)} (${minutes(line.quantity)} min)`;
   }
@@ -77,12 +77,12 @@ function invoiceView(invoice) {
       ['Rated time', `${duration(invoice.rated_ms)} (${minutes(invoice.rated_ms)} min)`],
     ]),
     h('h3', null, 'Lines'),
-    linesTable(own, invoice.currency, 'invoice-lines', 'Line'),
+    scrolling(linesTable(own, invoice.currency, 'invoice-lines', 'Line')),
   ];
   if (adjustments.length > 0) {
     parts.push(h('h3', null, 'Adjustments of finalized months'));
     parts.push(h('p', { class: 'hint' }, 'What changed in a finalized month after it was billed (negative: a credit), billed on this month.'));
-    parts.push(linesTable(adjustments, invoice.currency, 'invoice-adjustments', 'Adjustment'));
+    parts.push(scrolling(linesTable(adjustments, invoice.currency, 'invoice-adjustments', 'Adjustment')));
   }
   parts.push(h('p', { class: 'invoice-total' }, 'Total ',
     h('strong', { 'data-testid': 'invoice-total' }, money(invoice.total_micros, invoice.currency))));
@@ -107,6 +107,9 @@ export async function render(view, params, ctx) {
 
   function showInvoice(invoice) {
     const shown = { customer: invoice.customer, month: invoice.month };
+    if (view.isConnected) {
+      history.replaceState(null, '', `#/invoices?${new URLSearchParams(shown)}`);
+    }
     clear(result);
     result.appendChild(invoiceView(invoice));
     clear(actions);

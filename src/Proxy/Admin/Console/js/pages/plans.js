@@ -2,7 +2,7 @@
 // (a PUT makes a new version; sessions keep the version in force when they opened) and the delete.
 import { api, ApiError } from '../api.js';
 import { clear, h, table } from '../dom.js';
-import { facts, field, segment } from '../finance.js';
+import { facts, field, scrolling, segment } from '../finance.js';
 import { duration, instant, money } from '../format.js';
 
 /** The fields a PUT takes; plan_id, version and created_at_ms are the API's. */
@@ -45,7 +45,7 @@ function editableOf(plan) {
 }
 
 /** The first number in value that JSON cannot carry exactly through a JavaScript number (beyond 2^53), as a path. */
-function inexactNumber(value, path = '') {
+export function inexactNumber(value, path = '') {
   if (typeof value === 'number') {
     return Number.isInteger(value) && !Number.isSafeInteger(value) ? path || '(value)' : null;
   }
@@ -146,7 +146,7 @@ export async function render(view, params, ctx) {
       throw e;
     }
     const plans = answer && Array.isArray(answer.plans) ? answer.plans : [];
-    list.appendChild(table({
+    list.appendChild(scrolling(table({
       testid: 'plans-table',
       rows: plans,
       rowTestid: (p) => `plan-row-${p.plan_id}`,
@@ -166,7 +166,7 @@ export async function render(view, params, ctx) {
           }, ctx.canWrite ? 'Versions · edit' : 'Versions'),
         },
       ],
-    }));
+    })));
   }
 
   async function openPlan(id) {
@@ -184,7 +184,7 @@ export async function render(view, params, ctx) {
       details.appendChild(currentView(current));
       details.appendChild(h('h3', null, 'All versions (newest first)'));
       details.appendChild(h('p', { class: 'hint' }, 'A session is rated by the version in force when it opened.'));
-      details.appendChild(versionsTable(versions));
+      details.appendChild(scrolling(versionsTable(versions)));
       edit(current);
     } catch (e) {
       ctx.showError(e);

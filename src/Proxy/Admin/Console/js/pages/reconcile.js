@@ -20,7 +20,7 @@ export function reportView(report, testid) {
   const drift = report.duration_drift_ms || {};
   return h('div', { class: 'reconcile-report', 'data-testid': testid },
     facts([
-      ['Period (UTC)', `${instant(report.from)} – ${instant(report.to)}`],
+      ['Period (UTC, end excluded)', `${instant(report.from)} – ${instant(report.to)}`],
       ['Customer', report.customer == null ? 'all customers' : String(report.customer)],
       ['Ran at (UTC)', instant(report.ran_at_ms)],
       ['Trigger', report.trigger === 'scheduled' ? 'scheduled' : 'on demand'],

@@ -3,7 +3,7 @@
 import { api, downloadFile } from '../api.js';
 import { barChart } from '../chart.js';
 import { clear, h, table } from '../dom.js';
-import { customerSelect, facts, field, utcDay, utcMonthStart } from '../finance.js';
+import { customerSelect, facts, field, scrolling, utcDay, utcMonthStart } from '../finance.js';
 import { duration, money } from '../format.js';
 
 const GROUPS = [['day', 'Day'], ['model', 'Model'], ['key', 'Key']];
@@ -117,10 +117,14 @@ export async function render(view, params, ctx) {
       const report = await api('GET', '/usage', { query });
       // The report's own days: the API resolves defaults and instants, and the CSV's name says what it holds.
       loaded = { customer: report.customer, from: report.from, to: report.to, group_by: report.group_by };
+      // The address says what is shown (a reload or a shared link shows it again); replaceState fires no hashchange.
+      if (view.isConnected) {
+        history.replaceState(null, '', `#/usage?${new URLSearchParams(loaded)}`);
+      }
       clear(result);
       result.appendChild(h('h2', null, `Usage of ${report.customer}, ${report.from} to ${report.to} (UTC)`));
       result.appendChild(h('div', { class: 'chart-box', 'data-testid': 'usage-chart' }, chartOf(report)));
-      result.appendChild(usageTable(report));
+      result.appendChild(scrolling(usageTable(report)));
       result.appendChild(h('h3', null, 'Total'));
       result.appendChild(totalFacts(report));
       if (report.group_by !== 'day') {
