@@ -133,6 +133,7 @@ cat <<EOF
   WebSocket URL   ws://127.0.0.1:$proxy_port/v1/agent/converse
   Demo key        $key        (customer "demo"; shown once, keep it)
   Admin API       $admin/admin/v1   Authorization: Bearer $admin_token
+  Admin console   $admin/admin/console/   (sign in with the admin token above; it is in $state/admin-token)
   Redis           127.0.0.1:$redis_port
   Records         curl -s -H 'Authorization: Bearer $admin_token' '$admin/admin/v1/sessions?customer=demo'
   Logs            $state/logs/

@@ -35,6 +35,7 @@ return builder.RunProxy(static app =>
 
     app.MapAgentEndpoints();
     app.MapAdminApi();
+    app.MapAdminConsole();
     app.MapHealthEndpoints();
     app.MapProxyMetrics();
 });

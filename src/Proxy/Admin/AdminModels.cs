@@ -46,6 +46,13 @@ internal sealed record InstanceInfo(
     string InstanceId, string Environment, string UpstreamUrl, IReadOnlyList<string> ConfigFiles, int LiveSessions,
     bool RedisConnected, string SpoolDirectory, long SpoolPendingBytes);
 
+/// <summary>One instance as it last wrote itself to the instance registry; <paramref name="Stale"/> when it has not
+/// written for three of its intervals.</summary>
+internal sealed record InstanceStatusView(
+    string InstanceId, bool Ready, bool RedisConnected, int LiveSessions, long SpoolPendingBytes, long StartedAtMs, long LastSeenMs, bool Stale);
+
+internal sealed record InstanceStatusList(IReadOnlyList<InstanceStatusView> Instances);
+
 /// <summary>A customer's settings by their admin names (null: inherited), and the values in force; each setting
 /// renders itself (<see cref="Customers.CustomerSetting"/>).</summary>
 internal sealed record CustomerSettingsView(string CustomerId, System.Text.Json.Nodes.JsonObject Overrides, System.Text.Json.Nodes.JsonObject Effective);

@@ -11,6 +11,7 @@ internal static class PlanEndpoints
 
     public static RouteGroupBuilder MapPlanEndpoints(this RouteGroupBuilder admin)
     {
+        admin.MapGet("/plans", ListPlansAsync);
         admin.MapPut("/plans/{planId}", PutPlanAsync);
         admin.MapGet("/plans/{planId}", GetPlanAsync);
         admin.MapGet("/plans/{planId}/versions", ListVersionsAsync);
@@ -45,6 +46,13 @@ internal static class PlanEndpoints
         }
 
         return AdminResults.Json(PlanDocument.From(created), AdminJsonContext.Default.PlanDocument, StatusCodes.Status201Created);
+    }
+
+    /// <summary>Every live plan's current version, as GET /plans/{planId} answers it, by plan id.</summary>
+    private static async Task<IResult> ListPlansAsync(PlanStore store)
+    {
+        var plans = await store.ListCurrentAsync().ConfigureAwait(false);
+        return AdminResults.Json(new PlanList([.. plans.Select(p => PlanDocument.From(p))]), AdminJsonContext.Default.PlanList);
     }
 
     private static async Task<IResult> GetPlanAsync(string planId, PlanStore store)

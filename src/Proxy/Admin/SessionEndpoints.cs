@@ -125,8 +125,9 @@ internal static class SessionEndpoints
             : AdminResults.Json(record, AdminJsonContext.Default.SessionRecord);
     }
 
-    /// <summary>Sessions holding a live lease on any instance, as of their last heartbeat.</summary>
-    private static async Task<IResult> ListLiveAsync(HttpRequest request, SessionLeaseStore leases, SessionRecordStore records, CustomerStore customers, TimeProvider time)
+    /// <summary>Sessions holding a live lease on any instance, as of their last heartbeat. Over all customers, only those
+    /// the live-customers index lists are read: a refresh costs O(live customers), whatever the number of customers.</summary>
+    private static async Task<IResult> ListLiveAsync(HttpRequest request, SessionLeaseStore leases, SessionRecordStore records, LiveCustomerIndex liveCustomers, TimeProvider time)
     {
         var customer = request.Query["customer"].ToString();
         if (customer.Length > 0 && CustomerEndpoints.InvalidCustomerId(customer) is { } invalid)
@@ -135,7 +136,7 @@ internal static class SessionEndpoints
         }
 
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-        IReadOnlyList<string> ids = customer.Length > 0 ? [customer] : await customers.ListIdsAsync().ConfigureAwait(false);
+        IReadOnlyList<string> ids = customer.Length > 0 ? [customer] : await liveCustomers.LiveCustomersAsync().ConfigureAwait(false);
         var perCustomer = await Task.WhenAll(ids.Select(id => LiveOfCustomerAsync(id, leases, records, nowMs))).ConfigureAwait(false);
         var sessions = perCustomer.SelectMany(l => l).OrderByDescending(s => s.ClientOpenedAtMs).ToList();
         return AdminResults.Json(new LiveSessionList(sessions), AdminJsonContext.Default.LiveSessionList);

@@ -8,6 +8,7 @@ internal static class BillingServiceCollectionExtensions
     public static IServiceCollection AddProxyBilling(this IServiceCollection services)
     {
         services.AddSingleton<PlanStore>();
+        services.AddHostedService<PlanIndexBackfill>();
         services.AddSingleton<PlanCatalog>();
         services.AddSingleton<IPlanVersions>(sp => sp.GetRequiredService<PlanCatalog>());
         services.AddSingleton<UsageCurrencyStore>();

@@ -25,12 +25,16 @@ internal static class InvoiceHtml
         @media print{body{margin:0;max-width:none}th{background:none}}
         """;
 
+    /// <summary>The text of the invoice's one <c>&lt;style&gt;</c> element, exactly as rendered: the admin console's
+    /// CSP allows it by its hash (the console opens the invoice as a blob, which inherits the console's policy).</summary>
+    public const string StyleElementText = "\n" + Style;
+
     public static string Render(Invoice invoice)
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Invoice ")
-            .Append(Encode(invoice.Customer)).Append(' ').Append(Encode(invoice.Month)).Append("</title>\n<style>\n")
-            .Append(Style).Append("</style>\n</head>\n<body>\n")
+            .Append(Encode(invoice.Customer)).Append(' ').Append(Encode(invoice.Month)).Append("</title>\n<style>")
+            .Append(StyleElementText).Append("</style>\n</head>\n<body>\n")
             .Append("<h1>Invoice ").Append(Encode(invoice.Month)).Append(" <span class=\"status\">")
             .Append(Encode(invoice.Status)).Append("</span></h1>\n<dl>\n");
         Term(html, "Customer", invoice.Customer);

@@ -85,3 +85,6 @@ internal sealed record IndicatorPriceDocument(long? FlatMicros);
 
 /// <summary>Every version of a plan, oldest first: the answer of <c>GET /admin/v1/plans/{planId}/versions</c>.</summary>
 internal sealed record PlanVersionList(string PlanId, IReadOnlyList<PlanDocument> Versions);
+
+/// <summary>The current version of every live plan, by plan id.</summary>
+internal sealed record PlanList(IReadOnlyList<PlanDocument> Plans);

@@ -10,7 +10,9 @@ namespace Proxy.Billing;
 /// <see cref="RedisKeys.PlanVersions"/> every version it ever had. Versions never change and are never removed, not
 /// even by a delete: records rated by a version name it, and a session reaped or replayed after the delete is still
 /// rated by the version in force when it opened. Every instant here is Redis's clock (<c>TIME</c>), so the order of
-/// versions does not depend on which instance put them.
+/// versions does not depend on which instance put them. The plan list is <see cref="RedisKeys.PlanIndex"/>, kept by
+/// put and delete (another slot than the plan's, so a second command) and filled at start by
+/// <see cref="BackfillIndexAsync"/> for plans stored before it existed.
 /// </summary>
 internal sealed class PlanStore
 {
@@ -79,6 +81,13 @@ internal sealed class PlanStore
         var result = (RedisResult[])(await Database.ScriptEvaluateAsync(
             PutScript, [_keys.Plan(terms.PlanId), _keys.PlanVersions(terms.PlanId)], [json, terms.Currency]).ConfigureAwait(false))!;
         var version = (int)result[0];
+        if (version != 0)
+        {
+            // After the put, so a delete racing with it either sees the plan live again (and lists it back) or
+            // removes it before this adds it (see DeleteAsync).
+            await Database.SortedSetAddAsync(_keys.PlanIndex, terms.PlanId, 0).ConfigureAwait(false);
+        }
+
         return version == 0
             ? new PlanPutResult(null, (string)result[1]!)
             : new PlanPutResult(terms with { Version = version, CreatedAtMs = (long)result[1] }, null);
@@ -114,9 +123,130 @@ internal sealed class PlanStore
         return [.. history.Select(h => h.Version)];
     }
 
-    /// <summary>Marks the plan deleted; its versions stay. False when there was no live plan.</summary>
-    public async Task<bool> DeleteAsync(string planId) =>
-        (int)await Database.ScriptEvaluateAsync(DeleteScript, [_keys.Plan(planId), _keys.PlanVersions(planId)]).ConfigureAwait(false) == 1;
+    /// <summary>Marks the plan deleted and takes it off the plan list; its versions stay. False when there was no live
+    /// plan.</summary>
+    public async Task<bool> DeleteAsync(string planId)
+    {
+        var db = Database;
+        var deleted = (int)await db.ScriptEvaluateAsync(DeleteScript, [_keys.Plan(planId), _keys.PlanVersions(planId)]).ConfigureAwait(false) == 1;
+        if (!deleted)
+        {
+            return false;
+        }
+
+        // A put in between made it live again: it stays listed (the put's own add may have come before this remove).
+        await db.SortedSetRemoveAsync(_keys.PlanIndex, planId).ConfigureAwait(false);
+        if (await IsLiveAsync(db, planId).ConfigureAwait(false))
+        {
+            await db.SortedSetAddAsync(_keys.PlanIndex, planId, 0).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>The current version of every live plan, by plan id (ordinal): the plan list, one read per listed plan,
+    /// issued together. A plan listed but deleted meanwhile is left out.</summary>
+    public async Task<IReadOnlyList<PlanVersion>> ListCurrentAsync()
+    {
+        var ids = await Database.SortedSetRangeByRankAsync(_keys.PlanIndex).ConfigureAwait(false);
+        var reads = ids.Select(id => CurrentAsync((string)id!)).ToArray();
+        var plans = new List<PlanVersion>(reads.Length);
+        foreach (var read in reads)
+        {
+            if (await read.ConfigureAwait(false) is { } plan)
+            {
+                plans.Add(plan);
+            }
+        }
+
+        plans.Sort((a, b) => string.CompareOrdinal(a.PlanId, b.PlanId));
+        return plans;
+    }
+
+    /// <summary>
+    /// Lists the live plans that are not on the plan list: all of them the first time an instance of this version
+    /// starts on data of an earlier one, afterwards those an instance of the earlier version put during a rolling
+    /// upgrade. Plans have no set of their own to walk, so this scans every primary's keys for the plans' state hashes
+    /// (<c>SCAN … MATCH</c>, a page at a time: one pass over the keyspace per start, in the background). Returns how
+    /// many it added.
+    /// </summary>
+    public async Task<long> BackfillIndexAsync()
+    {
+        const int PageSize = 1000;
+        var db = Database;
+        var (head, tail) = PlanKeyParts();
+        var pattern = GlobEscape(head) + "*" + GlobEscape(tail);
+        var planIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var server in _redis.GetServers())
+        {
+            if (!server.IsConnected || server.IsReplica)
+            {
+                continue;
+            }
+
+            await foreach (var key in server.KeysAsync(db.Database, pattern, PageSize).ConfigureAwait(false))
+            {
+                if (PlanIdOf(key.ToString(), head, tail) is { } planId)
+                {
+                    planIds.Add(planId);
+                }
+            }
+        }
+
+        long added = 0;
+        foreach (var planId in planIds)
+        {
+            if (await IsLiveAsync(db, planId).ConfigureAwait(false) && await db.SortedSetAddAsync(_keys.PlanIndex, planId, 0).ConfigureAwait(false))
+            {
+                added++;
+            }
+        }
+
+        return added;
+    }
+
+    private async Task<bool> IsLiveAsync(IDatabaseAsync db, string planId)
+    {
+        var state = await db.HashGetAsync(_keys.Plan(planId), ["current", "deleted"]).ConfigureAwait(false);
+        return !state[0].IsNull && state[1] != "1";
+    }
+
+    // A plan state hash's name around the plan id: "<prefix>plan:{" and "}".
+    private (string Head, string Tail) PlanKeyParts()
+    {
+        var sample = _keys.Plan("@").ToString();
+        var at = sample.LastIndexOf("{@}", StringComparison.Ordinal) + 1;
+        return (sample[..at], sample[(at + 1)..]);
+    }
+
+    // The plan id out of a state hash's name; null for anything else the pattern caught.
+    private static string? PlanIdOf(string key, string head, string tail)
+    {
+        if (!key.StartsWith(head, StringComparison.Ordinal) || !key.EndsWith(tail, StringComparison.Ordinal) || key.Length <= head.Length + tail.Length)
+        {
+            return null;
+        }
+
+        var id = key[head.Length..^tail.Length];
+        return id.Contains('}', StringComparison.Ordinal) ? null : id;
+    }
+
+    // Redis's glob syntax: * ? [ ] and the backslash are special; anything else matches itself.
+    private static string GlobEscape(string text)
+    {
+        var escaped = new System.Text.StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return escaped.ToString();
+    }
 
     /// <summary>Every version the plan ever had with when each stopped by a delete, oldest first, and Redis's clock
     /// when they were read. Versions in <paramref name="known"/> are reused as they are (versions never change).</summary>

@@ -30,6 +30,7 @@ internal static class HostingServiceCollectionExtensions
         services.AddSingleton<ProxyReadiness>();
         services.AddObservedInstruments<ReadinessGauge>();
         services.AddHostedService<StartupReportService>();
+        services.AddHostedService<InstanceRegistration>();
         services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("ready", tags: [HealthEndpoints.ReadyTag]);
 
         // Request lines carry query strings, and a client may put a key there: they are never logged, whatever the

@@ -21,6 +21,9 @@ internal sealed class RedisKeys
         _prefix = prefix;
         Customers = prefix + "customers";
         CustomerIndex = prefix + "customer-index";
+        LiveCustomers = prefix + "live-customers";
+        PlanIndex = prefix + "plan-index";
+        Instances = prefix + "instances";
         Records = prefix + "records";
         LegacySessionIndex = prefix + "session-index";
         ControlChannel = RedisChannel.Literal(prefix + "control");
@@ -82,6 +85,19 @@ internal sealed class RedisKeys
     /// <summary>Sorted set of the current customers' ids, all scored 0 so they sort by id: the customer list, paged
     /// with <c>ZRANGE … BYLEX</c>. A deleted customer leaves it (and stays in <see cref="Customers"/>).</summary>
     public RedisKey CustomerIndex { get; }
+
+    /// <summary>Sorted set customer id → an instant (Unix ms, Redis's clock) past the expiry of its latest session lease:
+    /// the customers with live sessions, which the live-session list over all customers reads (see
+    /// <see cref="LiveCustomerIndex"/>). Entries in the past are dropped by that read.</summary>
+    public RedisKey LiveCustomers { get; }
+
+    /// <summary>Sorted set of the live plans' ids, all scored 0 so they sort by id: the plan list. Kept by the plan put
+    /// and delete; plans stored before it existed are added at start (Billing's PlanStore).</summary>
+    public RedisKey PlanIndex { get; }
+
+    /// <summary>Hash instance id → JSON entry: the registry each instance rewrites every few seconds (readiness, Redis,
+    /// live sessions, spool backlog, last seen); entries not written for 10 minutes are dropped by the next read.</summary>
+    public RedisKey Instances { get; }
 
     /// <summary>Stream of finalized records: the billing feed (at-least-once, dedupe by session_id).</summary>
     public RedisKey Records { get; }

@@ -8,9 +8,10 @@ namespace Proxy.Storage;
 /// and the sessions of a crashed instance stop counting once their leases expire. Every expiry is computed and
 /// compared on Redis's clock (<c>TIME</c>), never an instance's: an instance whose wall clock is off would otherwise
 /// write leases the others see as long expired (its live sessions reaped as orphans, left out of the limit) or as
-/// live far too long.
+/// live far too long. Every lease taken or renewed also lists its customer in the <see cref="LiveCustomerIndex"/>
+/// (written first, in the same round trip), which the live-session list over all customers reads.
 /// </summary>
-internal sealed class SessionLeaseStore
+internal sealed partial class SessionLeaseStore
 {
     // KEYS: leases. ARGV: session id, ttl ms, limit (0 = none). Expired leases do not count but stay: they are how
     // the reaper finds the sessions of a dead instance.
@@ -56,11 +57,15 @@ internal sealed class SessionLeaseStore
 
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
+    private readonly LiveCustomerIndex _index;
+    private readonly ILogger<SessionLeaseStore> _logger;
 
-    public SessionLeaseStore(IConnectionMultiplexer redis, RedisKeys keys)
+    public SessionLeaseStore(IConnectionMultiplexer redis, RedisKeys keys, LiveCustomerIndex index, ILogger<SessionLeaseStore> logger)
     {
         _redis = redis;
         _keys = keys;
+        _index = index;
+        _logger = logger;
     }
 
     private IDatabase Database => _redis.GetDatabase();
@@ -70,17 +75,31 @@ internal sealed class SessionLeaseStore
     /// with an error): admission then decides without it.</summary>
     public async Task<(bool Admitted, long Count)> TryAcquireAsync(string customerId, string sessionId, TimeSpan ttl, int limit)
     {
+        var db = Database;
+        var listed = _index.MarkAsync(db, customerId, ttl);
         RedisResult[] result;
         try
         {
-            result = (RedisResult[])(await Database.ScriptEvaluateAsync(
+            result = (RedisResult[])(await db.ScriptEvaluateAsync(
                 AcquireScript,
                 [_keys.Leases(customerId)],
                 [sessionId, (long)ttl.TotalMilliseconds, limit]).ConfigureAwait(false))!;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            // Observed, so an index write that failed with it does not come back as an unobserved task exception.
+            _ = listed.ContinueWith(static t => t.Exception, TaskScheduler.Default);
             throw new StorageUnavailableException("The session lease could not be taken: Redis did not answer.", ex);
+        }
+
+        // The lease decided admission; an index entry that did not make it is written again by the next heartbeat.
+        try
+        {
+            await listed.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            IndexNotWritten(_logger, customerId, ex.Message);
         }
 
         return ((int)result[0] == 1, (long)result[1]);
@@ -108,7 +127,13 @@ internal sealed class SessionLeaseStore
             i++;
         }
 
-        return (long)await Database.ScriptEvaluateAsync(RenewScript, keys, args).ConfigureAwait(false);
+        // The index entry first, in the same round trip (see LiveCustomerIndex). Either failing fails the beat, which
+        // the heartbeat logs; the other is done all the same, and the next beat writes both again.
+        var db = Database;
+        var listed = _index.MarkAsync(db, customerId, ttl);
+        var held = db.ScriptEvaluateAsync(RenewScript, keys, args);
+        await Task.WhenAll(listed, held).ConfigureAwait(false);
+        return (long)await held.ConfigureAwait(false);
     }
 
     public Task ReleaseAsync(string customerId, string sessionId) =>
@@ -133,4 +158,7 @@ internal sealed class SessionLeaseStore
 
         return live;
     }
+
+    [LoggerMessage(EventId = 4120, Level = LogLevel.Warning, Message = "Customer {CustomerId} took a session lease but could not be listed among the live customers (the next heartbeat lists it): {Reason}")]
+    private static partial void IndexNotWritten(ILogger logger, string customerId, string reason);
 }

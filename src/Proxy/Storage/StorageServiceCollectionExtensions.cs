@@ -39,6 +39,8 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<SessionRecordStore>();
         services.AddSingleton<IndicatorStore>();
         services.AddSingleton<SessionLeaseStore>();
+        services.AddSingleton<LiveCustomerIndex>();
+        services.AddSingleton<InstanceRegistryStore>();
         services.AddSingleton<UpstreamKeyLeaseStore>();
         services.AddSingleton<StorageMetrics>();
         services.AddObservedInstruments<StorageGauges>();

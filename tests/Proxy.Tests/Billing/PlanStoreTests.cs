@@ -118,4 +118,38 @@ public sealed class PlanStoreTests : IAsyncLifetime
 
         Assert.Equal(future, next.CreatedAtMs);
     }
+
+    [Fact]
+    public async Task The_plan_list_holds_each_live_plans_current_version_by_id_and_follows_puts_and_deletes()
+    {
+        await Store.PutAsync(Terms("silver", 100_000));
+        await Store.PutAsync(Terms("gold", 150_000));
+        await Store.PutAsync(Terms("gold", 160_000));
+        await Store.PutAsync(Terms("bronze"));
+        await Store.DeleteAsync("bronze");
+
+        var listed = await Store.ListCurrentAsync();
+
+        Assert.Equal([("gold", 2, 160_000L), ("silver", 1, 100_000L)], listed.Select(p => (p.PlanId, p.Version, p.PerMinuteMicros)));
+        Assert.Equal(["gold", "silver"], (await _redis!.Database.SortedSetRangeByRankAsync(Keys.PlanIndex)).Select(v => (string)v!));
+
+        await Store.PutAsync(Terms("bronze"));
+        Assert.Equal(["bronze", "gold", "silver"], (await Store.ListCurrentAsync()).Select(p => p.PlanId));
+    }
+
+    [Fact]
+    public async Task The_start_up_backfill_lists_live_plans_stored_before_the_list_existed()
+    {
+        await Store.PutAsync(Terms("gold"));
+        await Store.PutAsync(Terms("old-and-deleted"));
+        await Store.DeleteAsync("old-and-deleted");
+        await Store.PutAsync(Terms("silver"));
+
+        // As an earlier version left them: plans, no list.
+        await _redis!.Database.KeyDeleteAsync(Keys.PlanIndex);
+
+        Assert.Equal(2, await Store.BackfillIndexAsync());
+        Assert.Equal(["gold", "silver"], (await Store.ListCurrentAsync()).Select(p => p.PlanId));
+        Assert.Equal(0, await Store.BackfillIndexAsync());
+    }
 }

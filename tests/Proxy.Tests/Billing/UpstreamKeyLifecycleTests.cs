@@ -35,7 +35,7 @@ public sealed class UpstreamKeyLifecycleTests : IClassFixture<UpstreamKeyReEncry
         var connection = redis.Server.Connection!;
         _customers = new CustomerStore(connection, keys, _time);
         _store = new UpstreamKeyStore(connection, keys, _time);
-        _leases = new SessionLeaseStore(connection, keys);
+        _leases = new SessionLeaseStore(connection, keys, new LiveCustomerIndex(connection, keys), NullLogger<SessionLeaseStore>.Instance);
         var options = new TestOptionsMonitor<DeepgramOptions>(FakeDeepgramKeysApi.Options());
         var client = new DeepgramKeysClient(_deepgram.Factory(), options);
         _provisioning = new UpstreamKeyProvisioning(client, _customers, _store, _protector, _time, NullLogger<UpstreamKeyProvisioning>.Instance);

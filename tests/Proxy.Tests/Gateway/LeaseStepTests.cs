@@ -197,7 +197,7 @@ public sealed class LeaseStepTests : IAsyncLifetime, IDisposable
         var instance = new ProxyInstance(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Instance:Id"] = "instance-a" }).Build());
         return new LeaseStep(
             registry ?? _registry,
-            new SessionLeaseStore(_redis!.Connection!, Keys),
+            new SessionLeaseStore(_redis!.Connection!, Keys, new LiveCustomerIndex(_redis.Connection!, Keys), NullLogger<SessionLeaseStore>.Instance),
             new UpstreamKeyLeaseStore(_redis.Connection!, Keys),
             new SessionPolicyResolver(new TestOptionsMonitor<SessionControlOptions>(options)),
             new ProxyReadiness(_storage, _lifetime),

@@ -1,10 +1,12 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Proxy.Storage;
 using Proxy.Tests.TestSupport;
 using StackExchange.Redis;
 
 namespace Proxy.Tests.Storage;
 
-/// <summary>The lease scripts against a real redis-server: Redis's clock, and no lease brought back.</summary>
+/// <summary>The lease scripts against a real redis-server: Redis's clock, no lease brought back, and every lease
+/// taken or renewed lists its customer among the live ones.</summary>
 public sealed class SessionLeaseStoreTests : IAsyncLifetime
 {
     private static readonly RedisKeys Keys = new("dgp:");
@@ -15,7 +17,9 @@ public sealed class SessionLeaseStoreTests : IAsyncLifetime
 
     private IDatabase Database => Redis.Database;
 
-    private SessionLeaseStore Store => new(Redis.Connection!, Keys);
+    private SessionLeaseStore Store => new(Redis.Connection!, Keys, Index, NullLogger<SessionLeaseStore>.Instance);
+
+    private LiveCustomerIndex Index => new(Redis.Connection!, Keys);
 
     public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
 
@@ -83,5 +87,47 @@ public sealed class SessionLeaseStoreTests : IAsyncLifetime
         // An expired lease does not count toward the limit.
         Assert.True((await Store.TryAcquireAsync("cust", "new", Ttl, 2)).Admitted);
         Assert.False((await Store.TryAcquireAsync("cust", "third", Ttl, 2)).Admitted);
+    }
+
+    [Fact]
+    public async Task A_lease_taken_or_renewed_lists_its_customer_past_the_lease_expiry()
+    {
+        await Store.TryAcquireAsync("acquired", "s1", Ttl, 0);
+        await Database.HashSetAsync(Keys.Session("renewed", "s2"), "status", "open");
+        await Store.RenewAsync("renewed", ["s2"], Ttl);
+
+        Assert.Equal(["acquired", "renewed"], await Index.LiveCustomersAsync());
+        foreach (var (customer, session) in new[] { ("acquired", "s1"), ("renewed", "s2") })
+        {
+            var lease = (await Database.SortedSetScoreAsync(Keys.Leases(customer), session))!.Value;
+            var listed = (await Database.SortedSetScoreAsync(Keys.LiveCustomers, customer))!.Value;
+            Assert.True(listed >= lease + LiveCustomerIndex.Slack.TotalMilliseconds - 1_000, $"{customer}: listed until {listed}, lease until {lease}");
+        }
+    }
+
+    [Fact]
+    public async Task A_shorter_lease_does_not_shorten_the_customers_entry()
+    {
+        await Store.TryAcquireAsync("cust", "long", TimeSpan.FromMinutes(5), 0);
+        var longEntry = (await Database.SortedSetScoreAsync(Keys.LiveCustomers, "cust"))!.Value;
+
+        await Store.TryAcquireAsync("cust", "short", Ttl, 0);
+
+        Assert.Equal(longEntry, (await Database.SortedSetScoreAsync(Keys.LiveCustomers, "cust"))!.Value);
+    }
+
+    [Fact]
+    public async Task The_read_lists_only_customers_whose_entry_is_ahead_of_redis_clock_and_drops_the_others()
+    {
+        var redisNowMs = await Database.ServerNowMsAsync();
+        await Database.SortedSetAddAsync(Keys.LiveCustomers, [
+            new SortedSetEntry("gone", redisNowMs - 1_000),
+            new SortedSetEntry("zeta", redisNowMs + 60_000),
+            new SortedSetEntry("alpha", redisNowMs + 60_000),
+        ]);
+
+        Assert.Equal(["alpha", "zeta"], await Index.LiveCustomersAsync());
+        Assert.Null(await Database.SortedSetScoreAsync(Keys.LiveCustomers, "gone"));
+        Assert.Equal(2, await Database.SortedSetLengthAsync(Keys.LiveCustomers));
     }
 }
