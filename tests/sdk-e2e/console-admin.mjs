@@ -59,6 +59,7 @@ const summary = {
   csv_rows: null,
   invoice_url_scheme: null,
   requests: 0,
+  expected_404s: null,
   screenshots: [],
 };
 
@@ -274,7 +275,7 @@ async function liveRowOf(page, requestId) {
     for (const row of await page.locator(`[data-testid^="session-row-"]`, { hasText: customerId }).all()) {
       const sessionId = (await row.getAttribute("data-testid")).slice("session-row-".length);
       const record = await adminApi("GET", `/sessions/${encodeURIComponent(sessionId)}`);
-      if (record.request_id === requestId) return sessionId;
+      if (record.deepgram_request_id === requestId) return sessionId;
     }
     return null;
   }, `the live list to show the session of request ${requestId}`);
@@ -331,8 +332,29 @@ async function securityChecks(context, page, token, label) {
   const encoded = [token, encodeURIComponent(token), Buffer.from(token).toString("base64")];
   const leaked = watch.requests.filter((r) => encoded.some((t) => r.url.includes(t)));
   check(leaked.length === 0, `${label}: the token is in requested URL(s): ${leaked.map((r) => r.url.replace(token, "<token>")).join(", ")}`);
+}
+
+// Chromium reports every non-2xx answer as a console error ("Failed to load resource"). Two 404s are answers the API
+// gives by contract and the pages expect: the customers page asks whether an id exists before it creates it (a create
+// never overwrites a customer), and the reconcile page asks for the last run (404 until one ran). Only those, for the
+// ids this run creates; any other console error fails the run.
+const expected404Paths = new Set([
+  "/admin/v1/reconcile/last",
+  ...[customerId, xssImgId, xssScriptId].map((id) => `/admin/v1/customers/${encodeURIComponent(id)}`),
+]);
+
+function isExpected404(error) {
+  if (!/^Failed to load resource: the server responded with a status of 404\b/.test(error.text) || !error.location) return false;
+  const url = new URL(error.location);
+  return url.origin === adminUrl && url.search === "" && expected404Paths.has(url.pathname);
+}
+
+/** Checked once at the end, so a run shows every step's outcome before it fails on these. */
+function quietConsoleChecks() {
   check(watch.cspViolations.length === 0, `CSP violations: ${JSON.stringify(watch.cspViolations)}`);
-  check(watch.consoleErrors.length === 0, `console errors: ${JSON.stringify(watch.consoleErrors)}`);
+  const unexpected = watch.consoleErrors.filter((e) => !isExpected404(e));
+  summary.expected_404s = watch.consoleErrors.length - unexpected.length;
+  check(unexpected.length === 0, `console errors: ${JSON.stringify(unexpected)}`);
   check(watch.pageErrors.length === 0, `uncaught page errors: ${JSON.stringify(watch.pageErrors)}`);
 }
 
@@ -427,7 +449,7 @@ try {
   check(silent.errors.some((e) => e.code === "SESSION_IDLE_TIMEOUT"), `the client got no SESSION_IDLE_TIMEOUT error: ${JSON.stringify(silent.errors)}`);
   const idleRecord = await until(async () => {
     const list = await adminApi("GET", `/sessions?customer=${encodeURIComponent(customerId)}&state=closed`);
-    return list.sessions.find((r) => r.request_id === silent.requestId);
+    return list.sessions.find((r) => r.deepgram_request_id === silent.requestId);
   }, "the silent session's closed record");
   check(idleRecord.close_reason === "idle_timeout", `the silent session was closed with ${idleRecord.close_reason}, not idle_timeout`);
 
@@ -532,7 +554,7 @@ try {
   await noErrorShown(page, "the instances page");
   await screenshot(page, "instances");
 
-  step("no cookie, the token in no URL, no CSP violation, no console error (admin token)");
+  step("no cookie, the token in no URL (admin token)");
   await securityChecks(ops, page, opsToken, "ops");
 
   step("log in with the read token in a fresh context");
@@ -567,10 +589,13 @@ try {
     "an audit row of ops closing the session");
   await screenshot(readPage, "audit");
 
-  step("no cookie, the token in no URL, no CSP violation, no console error (read token)");
+  step("no cookie, the token in no URL (read token)");
   await securityChecks(finance, readPage, financeToken, "finance");
+
+  step("no CSP violation, no console error, no uncaught error in the whole run");
   summary.requests = watch.requests.length;
   check(watch.requests.length > 0, "the browser made no request at all");
+  quietConsoleChecks();
 } catch (error) {
   for (const session of sessions) session.stop?.();
   let shown = null;

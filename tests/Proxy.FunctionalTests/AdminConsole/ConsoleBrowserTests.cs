@@ -92,7 +92,7 @@ public sealed class ConsoleBrowserTests
 
         // The silent session after the page set a 3 s idle timeout.
         var idle = await proxy.WaitForClosedRecordAsync(customerId, r => r.GetProperty("close_reason").GetString() == "idle_timeout");
-        Assert.Equal(result.GetProperty("idle_request_id").GetString(), idle.GetProperty("request_id").GetString());
+        Assert.Equal(result.GetProperty("idle_request_id").GetString(), idle.GetProperty("deepgram_request_id").GetString());
         var settings = await proxy.Admin.GetFromJsonAsync<JsonElement>(new Uri($"/admin/v1/customers/{customerId}/settings", UriKind.Relative));
         Assert.Contains("3000", settings.GetRawText(), StringComparison.Ordinal);
 
