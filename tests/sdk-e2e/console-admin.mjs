@@ -409,6 +409,10 @@ try {
   await visible(page, "sessions-count");
   await visible(page, "sessions-updated");
   await visible(page, `sessions-close-customer-${customerId}`);
+  // The page polls: one more refresh after the row appeared shows the session's frames so far.
+  const firstUpdate = await byId(page, "sessions-updated").textContent();
+  await waitForText(byId(page, "sessions-updated"), (t) => t !== firstUpdate, "the live list to refresh itself");
+  await visible(page, `session-row-${sessionId}`);
   await screenshot(page, "sessions");
 
   step("close the session from the page");

@@ -94,7 +94,7 @@ public sealed class ConsoleBrowserTests
         var idle = await proxy.WaitForClosedRecordAsync(customerId, r => r.GetProperty("close_reason").GetString() == "idle_timeout");
         Assert.Equal(result.GetProperty("idle_request_id").GetString(), idle.GetProperty("deepgram_request_id").GetString());
         var settings = await proxy.Admin.GetFromJsonAsync<JsonElement>(new Uri($"/admin/v1/customers/{customerId}/settings", UriKind.Relative));
-        Assert.Contains("3000", settings.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(3000, settings.GetProperty("effective").GetProperty("idle_timeout_ms").GetInt64());
 
         // The read token: the API refuses a change with 403 (the console hid the controls), and the refusal is audited.
         using (var finance = new HttpClient { BaseAddress = proxy.AdminUrl, Timeout = TimeSpan.FromSeconds(15) })
