@@ -27,9 +27,11 @@ public sealed class ConsoleBrowserTests
     [Fact]
     public async Task An_admin_runs_customers_keys_live_sessions_settings_and_usage_in_chromium_and_a_read_token_sees_the_audit_but_no_write_control()
     {
-        // Its own proxy: the two named tokens with roles (index 0 stays the fixture's plain admin token, which the
-        // API checks below use).
-        await using var proxy = await _gateway.StartProxyAsync(settings: new Dictionary<string, string>
+        // Its own Redis and proxy: the pages list every customer and instance, and the shared Redis holds hundreds of
+        // other tests' customers (the customers page loads 200 at a time). The proxy has the two named tokens with
+        // roles; index 0 stays the fixtures' plain admin token, which the API checks below use.
+        await using var redis = await RedisServer.StartAsync();
+        await using var proxy = await ProxyServer.StartAsync(redis.Configuration, _gateway.Emulator.WebSocketUrl, new Dictionary<string, string>
         {
             ["Admin:Tokens:1:Name"] = "ops",
             ["Admin:Tokens:1:Token"] = OpsToken,
