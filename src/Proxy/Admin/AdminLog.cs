@@ -16,6 +16,6 @@ internal static partial class AdminLog
     public static partial void UpstreamKeysReEncrypted(ILogger logger, string masterKeyId, int reEncrypted, int alreadyCurrent, int failed);
 
     [LoggerMessage(EventId = 5055, Level = LogLevel.Error,
-        Message = "Audit entry not written to Redis ({Reason}), recorded here instead: at_ms {AtMs} at {At} actor {Actor} role {Role} method {Method} path {Path} route {Route} status {Status}")]
+        Message = "Audit entry not written to Redis, recorded here instead: at_ms {AtMs} at {At} actor {Actor} role {Role} method {Method} path {Path} route {Route} status {Status} (reason: {Reason})")]
     public static partial void AuditWriteFailed(ILogger logger, long atMs, string at, string actor, string role, string method, string path, string route, int status, string reason);
 }

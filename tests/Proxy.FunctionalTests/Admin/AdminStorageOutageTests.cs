@@ -68,6 +68,7 @@ public sealed class AdminStorageOutageTests
             (HttpMethod.Post, $"/admin/v1/reconcile?from=2020-01-01&to=2020-01-01&customer={Customer}", new { requests = Array.Empty<object>() }, HttpStatusCode.OK),
             (HttpMethod.Post, "/admin/v1/reconcile?from=2020-01-01&to=2020-01-01", new { requests = Array.Empty<object>() }, HttpStatusCode.OK),
             (HttpMethod.Get, $"/admin/v1/reconcile/last?customer={Customer}", null, HttpStatusCode.OK),
+            (HttpMethod.Get, "/admin/v1/audit", null, HttpStatusCode.OK),
         };
 
         await redis.KillAsync();
@@ -86,6 +87,18 @@ public sealed class AdminStorageOutageTests
 
         // Endpoints that need no storage still answer.
         Assert.False((await proxy.InstanceAsync()).GetProperty("redis_connected").GetBoolean());
+
+        // Each change refused meanwhile is still recorded: its audit entry, which Redis could not take, is in the log
+        // (event 5055) with its 503, and counted.
+        var changes = requests.Where(r => r.Method != HttpMethod.Get).ToList();
+        foreach (var (method, path, _, _) in changes)
+        {
+            var pathOnly = path.Split('?')[0];
+            Assert.Contains(proxy.Process.Output, line => line.Contains("Audit entry not written", StringComparison.Ordinal)
+                && line.Contains($"method {method} path {pathOnly} ", StringComparison.Ordinal) && line.Contains("status 503", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(changes.Count, (await proxy.ScrapeAsync()).Sum("dgproxy_admin_audit_write_failures_total"));
 
         await redis.RestartAsync();
         await WaitUntilAsync(async () => (await proxy.InstanceAsync()).GetProperty("redis_connected").GetBoolean(), "the proxy did not reconnect to Redis");
