@@ -7,6 +7,7 @@ using Proxy.Benchmarks.Sessions;
 //   dotnet run -c Release --project tests/Proxy.Benchmarks -- compare [--quick]
 //   dotnet run -c Release --project tests/Proxy.Benchmarks -- load --url ws://… --key …
 //   dotnet run -c Release --project tests/Proxy.Benchmarks -- redis-compare [--quick]
+//   dotnet run -c Release --project tests/Proxy.Benchmarks -- live-list [--customers 1000 --live 10 --refreshes 200]   (README: "Live list")
 //   dotnet run -c Release --project tests/Proxy.Benchmarks -- precision [--quick] [--tls]   (README: "Precision against the wire")
 // Anything else goes to BenchmarkDotNet's microbenchmarks: `… -- --filter '*'`.
 switch (args)
@@ -20,6 +21,8 @@ switch (args)
     case ["redis-compare", .. var rest]:
         GeneratorRuntime.Configure();
         return await RedisCompareCommand.RunAsync(rest);
+    case ["live-list", .. var rest]:
+        return await LiveListCommand.RunAsync(rest);
     case ["relay", .. var rest]:
         // The compare command's relay target (RelayServer starts it with the proxy's runtime settings).
         return await RelayCommand.RunAsync(rest);

@@ -24,7 +24,7 @@ public sealed class OpenApiTests
 
         Assert.StartsWith("3.", document.GetProperty("openapi").GetString(), StringComparison.Ordinal);
         var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
-        foreach (var expected in new[] { "/admin/v1/customers/{customerId}", "/admin/v1/plans/{planId}", "/admin/v1/usage", "/admin/v1/sessions", "/admin/v1/reconcile", "/admin/v1/reconcile/last", "/admin/v1/secrets/re-encrypt", "/admin/v1/whoami", "/admin/v1/audit" })
+        foreach (var expected in new[] { "/admin/v1/customers/{customerId}", "/admin/v1/plans/{planId}", "/admin/v1/usage", "/admin/v1/sessions", "/admin/v1/reconcile", "/admin/v1/reconcile/last", "/admin/v1/secrets/re-encrypt", "/admin/v1/whoami", "/admin/v1/audit", "/admin/v1/sessions/live", "/admin/v1/instances", "/admin/v1/plans" })
         {
             Assert.Contains(expected, paths);
         }

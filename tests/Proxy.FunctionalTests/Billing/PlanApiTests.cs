@@ -146,6 +146,59 @@ public sealed class PlanApiTests
     }
 
     [Fact]
+    public async Task The_plan_list_shows_each_live_plans_current_version_as_its_get_does_by_id()
+    {
+        await PutPlanAsync("plan-list-b", """{"currency":"USD","per_minute_micros":1}""");
+        await PutPlanAsync("plan-list-a", """{"currency":"USD","per_minute_micros":2}""");
+        await PutPlanAsync("plan-list-a", """{"currency":"USD","per_minute_micros":3}""");
+        await PutPlanAsync("plan-list-gone", """{"currency":"USD"}""");
+        using (var deleted = await Admin.DeleteAsync(new Uri("/admin/v1/plans/plan-list-gone", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        var listed = await ListedPlansAsync(_gateway.Proxy, "plan-list-");
+
+        Assert.Equal(["plan-list-a", "plan-list-b"], listed.Select(p => p.GetProperty("plan_id").GetString()));
+        foreach (var plan in listed)
+        {
+            var current = await Admin.GetFromJsonAsync<JsonElement>(new Uri($"/admin/v1/plans/{plan.GetProperty("plan_id").GetString()}", UriKind.Relative));
+            Assert.Equal(current.GetRawText(), plan.GetRawText());
+        }
+
+        Assert.Equal(2, listed[0].GetProperty("version").GetInt32());
+    }
+
+    [Fact]
+    public async Task Plans_stored_before_the_plan_list_existed_are_listed_once_an_instance_starts()
+    {
+        await PutPlanAsync("plan-backfill", """{"currency":"USD","per_minute_micros":7}""");
+
+        // As an instance of the earlier version left it: the plan, not on the list.
+        await _gateway.Redis.Database.SortedSetRemoveAsync("dgp:plan-index", "plan-backfill");
+        Assert.Empty(await ListedPlansAsync(_gateway.Proxy, "plan-backfill"));
+
+        await using var started = await _gateway.StartProxyAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await ListedPlansAsync(started, "plan-backfill")).Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the plan stored without the list was not listed after a start");
+            await Task.Delay(200);
+        }
+
+        Assert.Single(await ListedPlansAsync(_gateway.Proxy, "plan-backfill"));
+    }
+
+    private static async Task<List<JsonElement>> ListedPlansAsync(ProxyServer proxy, string idPrefix)
+    {
+        var list = await proxy.Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/plans", UriKind.Relative));
+        var plans = list.GetProperty("plans").EnumerateArray().ToList();
+        var ids = plans.Select(p => p.GetProperty("plan_id").GetString()!).ToList();
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
+        return [.. plans.Where(p => p.GetProperty("plan_id").GetString()!.StartsWith(idPrefix, StringComparison.Ordinal))];
+    }
+
+    [Fact]
     public async Task A_plan_that_was_never_put_is_not_found()
     {
         using var missing = await Admin.GetAsync(new Uri("/admin/v1/plans/plan-nobody", UriKind.Relative));

@@ -202,6 +202,69 @@ public abstract class TwoInstanceSuite
     }
 
     [Fact]
+    public async Task Every_instance_is_in_the_registry_a_killed_one_turns_stale_and_a_stopped_one_leaves()
+    {
+        var doomed = await _gateway.StartProxyAsync();
+        var leaving = await _gateway.StartProxyAsync();
+        try
+        {
+            const string customer = "scaleout-registry";
+            var (_, secret) = await _gateway.First.IssueKeyAsync(customer);
+            await _gateway.First.PatchSettingsAsync(customer, new { idle_timeout_ms = 0 });
+            var (client, _) = await AgentTestClient.StartSessionAsync(_gateway.Second.AgentUrl(), secret);
+            await using (client)
+            {
+                // Each instance writes its entry at start and every heartbeat (1 s here): all four listed, fresh, by
+                // id, with the second instance's live session counted.
+                var everyone = new[] { _gateway.First, _gateway.Second, doomed, leaving }.Select(p => p.InstanceId).Order(StringComparer.Ordinal).ToList();
+                var listed = await WaitForInstancesAsync(_gateway.First, all => everyone.All(id => all.TryGetValue(id, out var e) && !e.GetProperty("stale").GetBoolean())
+                    && all[_gateway.Second.InstanceId].GetProperty("live_sessions").GetInt32() >= 1);
+                Assert.Equal(everyone, listed.Keys.Where(everyone.Contains));
+                Assert.All(everyone, id =>
+                {
+                    Assert.True(listed[id].GetProperty("ready").GetBoolean(), listed[id].GetRawText());
+                    Assert.True(listed[id].GetProperty("redis_connected").GetBoolean(), listed[id].GetRawText());
+                    Assert.True(listed[id].GetProperty("last_seen_ms").GetInt64() >= listed[id].GetProperty("started_at_ms").GetInt64(), listed[id].GetRawText());
+                });
+                await client.CloseAsync();
+            }
+
+            // Killed: it stops writing and is shown stale after three of its intervals. Stopped cleanly: it leaves.
+            await doomed.Process.KillAsync();
+            await leaving.Process.TerminateAsync(TimeSpan.FromSeconds(20));
+            var after = await WaitForInstancesAsync(_gateway.Second, all => all.TryGetValue(doomed.InstanceId, out var e) && e.GetProperty("stale").GetBoolean()
+                && !all.ContainsKey(leaving.InstanceId));
+            Assert.False(after[_gateway.First.InstanceId].GetProperty("stale").GetBoolean());
+        }
+        finally
+        {
+            await doomed.DisposeAsync();
+            await leaving.DisposeAsync();
+        }
+    }
+
+    // GET /admin/v1/instances until done holds for the entries by instance id (the list must come sorted by id).
+    private static async Task<Dictionary<string, JsonElement>> WaitForInstancesAsync(ProxyServer proxy, Func<Dictionary<string, JsonElement>, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var list = await proxy.Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/instances", UriKind.Relative));
+            var entries = list.GetProperty("instances").EnumerateArray().ToList();
+            var ids = entries.Select(e => e.GetProperty("instance_id").GetString()!).ToList();
+            Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
+            var byId = entries.ToDictionary(e => e.GetProperty("instance_id").GetString()!);
+            if (done(byId))
+            {
+                return byId;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "instances listed: " + list.GetRawText());
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task The_eviction_policy_check_reads_every_master_of_the_cluster()
     {
         var healthy = await _gateway.First.ScrapeUntilAsync(s => s.Has("dgproxy_redis_eviction_policy_ok"));

@@ -81,6 +81,65 @@ public sealed class AdminSessionControlTests
     }
 
     [Fact]
+    public async Task A_live_session_is_listed_over_all_customers_through_the_live_customers_index_and_leaves_the_list_when_closed()
+    {
+        const string customer = "admin-live-index";
+        var proxy = _gateway.Proxy;
+        var (_, secret) = await proxy.IssueKeyAsync(customer);
+        await proxy.PatchSettingsAsync(customer, new { idle_timeout_ms = 0 });
+        var client = await AgentTestClient.ConnectWithHeaderAsync(proxy.AgentUrl(), secret);
+        await using var session = client;
+        var requestId = (await client.ReceiveJsonAsync("Welcome")).GetProperty("request_id").GetString()!;
+
+        // Listed without ?customer=, and the index holds the customer at least until the session's lease expires.
+        var listed = await WaitForLiveAsync(proxy, customer, expected: 1);
+        var leaseExpiry = listed[0].GetProperty("lease_expires_at_ms").GetInt64();
+        var indexed = await _gateway.Redis.Database.SortedSetScoreAsync("dgp:live-customers", customer);
+        Assert.True(indexed >= leaseExpiry, $"listed in the index until {indexed}, lease until {leaseExpiry}");
+
+        // The list reads the index, not every customer: taken out of it, the session is not listed over all
+        // customers (still with ?customer=) until its instance's next heartbeat (every 5 s) lists the customer
+        // again. A heartbeat may land between the removal and the read: a few tries.
+        var missed = false;
+        for (var attempt = 0; attempt < 5 && !missed; attempt++)
+        {
+            await _gateway.Redis.Database.SortedSetRemoveAsync("dgp:live-customers", customer);
+            missed = (await LiveOfAsync(proxy, customer, allCustomers: true)).Count == 0;
+        }
+
+        Assert.True(missed, "the all-customers list found the session without its customer in the index");
+        Assert.Single(await LiveOfAsync(proxy, customer, allCustomers: false));
+        await WaitForLiveAsync(proxy, customer, expected: 1);
+
+        await client.CloseAsync();
+        await proxy.WaitForClosedRecordByRequestIdAsync(customer, requestId);
+        await WaitForLiveAsync(proxy, customer, expected: 0);
+    }
+
+    private static async Task<List<JsonElement>> LiveOfAsync(ProxyServer proxy, string customer, bool allCustomers)
+    {
+        var path = allCustomers ? "/admin/v1/sessions/live" : $"/admin/v1/sessions/live?customer={customer}";
+        var live = await proxy.Admin.GetFromJsonAsync<JsonElement>(new Uri(path, UriKind.Relative));
+        return [.. live.GetProperty("sessions").EnumerateArray().Where(s => s.GetProperty("customer_id").GetString() == customer)];
+    }
+
+    private static async Task<List<JsonElement>> WaitForLiveAsync(ProxyServer proxy, string customer, int expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var listed = await LiveOfAsync(proxy, customer, allCustomers: true);
+            if (listed.Count == expected)
+            {
+                return listed;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{listed.Count} live sessions of {customer} listed over all customers, expected {expected}");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task All_sessions_of_a_customer_are_closed_on_every_instance()
     {
         var admin = _gateway.Proxy;
