@@ -111,6 +111,9 @@ export async function downloadFile(path, { query, accept, filename } = {}) {
 export async function openBlob(path, { query, accept } = {}) {
   // Open the tab first, in the click's user gesture, so a popup blocker lets it through; then point it at the blob.
   const tab = window.open('', '_blank');
+  if (tab) {
+    tab.opener = null; // the document shown there gets no handle on the console
+  }
   try {
     const blob = await fetchBlob(path, { query, accept });
     const href = URL.createObjectURL(blob);

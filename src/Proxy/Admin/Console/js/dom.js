@@ -32,6 +32,10 @@ function build(el, attrs, children) {
     if (/^on/i.test(name)) {
       throw new Error(`inline handler attribute '${name}' is not allowed; use on: {…}`);
     }
+    // So is a style attribute (the CSP has no 'unsafe-inline'): a class, or el.style.x from script.
+    if (name.toLowerCase() === 'style') {
+      throw new Error('a style attribute is blocked by the CSP; use a class');
+    }
     if (value === null || value === undefined || value === false) {
       continue;
     }

@@ -32,8 +32,9 @@ export async function render(view, params, ctx) {
   function apply() {
     filters = {
       actor: actor.value.trim(),
-      from: from.value ? `${from.value}T00:00:00Z` : null,
-      to: to.value ? new Date(Date.parse(`${to.value}T00:00:00Z`) + DAY_MS).toISOString() : null,
+      // The API's from and to are inclusive Unix ms: a whole UTC day is [00:00, next 00:00 − 1 ms].
+      from: from.value ? Date.parse(`${from.value}T00:00:00Z`) : null,
+      to: to.value ? Date.parse(`${to.value}T00:00:00Z`) + DAY_MS - 1 : null,
     };
     load(null);
   }

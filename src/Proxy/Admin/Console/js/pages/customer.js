@@ -93,7 +93,12 @@ export async function render(view, params, ctx) {
       on: {
         click: () => {
           if (plan.value && plan.value !== customer.plan) {
-            update({ plan: plan.value }, `Plan set to ${plan.value}`);
+            // The plan decides the currency the budget is entered in: draw the page again with the new one.
+            update({ plan: plan.value }, `Plan set to ${plan.value}`).then(() => {
+              if (customer.plan === plan.value) {
+                render(clear(view), params, ctx);
+              }
+            });
           }
         },
       },
