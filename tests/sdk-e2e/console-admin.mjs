@@ -273,7 +273,8 @@ async function createCustomer(page, id, name) {
 async function liveRowOf(page, requestId) {
   return await until(async () => {
     for (const row of await page.locator(`[data-testid^="session-row-"]`, { hasText: customerId }).all()) {
-      const sessionId = (await row.getAttribute("data-testid")).slice("session-row-".length);
+      // The list redraws every 2 s: a row gone since all() must not hold this poll for a locator's default 30 s.
+      const sessionId = (await row.getAttribute("data-testid", { timeout: 2000 })).slice("session-row-".length);
       const record = await adminApi("GET", `/sessions/${encodeURIComponent(sessionId)}`);
       if (record.deepgram_request_id === requestId) return sessionId;
     }
@@ -572,6 +573,7 @@ try {
   await (await visible(readPage, `customer-link-${customerId}`)).click();
   await waitForText(byId(readPage, "customer-title"), (t) => t.includes(customerName), "customer-title for the read token");
   await visible(readPage, "keys-table");
+  await visible(readPage, "settings-effective"); // the settings are drawn: their absent save button means something
   await absent(readPage,
     `[data-testid="key-issue"], [data-testid^="key-revoke-"], [data-testid="settings-save"], [data-testid="customer-plan-save"], [data-testid="customer-disable"]`,
     "customer page");
