@@ -20,6 +20,8 @@ internal static class AdminEndpoints
                 .AddDocument(OpenApiDocument))
             .WithMetadata(ListenerScope.Admin);
 
+        // Built now, not at the first change: its failure counter is scraped at 0 from the start.
+        _ = app.ServiceProvider.GetRequiredService<AdminMetrics>();
         app.MapGroup("/admin/v1")
             .WithMetadata(ListenerScope.Admin)
             // Outermost first: the audit filter sees every answer, the authorization filter's refusals included.

@@ -38,6 +38,11 @@ public sealed class AdminRolesAndAuditTests
         using var ops = Client(proxy, OpsToken);
         var customer = "roles-" + _run;
 
+        // The audit failure counter is there at 0 before any admin request, for an alert on its first increase.
+        var fresh = await proxy.ScrapeAsync();
+        Assert.True(fresh.Has("dgproxy_admin_audit_write_failures_total"));
+        Assert.Equal(0, fresh.Sum("dgproxy_admin_audit_write_failures_total"));
+
         using (var list = await finance.GetAsync(new Uri("/admin/v1/customers", UriKind.Relative)))
         {
             Assert.Equal(HttpStatusCode.OK, list.StatusCode);
