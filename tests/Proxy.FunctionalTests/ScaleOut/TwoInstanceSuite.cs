@@ -243,6 +243,35 @@ public abstract class TwoInstanceSuite
         }
     }
 
+    [Fact]
+    public async Task Plans_on_every_master_stored_before_the_plan_list_existed_are_listed_once_an_instance_starts()
+    {
+        // A plan's keys hash by its id's tag, as a customer's do: these ids spread the plans over every master.
+        var planIds = await _gateway.CustomersOnEveryMasterAsync("scaleout-plan", perMaster: 2);
+        foreach (var planId in planIds)
+        {
+            using var put = await _gateway.First.Admin.PutAsJsonAsync(new Uri($"/admin/v1/plans/{planId}", UriKind.Relative), new { currency = "USD", per_minute_micros = 1 });
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        // As an earlier version left them: the plans, no list. A new instance scans every master for them.
+        await _gateway.Database.KeyDeleteAsync("dgp:plan-index");
+        await using var started = await _gateway.StartProxyAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var list = await started.Admin.GetFromJsonAsync<JsonElement>(new Uri("/admin/v1/plans", UriKind.Relative));
+            var listed = list.GetProperty("plans").EnumerateArray().Select(p => p.GetProperty("plan_id").GetString()!).ToList();
+            if (planIds.All(listed.Contains))
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "plans listed: " + string.Join(", ", listed));
+            await Task.Delay(200);
+        }
+    }
+
     // GET /admin/v1/instances until done holds for the entries by instance id (the list must come sorted by id).
     private static async Task<Dictionary<string, JsonElement>> WaitForInstancesAsync(ProxyServer proxy, Func<Dictionary<string, JsonElement>, bool> done)
     {
