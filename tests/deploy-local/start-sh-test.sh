@@ -121,6 +121,9 @@ check "its own Redis has the append-only file on" test "$(redis-cli -p "${own_po
 check "its own Redis fsyncs every write" test "$(redis-cli -p "${own_port:-0}" --raw CONFIG GET appendfsync 2>/dev/null | sed -n 2p)" = always
 check "the demo customer is in start.sh's own Redis" has_demo "${own_port:-0}"
 check "a demo session runs end to end and is recorded" demo_session_recorded
+console_url="$(sed -n 's/^ *Admin console *\(http:[^ ]*\).*/\1/p' "$run_log")"
+check "start.sh prints the admin console URL on the admin port" test "$console_url" = "http://127.0.0.1:$admin_port/admin/console/"
+check "the printed console URL serves the console page" bash -c "curl -fsS '${console_url:-http://127.0.0.1:1/}' | grep -q 'js/app.js'"
 check "SIGTERM stops start.sh" stop_start_sh
 check "stopping start.sh stops its own Redis" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/${own_port:-0}) 2>/dev/null"
 

@@ -94,7 +94,6 @@ export async function render(view, params, ctx) {
       { label: 'Key', value: (s) => h('code', null, s.key_id) },
       { label: 'Instance', value: (s) => s.instance_id },
       { label: 'Opened (UTC)', value: (s) => instant(s.client_opened_at_ms) },
-      { label: 'Open for', numeric: true, value: (s) => duration(Math.max(0, (s.last_seen_ms || Date.now()) - s.client_opened_at_ms)) },
       { label: 'Idle for', numeric: true, value: (s) => (s.idle_ms === null || s.idle_ms === undefined ? '–' : duration(s.idle_ms)) },
       { label: 'Frames in / out', numeric: true, value: (s) => `${s.frames_in} / ${s.frames_out}` },
       { label: 'Bytes in / out', numeric: true, value: (s) => `${bytes(s.bytes_in)} / ${bytes(s.bytes_out)}` },
