@@ -34,6 +34,13 @@ dotnet build Proxy.sln -c Release -warnaserror --nologo -v quiet
 log "deploy/local (start.sh, the guarded installs)"
 bash tests/deploy-local/start-sh-test.sh
 
+# The console's script modules (src/Proxy/Admin/Console/js) have unit tests of their own (node:test, no browser,
+# no npm package); the browser suite (tests/sdk-e2e/console-admin.mjs) runs with the functional tests below.
+if [ -d tests/console ] && [ -n "$(find tests/console -type f \( -name '*.mjs' -o -name '*.js' \) -print -quit)" ]; then
+  log "console script unit tests (node --test tests/console/)"
+  node --test tests/console/
+fi
+
 # One after the other: the functional tests compare timestamps to the millisecond and should not share the two
 # cores with another test run.
 log "unit tests"
