@@ -37,6 +37,27 @@ internal static class AdminTime
         return false;
     }
 
+    /// <summary>
+    /// Reads the optional <c>from</c>/<c>to</c> instants of a list query (unbounded when absent); the 400
+    /// <c>invalid_query</c> answer naming the bad one, or null.
+    /// </summary>
+    public static IResult? ReadRange(IQueryCollection query, out long fromMs, out long toMs)
+    {
+        fromMs = 0L;
+        toMs = long.MaxValue;
+        if (query.ContainsKey("from") && !TryParse(query["from"], out fromMs))
+        {
+            return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_query", "from must be Unix milliseconds or an ISO-8601 instant.");
+        }
+
+        if (query.ContainsKey("to") && !TryParse(query["to"], out toMs))
+        {
+            return AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_query", "to must be Unix milliseconds or an ISO-8601 instant.");
+        }
+
+        return null;
+    }
+
     public static bool TryParse(JsonElement element, out long unixMs)
     {
         unixMs = 0;

@@ -23,16 +23,9 @@ internal static class AuditEndpoints
             return limitError;
         }
 
-        var fromMs = 0L;
-        var toMs = long.MaxValue;
-        if (query.ContainsKey("from") && !AdminTime.TryParse(query["from"], out fromMs))
+        if (AdminTime.ReadRange(query, out var fromMs, out var toMs) is { } rangeError)
         {
-            return BadQuery("from must be Unix milliseconds or an ISO-8601 instant.");
-        }
-
-        if (query.ContainsKey("to") && !AdminTime.TryParse(query["to"], out toMs))
-        {
-            return BadQuery("to must be Unix milliseconds or an ISO-8601 instant.");
+            return rangeError;
         }
 
         AuditCursor? after = null;
@@ -50,6 +43,4 @@ internal static class AuditEndpoints
         var page = await store.ReadAsync(new AuditQuery(fromMs, toMs, actor.Length == 0 ? null : actor, limit, after)).ConfigureAwait(false);
         return AdminResults.Json(new AuditList(page.Entries, page.Next?.ToString()), AdminJsonContext.Default.AuditList);
     }
-
-    private static IResult BadQuery(string message) => AdminResults.Error(StatusCodes.Status400BadRequest, "invalid_query", message);
 }

@@ -39,16 +39,9 @@ internal static class SessionEndpoints
             return BadQuery("state must be 'open' or 'closed'.");
         }
 
-        var fromMs = 0L;
-        var toMs = long.MaxValue;
-        if (query.ContainsKey("from") && !AdminTime.TryParse(query["from"], out fromMs))
+        if (AdminTime.ReadRange(query, out var fromMs, out var toMs) is { } rangeError)
         {
-            return BadQuery("from must be Unix milliseconds or an ISO-8601 instant.");
-        }
-
-        if (query.ContainsKey("to") && !AdminTime.TryParse(query["to"], out toMs))
-        {
-            return BadQuery("to must be Unix milliseconds or an ISO-8601 instant.");
+            return rangeError;
         }
 
         var format = query["format"].ToString();

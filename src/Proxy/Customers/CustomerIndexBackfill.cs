@@ -5,46 +5,23 @@ namespace Proxy.Customers;
 /// <summary>
 /// Lists the customers that exist but are not on the customer list (<see cref="RedisKeys.CustomerIndex"/>): all of
 /// them the first time an instance of this version starts on data of an earlier one, afterwards those an instance of
-/// the earlier version created during a rolling upgrade. Once per start; retried while Redis is unreachable.
+/// the earlier version created during a rolling upgrade.
 /// </summary>
-internal sealed class CustomerIndexBackfill : BackgroundService
+internal sealed class CustomerIndexBackfill : IndexBackfillService
 {
-    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
-
     private readonly CustomerStore _store;
-    private readonly RedisConnectionState _connection;
-    private readonly TimeProvider _time;
     private readonly ILogger<CustomerIndexBackfill> _logger;
 
     public CustomerIndexBackfill(CustomerStore store, RedisConnectionState connection, TimeProvider time, ILogger<CustomerIndexBackfill> logger)
+        : base(connection, time)
     {
         _store = store;
-        _connection = connection;
-        _time = time;
         _logger = logger;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var retry = new PeriodicTimer(RetryInterval, _time);
-        do
-        {
-            if (!_connection.IsConnected)
-            {
-                continue;
-            }
+    protected override Task<long> BackfillAsync() => _store.BackfillIndexAsync();
 
-            try
-            {
-                var added = await _store.BackfillIndexAsync().ConfigureAwait(false);
-                CustomerLog.IndexBackfilled(_logger, added);
-                return;
-            }
-            catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
-            {
-                CustomerLog.IndexBackfillFailed(_logger, ex);
-            }
-        }
-        while (await retry.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    protected override void Backfilled(long added) => CustomerLog.IndexBackfilled(_logger, added);
+
+    protected override void BackfillFailed(Exception exception) => CustomerLog.IndexBackfillFailed(_logger, exception);
 }
