@@ -38,7 +38,9 @@ bash tests/deploy-local/start-sh-test.sh
 # no npm package); the browser suite (tests/sdk-e2e/console-admin.mjs) runs with the functional tests below.
 if [ -d tests/console ] && [ -n "$(find tests/console -type f \( -name '*.mjs' -o -name '*.js' \) -print -quit)" ]; then
   log "console script unit tests (node --test tests/console/)"
-  node --test tests/console/
+  # The modules are plain .js files with no package.json to call them ES modules: Node tells by their syntax, by
+  # default from 20.19, behind this flag from 20.10.
+  node --experimental-detect-module --test tests/console/
 fi
 
 # One after the other: the functional tests compare timestamps to the millisecond and should not share the two
